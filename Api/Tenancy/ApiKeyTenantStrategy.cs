@@ -1,0 +1,41 @@
+using Microsoft.Net.Http.Headers;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Api.Tenancy;
+
+/// <summary>
+/// Resolves the tenant from <c>Authorization: Bearer ock_…</c>: the key is hashed and looked up through the
+/// <c>resolve_api_key</c> function; a revoked or expired key resolves nothing. The key found is kept on the request
+/// (<see cref="ApiKeyPrincipal"/>) for scope checks.
+/// </summary>
+internal sealed class ApiKeyTenantStrategy(TimeProvider time) : ITenantStrategy
+{
+    public async Task<TenantInfo?> ResolveAsync(object context, ITenantStore store, CancellationToken cancellationToken)
+    {
+        if (context is not HttpContext http || !TryReadBearer(http.Request, out var key) || !ApiKeySecret.LooksLikeKey(key))
+        {
+            return null;
+        }
+
+        var resolved = await store.FindByApiKeyHashAsync(ApiKeySecret.Hash(key), cancellationToken);
+        if (resolved is null || !resolved.IsUsableAt(time.GetUtcNow()))
+        {
+            return null;
+        }
+
+        http.Features.Set(new ApiKeyPrincipal(resolved.ApiKeyId, resolved.Scopes));
+        return resolved.Tenant;
+    }
+
+    private static bool TryReadBearer(HttpRequest request, out string token)
+    {
+        var header = request.Headers[HeaderNames.Authorization].ToString();
+        const string Prefix = "Bearer ";
+        token = header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? header[Prefix.Length..].Trim() : "";
+        return token.Length > 0;
+    }
+}
+
+/// <summary>The API key a request authenticated with.</summary>
+internal sealed record ApiKeyPrincipal(Guid ApiKeyId, IReadOnlyList<string> Scopes);

@@ -1,0 +1,30 @@
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Audit;
+
+/// <summary>One admin action: who did what to which thing, when, in which request.</summary>
+public sealed class AuditEntry : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid TenantId { get; set; }
+
+    /// <summary>Who acted (user id, API key id, <c>system</c>).</summary>
+    public required string Actor { get; set; }
+
+    public required string ActorType { get; set; }
+
+    /// <summary>What was done, dotted (<c>conversation.claimed</c>).</summary>
+    public required string Action { get; set; }
+
+    public string? TargetType { get; set; }
+
+    public string? TargetId { get; set; }
+
+    public string? RequestId { get; set; }
+
+    /// <summary>Extra details, JSON.</summary>
+    public string? Details { get; set; }
+
+    public DateTimeOffset OccurredAt { get; set; }
+}

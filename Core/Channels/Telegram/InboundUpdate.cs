@@ -1,0 +1,26 @@
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Channels.Telegram;
+
+/// <summary>A Telegram update as received on a tenant's webhook, stored before it is processed (dedup on bot + update id).</summary>
+public sealed class InboundUpdate : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid TenantId { get; set; }
+
+    public long BotId { get; set; }
+
+    public long UpdateId { get; set; }
+
+    /// <summary>The update body, JSON.</summary>
+    public required string Payload { get; set; }
+
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    public DateTimeOffset? ProcessedAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+}

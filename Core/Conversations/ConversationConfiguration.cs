@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using OmniChat.Core.Customers;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Conversations;
+
+internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
+{
+    public void Configure(EntityTypeBuilder<Conversation> builder)
+    {
+        builder.ToTable("conversations");
+        builder.Property(c => c.Name).HasMaxLength(100);
+        builder.Property(c => c.Status).HasConversion<string>().HasMaxLength(32);
+        builder.Property(c => c.ClaimedBy).HasMaxLength(200);
+        builder.Property(c => c.Locale).HasMaxLength(35);
+        builder.Property(c => c.Metadata).HasColumnType("jsonb");
+        builder.Property(c => c.Channel).HasMaxLength(32);
+        builder.Property(c => c.Interface).HasMaxLength(32);
+        builder.HasIndex(c => new { c.TenantId, c.UpdatedAt });
+        builder.HasIndex(c => new { c.TenantId, c.Status });
+        builder.HasIndex(c => new { c.TenantId, c.ThreadId });
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.SetNull);
+    }
+}

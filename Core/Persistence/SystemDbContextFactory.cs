@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Persistence;
+
+/// <summary>
+/// Opens the explicit system scope: a context over the <c>postgresSystem</c> connection (a role that bypasses row-level
+/// security) whose query filters admit every tenant. Every opening is logged with its reason. Only platform work uses it:
+/// seeding, the outbox dispatcher, the operator console.
+/// </summary>
+public sealed partial class SystemDbContextFactory(DbContextOptions<SystemDbContext> options, ILogger<SystemDbContextFactory> logger)
+{
+    /// <summary>Creates a system-scope context; <paramref name="reason"/> goes to the log.</summary>
+    public SystemDbContext Create(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        LogSystemScope(logger, reason);
+        return new SystemDbContext(options);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Entering system scope (all tenants): {Reason}")]
+    private static partial void LogSystemScope(ILogger logger, string reason);
+}
+
+/// <summary>A context in the system scope. Create it only through <see cref="SystemDbContextFactory"/>.</summary>
+public sealed class SystemDbContext : OmniChatDbContext
+{
+    internal SystemDbContext(DbContextOptions<SystemDbContext> options)
+        : base(options, new TenantContext(), systemScope: true)
+    {
+    }
+}

@@ -1,0 +1,29 @@
+namespace OmniChat.Core.Tenancy;
+
+/// <summary>
+/// Looks tenants up before one is known. Implementations must not read tenant-owned tables directly: the application
+/// role sees nothing there until a tenant is set, so look-ups go through narrow <c>SECURITY DEFINER</c> functions.
+/// </summary>
+public interface ITenantStore
+{
+    /// <summary>The tenant with this identifier (slug), or <see langword="null"/>.</summary>
+    Task<TenantInfo?> FindByIdentifierAsync(string identifier, CancellationToken cancellationToken);
+
+    /// <summary>The tenant with this id, or <see langword="null"/>.</summary>
+    Task<TenantInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>The API key whose SHA-256 hash is <paramref name="hash"/>, with its tenant, or <see langword="null"/>.</summary>
+    Task<ResolvedApiKey?> FindByApiKeyHashAsync(byte[] hash, CancellationToken cancellationToken);
+}
+
+/// <summary>An API key found by hash, before its validity (expiry, revocation) has been judged.</summary>
+public sealed record ResolvedApiKey(
+    Guid ApiKeyId,
+    TenantInfo Tenant,
+    IReadOnlyList<string> Scopes,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt)
+{
+    /// <summary>Whether the key may be used at <paramref name="now"/>.</summary>
+    public bool IsUsableAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+}

@@ -1,0 +1,55 @@
+using Npgsql;
+
+namespace OmniChat.Core.Tenancy;
+
+/// <summary>
+/// <see cref="ITenantStore"/> over the narrow <c>SECURITY DEFINER</c> look-up functions created by the migrations
+/// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>): the application role never reads another tenant's rows to find its own.
+/// </summary>
+public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
+{
+    private const string TenantColumns = "id, identifier, name, status, plan_id";
+
+    /// <inheritdoc />
+    public Task<TenantInfo?> FindByIdentifierAsync(string identifier, CancellationToken cancellationToken) =>
+        FindTenantAsync($"SELECT {TenantColumns} FROM resolve_tenant_by_identifier(@identifier)", "identifier", identifier, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TenantInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
+        FindTenantAsync($"SELECT {TenantColumns} FROM resolve_tenant_by_id(@id)", "id", id, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ResolvedApiKey?> FindByApiKeyHashAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT k.api_key_id, k.scopes, k.expires_at, k.revoked_at, t.id, t.identifier, t.name, t.status, t.plan_id " +
+            "FROM resolve_api_key(@hash) k CROSS JOIN LATERAL resolve_tenant_by_id(k.tenant_id) t");
+        command.Parameters.AddWithValue("hash", hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new ResolvedApiKey(
+            reader.GetGuid(0),
+            ReadTenant(reader, 4),
+            reader.GetFieldValue<string[]>(1),
+            reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+    }
+
+    private async Task<TenantInfo?> FindTenantAsync(string sql, string parameter, object value, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue(parameter, value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader, 0) : null;
+    }
+
+    private static TenantInfo ReadTenant(NpgsqlDataReader reader, int offset) => new(
+        reader.GetGuid(offset),
+        reader.GetString(offset + 1),
+        reader.GetString(offset + 2),
+        Enum.Parse<TenantStatus>(reader.GetString(offset + 3)),
+        reader.GetString(offset + 4));
+}

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace OmniChat.Core.Tenancy;
+
+internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
+{
+    public void Configure(EntityTypeBuilder<Tenant> builder)
+    {
+        builder.ToTable("tenants");
+        builder.Property(t => t.Identifier).HasMaxLength(64);
+        builder.HasIndex(t => t.Identifier).IsUnique();
+        builder.Property(t => t.Name).HasMaxLength(200);
+        builder.Property(t => t.PlanId).HasMaxLength(64);
+        builder.Property(t => t.Status).HasConversion<string>().HasMaxLength(32);
+        builder.Property(t => t.DefaultLocale).HasMaxLength(35);
+        builder.HasOne<Plan>().WithMany().HasForeignKey(t => t.PlanId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class PlanConfiguration : IEntityTypeConfiguration<Plan>
+{
+    public void Configure(EntityTypeBuilder<Plan> builder)
+    {
+        builder.ToTable("plans");
+        builder.Property(p => p.Id).HasMaxLength(64);
+        builder.Property(p => p.Name).HasMaxLength(200);
+        builder.HasData(Plan.Defaults);
+    }
+}

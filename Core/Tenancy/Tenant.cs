@@ -1,0 +1,36 @@
+namespace OmniChat.Core.Tenancy;
+
+/// <summary>A company using OmniChat. Tenants are the unit of isolation for every other row.</summary>
+public sealed class Tenant
+{
+    /// <summary>The identifier of the tenant the v1 API always serves.</summary>
+    public const string DefaultIdentifier = "default";
+
+    public Guid Id { get; set; }
+
+    /// <summary>URL-safe slug, unique across the platform.</summary>
+    public required string Identifier { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string PlanId { get; set; }
+
+    public TenantStatus Status { get; set; } = TenantStatus.Active;
+
+    /// <summary>BCP 47 locale used when a conversation has none (second to last step of the template fallback chain).</summary>
+    public string DefaultLocale { get; set; } = "en";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The resolved-tenant view of this row.</summary>
+    public TenantInfo ToInfo() => new(Id, Identifier, Name, Status, PlanId);
+}
+
+/// <summary>Lifecycle of a tenant.</summary>
+public enum TenantStatus
+{
+    Active,
+    Suspended,
+}

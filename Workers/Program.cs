@@ -1,0 +1,13 @@
+using OmniChat.Workers.Extensions;
+using OmniChat.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+await app.RunServiceAsync();
