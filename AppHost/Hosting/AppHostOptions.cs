@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Configuration;
+using OmniChat.Core;
+
+namespace OmniChat.AppHost.Hosting;
+
+/// <summary>How to run the distributed application: where data lives, on which ports, which services to start.</summary>
+public sealed record AppHostOptions
+{
+    /// <summary>Every service the AppHost knows, in start order.</summary>
+    public static readonly IReadOnlyList<string> AllServices =
+        [ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers, ResourceNames.AdminPortal];
+
+    /// <summary>Root of all state: servers' data, logs, pid files, secrets, credentials.</summary>
+    public required string DataDirectory { get; init; }
+
+    public PortSet Ports { get; init; } = new();
+
+    /// <summary>Services to start after the servers; empty for servers only.</summary>
+    public IReadOnlyList<string> Services { get; init; } = AllServices;
+
+    public bool StartRabbitMq { get; init; } = true;
+
+    public bool StartRedis { get; init; } = true;
+
+    /// <summary>The services' ASPNETCORE_ENVIRONMENT.</summary>
+    public string Environment { get; init; } = "Development";
+
+    /// <summary>Echo child output to the console (the AppHost does; tests keep it in log files).</summary>
+    public bool EchoLogs { get; init; }
+
+    /// <summary>Tuning for throwaway test data: no fsync, no Redis persistence.</summary>
+    public bool Ephemeral { get; init; }
+
+    /// <summary>Name of the application database.</summary>
+    public string Database { get; init; } = "omnichat";
+
+    /// <summary>Servers given from outside (connection strings): the AppHost starts none of its own for those.</summary>
+    public ExternalServers External { get; init; } = new(null, null, null);
+
+    /// <summary>Where the repository (and so the services' project folders) is.</summary>
+    public string RepositoryRoot { get; init; } = BuildInfo.RepositoryRoot;
+
+    /// <summary>Options for <c>dotnet run --project AppHost</c>: environment variables and <c>--key=value</c> arguments.</summary>
+    public static AppHostOptions FromCommandLine(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, SwitchMappings)
+            .Build();
+
+        int Port(string key, int fallback) =>
+            int.TryParse(configuration[key], out var port) && port is > 0 and < 65536 ? port : fallback;
+
+        var defaults = new PortSet();
+        var dataDirectory = configuration["OMNICHAT_DATA_DIR"] is { Length: > 0 } dir
+            ? Path.GetFullPath(dir)
+            : Path.Combine(BuildInfo.RepositoryRoot, ".omnichat");
+        var services = configuration["OMNICHAT_SERVICES"] is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : AllServices;
+
+        return new AppHostOptions
+        {
+            DataDirectory = dataDirectory,
+            Services = [.. services],
+            Environment = configuration["OMNICHAT_ENVIRONMENT"] ?? "Development",
+            EchoLogs = true,
+            Ports = new PortSet
+            {
+                Api = Port("OMNICHAT_API_PORT", defaults.Api),
+                Realtime = Port("OMNICHAT_REALTIME_PORT", defaults.Realtime),
+                AdminPortal = Port("OMNICHAT_ADMINPORTAL_PORT", defaults.AdminPortal),
+                TelegramSandbox = Port("OMNICHAT_TELEGRAM_SANDBOX_PORT", defaults.TelegramSandbox),
+                Workers = Port("OMNICHAT_WORKERS_PORT", defaults.Workers),
+                Postgres = Port("OMNICHAT_POSTGRES_PORT", defaults.Postgres),
+                Redis = Port("OMNICHAT_REDIS_PORT", defaults.Redis),
+                RabbitMq = Port("OMNICHAT_RABBITMQ_PORT", defaults.RabbitMq),
+                RabbitMqDistribution = Port("OMNICHAT_RABBITMQ_DIST_PORT", defaults.RabbitMqDistribution),
+            },
+            External = new ExternalServers(
+                configuration[$"ConnectionStrings:{ResourceNames.Postgres}"],
+                configuration[$"ConnectionStrings:{ResourceNames.Redis}"],
+                configuration[$"ConnectionStrings:{ResourceNames.RabbitMq}"]),
+        };
+    }
+
+    /// <summary>The environment variable that overrides the port of <paramref name="resource"/>.</summary>
+    public static string PortSetting(string resource) => $"OMNICHAT_{resource.ToUpperInvariant()}_PORT";
+
+    private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--data-dir"] = "OMNICHAT_DATA_DIR",
+        ["--services"] = "OMNICHAT_SERVICES",
+        ["--environment"] = "OMNICHAT_ENVIRONMENT",
+        ["--api-port"] = "OMNICHAT_API_PORT",
+        ["--realtime-port"] = "OMNICHAT_REALTIME_PORT",
+        ["--adminportal-port"] = "OMNICHAT_ADMINPORTAL_PORT",
+        ["--workers-port"] = "OMNICHAT_WORKERS_PORT",
+        ["--postgres-port"] = "OMNICHAT_POSTGRES_PORT",
+        ["--redis-port"] = "OMNICHAT_REDIS_PORT",
+        ["--rabbitmq-port"] = "OMNICHAT_RABBITMQ_PORT",
+        ["--rabbitmq-dist-port"] = "OMNICHAT_RABBITMQ_DIST_PORT",
+    };
+}
+
+/// <summary>
+/// Connection strings of servers run elsewhere. For PostgreSQL it must be an administrative login (it creates the
+/// roles and the database); Redis and RabbitMQ are used as given.
+/// </summary>
+public sealed record ExternalServers(string? PostgresAdmin, string? Redis, string? RabbitMq);

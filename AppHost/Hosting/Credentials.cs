@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace OmniChat.AppHost.Hosting;
+
+/// <summary>
+/// The shape of <c>.omnichat/credentials.json</c>: the machine-readable handle for people, scripts and tests.
+/// Fields are only ever added, never renamed or removed.
+/// </summary>
+public sealed record Credentials(
+    CredentialServices Services,
+    CredentialConnectionStrings ConnectionStrings,
+    string ServiceToken,
+    Login Operator,
+    IReadOnlyList<CredentialTenant> Tenants);
+
+public sealed record CredentialServices(
+    string Api,
+    string Realtime,
+    string AdminPortal,
+    string Workers);
+
+public sealed record CredentialConnectionStrings(
+    string Postgres,
+    string PostgresOwner,
+    string PostgresSystem,
+    string Redis,
+    [property: JsonPropertyName("rabbitmq")] string RabbitMq);
+
+public sealed record Login(string Email, string Password);
+
+public sealed record CredentialTenant(string Identifier, Guid Id, string Name, string ApiKey, Login Admin);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(Credentials))]
+internal sealed partial class CredentialsJson : JsonSerializerContext;

@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Text.Json;
+using OmniChat.Core;
+
+namespace OmniChat.AppHost.Hosting;
+
+/// <summary>
+/// The running system: PostgreSQL, Redis and RabbitMQ (ours, or given), a provisioned and seeded database, and the
+/// services as child processes with Aspire-style configuration. <c>dotnet run --project AppHost</c> uses it, and so do
+/// the tests (the role <c>Aspire.Hosting.Testing</c> plays): servers only, or servers plus chosen services, on free
+/// ports in a temporary directory.
+/// </summary>
+public sealed class DistributedApplication : IAsyncDisposable
+{
+    private static readonly Dictionary<string, string> ServiceFolders = new()
+    {
+        [ResourceNames.Api] = "Api",
+        [ResourceNames.Realtime] = "Realtime",
+        [ResourceNames.Workers] = "Workers",
+        [ResourceNames.AdminPortal] = "AdminPortal",
+    };
+
+    private readonly AppHostOptions _options;
+    private readonly LogSink _logs;
+    private readonly Secrets _secrets;
+    private readonly List<ManagedProcess> _services = [];
+    private readonly Lock _servicesLock = new();
+    private PostgresServer? _postgres;
+    private RedisServer? _redis;
+    private RabbitMqServer? _rabbitMq;
+    private int _stopped;
+
+    private DistributedApplication(AppHostOptions options, LogSink logs, Secrets secrets)
+    {
+        _options = options;
+        _logs = logs;
+        _secrets = secrets;
+    }
+
+    public AppHostOptions Options => _options;
+
+    /// <summary>Connection string of a PostgreSQL login that can create roles and databases.</summary>
+    public string PostgresAdminConnectionString { get; private set; } = "";
+
+    public DatabaseConnections Database { get; private set; } = new("", "", "");
+
+    public string RedisConnectionString { get; private set; } = "";
+
+    public string RabbitMqConnectionString { get; private set; } = "";
+
+    /// <summary>The contents of <c>credentials.json</c>.</summary>
+    public Credentials Credentials { get; private set; } = null!;
+
+    /// <summary>Base URL of each started service, by resource name.</summary>
+    public IReadOnlyDictionary<string, Uri> ServiceUrls { get; private set; } = new Dictionary<string, Uri>();
+
+    public string CredentialsPath => Path.Combine(_options.DataDirectory, "credentials.json");
+
+    public string LogDirectory => _logs.LogDirectory;
+
+    /// <summary>Every child process, servers first.</summary>
+    public IReadOnlyList<ManagedProcess> Processes =>
+        [.. new[] { _postgres?.Process, _redis?.Process, _rabbitMq?.Process }.OfType<ManagedProcess>(), .. _services];
+
+    /// <summary>Starts everything <paramref name="options"/> asks for; on any failure stops what it started and throws.</summary>
+    public static async Task<DistributedApplication> StartAsync(AppHostOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(options.DataDirectory);
+        var logs = new LogSink(Path.Combine(options.DataDirectory, "logs"), options.EchoLogs);
+        var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(options.DataDirectory, "secrets"), cancellationToken);
+        var app = new DistributedApplication(options, logs, secrets);
+        try
+        {
+            await app.StartServersAsync(cancellationToken);
+            await app.PrepareDatabaseAsync(cancellationToken);
+            await app.StartServicesAsync(cancellationToken);
+            await app.WriteCredentialsAsync(cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.StopAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Provisions, migrates and seeds another database in the same PostgreSQL (tests use one per fixture, so fixtures
+    /// never see each other's rows).
+    /// </summary>
+    public async Task<(DatabaseConnections Connections, SeedResult Seed)> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var connections = await DatabaseProvisioner.ProvisionAsync(PostgresAdminConnectionString, name, RolePasswords, cancellationToken);
+        await DatabaseProvisioner.MigrateAsync(connections, cancellationToken);
+        var seed = await Seeder.SeedAsync(connections, _secrets, TimeProvider.System, cancellationToken);
+        return (connections, seed);
+    }
+
+    private RolePasswords RolePasswords =>
+        new(_secrets.PostgresOwnerPassword, _secrets.PostgresAppPassword, _secrets.PostgresSystemPassword);
+
+    private async Task StartServersAsync(CancellationToken cancellationToken)
+    {
+        var external = _options.External;
+        var binaries = await ServerBinaries.LocateAsync(
+            needPostgres: external.PostgresAdmin is null,
+            needRedis: _options.StartRedis && external.Redis is null,
+            needRabbitMq: _options.StartRabbitMq && external.RabbitMq is null,
+            _logs, cancellationToken);
+
+        foreach (var service in _options.Services)
+        {
+            PortSet.EnsureFree(PortOf(service), service, AppHostOptions.PortSetting(service));
+        }
+
+        var run = Path.Combine(_options.DataDirectory, "run");
+        var postgres = Task.Run(async () =>
+        {
+            if (external.PostgresAdmin is { } given)
+            {
+                PostgresAdminConnectionString = given;
+                return;
+            }
+            var dataDirectory = PostgresServer.ChooseDataDirectory(Path.Combine(_options.DataDirectory, "postgres"));
+            if (!dataDirectory.StartsWith(_options.DataDirectory, StringComparison.Ordinal))
+            {
+                _logs.Info($"PostgreSQL data is kept in {dataDirectory} (the postgres user cannot reach {_options.DataDirectory}).", ConsoleColor.Yellow);
+            }
+            _postgres = await PostgresServer.StartAsync(binaries, dataDirectory, run, _options.Ports.Postgres,
+                _secrets.PostgresSuperuserPassword, _options.Ephemeral, _logs, cancellationToken);
+            PostgresAdminConnectionString = _postgres.SuperuserConnectionString;
+        }, cancellationToken);
+        var redis = Task.Run(async () =>
+        {
+            if (!_options.StartRedis)
+            {
+                return;
+            }
+            if (external.Redis is { } given)
+            {
+                RedisConnectionString = given;
+                return;
+            }
+            _redis = await RedisServer.StartAsync(binaries, Path.Combine(_options.DataDirectory, "redis"), run, _options.Ports.Redis,
+                _secrets.RedisPassword, _options.Ephemeral, _logs, cancellationToken);
+            RedisConnectionString = _redis.ConnectionString;
+        }, cancellationToken);
+        var rabbitMq = Task.Run(async () =>
+        {
+            if (!_options.StartRabbitMq)
+            {
+                return;
+            }
+            if (external.RabbitMq is { } given)
+            {
+                RabbitMqConnectionString = given;
+                return;
+            }
+            _rabbitMq = await RabbitMqServer.StartAsync(binaries, Path.Combine(_options.DataDirectory, "rabbitmq"), run,
+                _options.Ports.RabbitMq, _options.Ports.RabbitMqDistribution, _secrets.RabbitMqPassword, _logs, cancellationToken);
+            RabbitMqConnectionString = _rabbitMq.ConnectionString;
+        }, cancellationToken);
+
+        // Wait for all three even when one fails, so none is left half-started outside our bookkeeping.
+        var all = Task.WhenAll(postgres, redis, rabbitMq);
+        try
+        {
+            await all;
+        }
+        catch when (all.Exception is { InnerExceptions.Count: > 1 } aggregate)
+        {
+            throw aggregate.InnerExceptions[0];
+        }
+    }
+
+    private async Task PrepareDatabaseAsync(CancellationToken cancellationToken)
+    {
+        _logs.Info("Provisioning the database, applying migrations, seeding...");
+        var (connections, seed) = await CreateDatabaseAsync(_options.Database, cancellationToken);
+        Database = connections;
+        Credentials = BuildCredentials(seed);
+    }
+
+    private Credentials BuildCredentials(SeedResult seed) => new(
+        new CredentialServices(Url(ResourceNames.Api), Url(ResourceNames.Realtime), Url(ResourceNames.AdminPortal), Url(ResourceNames.Workers)),
+        new CredentialConnectionStrings(Database.App, Database.Owner, Database.System, RedisConnectionString, RabbitMqConnectionString),
+        _secrets.ServiceToken,
+        seed.Operator,
+        seed.Tenants);
+
+    private async Task StartServicesAsync(CancellationToken cancellationToken)
+    {
+        var urls = _options.Services.ToDictionary(s => s, s => new Uri(Url(s)));
+        ServiceUrls = urls;
+        var started = await Task.WhenAll(_options.Services.Select(service => StartServiceAsync(service, cancellationToken)));
+        var failures = started.Count(s => s is null);
+        if (failures > 0)
+        {
+            throw new InvalidOperationException($"{failures} service(s) failed to start; see the messages above and {_logs.LogDirectory}.");
+        }
+    }
+
+    private async Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken)
+    {
+        var folder = ServiceFolders.TryGetValue(service, out var f) ? f : throw new ArgumentException($"Unknown service '{service}'.");
+        var projectDirectory = Path.Combine(_options.RepositoryRoot, folder);
+        var dll = Path.Combine(projectDirectory, "bin", BuildInfo.Configuration, "net10.0", $"OmniChat.{folder}.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build OmniChat.sln).", dll);
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = _options.Environment,
+            ["DOTNET_ENVIRONMENT"] = _options.Environment,
+            ["ASPNETCORE_URLS"] = Url(service),
+            [$"ConnectionStrings__{ResourceNames.Postgres}"] = Database.App,
+            [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = Database.System,
+            [$"ConnectionStrings__{ResourceNames.Redis}"] = RedisConnectionString,
+            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = RabbitMqConnectionString,
+            ["Security__ServiceToken"] = _secrets.ServiceToken,
+            ["Security__ConversationJwtSecret"] = _secrets.ConversationJwtSecret,
+            ["OTEL_SERVICE_NAME"] = service,
+            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid():N},deployment.environment={_options.Environment.ToLowerInvariant()}",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            // The AppHost's own launch settings must not leak into children.
+            ["ASPNETCORE_HTTP_PORTS"] = null,
+            ["ASPNETCORE_HTTPS_PORTS"] = null,
+            ["DOTNET_LAUNCH_PROFILE"] = null,
+        };
+        foreach (var other in ServiceFolders.Keys)
+        {
+            environment[$"services__{other}__http__0"] = Url(other);
+        }
+
+        var process = await ManagedProcess.StartAsync(
+            new ProcessSpec(service, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", service + ".pid"), dll)
+            {
+                Environment = environment,
+            },
+            _logs, cancellationToken);
+        lock (_servicesLock)
+        {
+            _services.Add(process);
+        }
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var ready = new Uri(new Uri(Url(service)), "/ready");
+            await Readiness.WaitAsync(service, process, TimeSpan.FromSeconds(180), async ct =>
+            {
+                using var response = await http.GetAsync(ready, ct);
+                response.EnsureSuccessStatusCode();
+            }, _logs, cancellationToken);
+            return process;
+        }
+        catch (ResourceFailedException ex)
+        {
+            ReportFailure(ex.Resource, ex.Message, ex.LogTail);
+            return null;
+        }
+    }
+
+    private void ReportFailure(string resource, string message, IReadOnlyList<string> tail)
+    {
+        lock (_logs)
+        {
+            _logs.Info($"✖ {resource}: {message}", ConsoleColor.Red);
+            foreach (var line in tail)
+            {
+                _logs.Info($"    {line}", ConsoleColor.DarkRed);
+            }
+            _logs.Info($"    full log: {_logs.PathFor(resource)}", ConsoleColor.Red);
+        }
+    }
+
+    private string Url(string service) => $"http://127.0.0.1:{PortOf(service).ToString(CultureInfo.InvariantCulture)}";
+
+    private int PortOf(string service) => service switch
+    {
+        ResourceNames.Api => _options.Ports.Api,
+        ResourceNames.Realtime => _options.Ports.Realtime,
+        ResourceNames.AdminPortal => _options.Ports.AdminPortal,
+        ResourceNames.Workers => _options.Ports.Workers,
+        _ => throw new ArgumentException($"Unknown service '{service}'."),
+    };
+
+    private static string DotnetHost() =>
+        System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private async Task WriteCredentialsAsync(CancellationToken cancellationToken) =>
+        await PrivateFile.WriteJsonAsync(CredentialsPath, Credentials, CredentialsJson.Default.Credentials, cancellationToken);
+
+    /// <summary>Completes when a child process exits without being asked to; returns it.</summary>
+    public async Task<ManagedProcess> WaitForUnexpectedExitAsync(IReadOnlyCollection<ManagedProcess> watched, CancellationToken cancellationToken)
+    {
+        var exits = watched.ToDictionary(p => (Task)p.Exited, p => p);
+        var finished = await Task.WhenAny(exits.Keys).WaitAsync(cancellationToken);
+        var process = exits[finished];
+        if (!process.IsStopping)
+        {
+            ReportFailure(process.Name, $"exited unexpectedly with code {process.Exited.Result} (pid {process.Pid}).", _logs.Tail(process.Name, 20));
+        }
+        return process;
+    }
+
+    /// <summary>Stops the services, then the servers; waits until every process of ours is gone.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+        ManagedProcess[] services;
+        lock (_servicesLock)
+        {
+            services = [.. _services];
+        }
+        await Task.WhenAll(services.Select(s => s.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(15))));
+        var servers = new List<Task>();
+        if (_rabbitMq is not null) servers.Add(_rabbitMq.StopAsync());
+        if (_redis is not null) servers.Add(_redis.StopAsync());
+        if (_postgres is not null) servers.Add(_postgres.StopAsync());
+        await Task.WhenAll(servers);
+        _logs.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Prints the resource table: resource, state, URL, pid.</summary>
+    public void PrintSummary()
+    {
+        var rows = new List<(string Resource, string State, string Url, string Pid)>();
+        void Add(string name, ManagedProcess? process, string url) =>
+            rows.Add((name, process is null ? "external" : process.Exited.IsCompleted ? "exited" : "running", url,
+                process?.Pid.ToString(CultureInfo.InvariantCulture) ?? "-"));
+
+        Add("postgres", _postgres?.Process, $"127.0.0.1:{_options.Ports.Postgres}");
+        if (_options.StartRedis) Add("redis", _redis?.Process, $"127.0.0.1:{_options.Ports.Redis}");
+        if (_options.StartRabbitMq) Add("rabbitmq", _rabbitMq?.Process, $"127.0.0.1:{_options.Ports.RabbitMq}");
+        foreach (var service in _options.Services)
+        {
+            var process = Processes.FirstOrDefault(p => p.Name == service);
+            rows.Add((service, process is null ? "failed" : process.Exited.IsCompleted ? "exited" : "ready", Url(service),
+                process?.Pid.ToString(CultureInfo.InvariantCulture) ?? "-"));
+        }
+
+        var widths = (rows.Max(r => r.Resource.Length), rows.Max(r => r.State.Length), rows.Max(r => r.Url.Length));
+        _logs.Info("");
+        _logs.Info($"  {"RESOURCE".PadRight(widths.Item1)}  {"STATE".PadRight(widths.Item2)}  {"URL".PadRight(widths.Item3)}  PID", ConsoleColor.White);
+        foreach (var row in rows)
+        {
+            _logs.Info($"  {row.Resource.PadRight(widths.Item1)}  {row.State.PadRight(widths.Item2)}  {row.Url.PadRight(widths.Item3)}  {row.Pid}",
+                row.State is "ready" or "running" or "external" ? ConsoleColor.Green : ConsoleColor.Red);
+        }
+        _logs.Info("");
+        _logs.Info($"  Credentials (service URLs, connection strings, logins, API keys): {CredentialsPath}");
+        _logs.Info($"  Operator login: {Credentials.Operator.Email} / {Credentials.Operator.Password}");
+        foreach (var tenant in Credentials.Tenants)
+        {
+            _logs.Info($"  Tenant '{tenant.Identifier}': admin {tenant.Admin.Email} / {tenant.Admin.Password}, API key {tenant.ApiKey}");
+        }
+        _logs.Info($"  Logs: {_logs.LogDirectory}");
+        _logs.Info("  Press Ctrl+C to stop everything.");
+        _logs.Info("");
+    }
+
+    /// <summary>Serialises <see cref="Credentials"/> as written to disk.</summary>
+    public string CredentialsJsonText() => JsonSerializer.Serialize(Credentials, CredentialsJson.Default.Credentials);
+}

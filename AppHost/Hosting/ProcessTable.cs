@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace OmniChat.AppHost.Hosting;
+
+/// <summary>Reads <c>/proc</c>: process groups and command lines, to find our own leftovers after a crash.</summary>
+internal static class ProcessTable
+{
+    /// <summary>Pids whose process group is <paramref name="pgid"/>.</summary>
+    public static IReadOnlyList<int> GroupMembers(int pgid)
+    {
+        var members = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            if (ProcessGroupOf(pid) == pgid)
+            {
+                members.Add(pid);
+            }
+        }
+        return members;
+    }
+
+    /// <summary>The process group of <paramref name="pid"/>, or -1 when it is gone.</summary>
+    public static int ProcessGroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // "pid (comm) state ppid pgrp ..." — comm may contain spaces, so parse after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[2], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The command line of <paramref name="pid"/> with arguments joined by spaces, or empty when it is gone.</summary>
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}

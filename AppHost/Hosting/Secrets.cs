@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OmniChat.AppHost.Hosting;
+
+/// <summary>
+/// Everything the AppHost generates once and must reuse on every later run: server passwords, the service token, the
+/// conversation JWT secret, seeded logins and API keys. Kept in <c>.omnichat/secrets</c> (mode 0600).
+/// </summary>
+internal sealed class Secrets
+{
+    public string PostgresSuperuserPassword { get; set; } = Generate();
+    public string PostgresOwnerPassword { get; set; } = Generate();
+    public string PostgresAppPassword { get; set; } = Generate();
+    public string PostgresSystemPassword { get; set; } = Generate();
+    public string RedisPassword { get; set; } = Generate();
+    public string RabbitMqPassword { get; set; } = Generate();
+    public string ServiceToken { get; set; } = Generate(48);
+    public string ConversationJwtSecret { get; set; } = Generate(64);
+    public string OperatorPassword { get; set; } = Generate(20);
+
+    /// <summary>Per seeded tenant identifier: its admin password and all-scopes API key.</summary>
+    public Dictionary<string, TenantSecrets> Tenants { get; set; } = [];
+
+    public TenantSecrets For(string identifier)
+    {
+        if (!Tenants.TryGetValue(identifier, out var secrets))
+        {
+            secrets = new TenantSecrets();
+            Tenants[identifier] = secrets;
+        }
+        return secrets;
+    }
+
+    public static string Generate(int length = 32) =>
+        RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
+
+    /// <summary>Loads the secrets at <paramref name="path"/>, creating (and saving) any that are missing.</summary>
+    public static async Task<Secrets> LoadOrCreateAsync(string path, CancellationToken cancellationToken)
+    {
+        Secrets secrets;
+        if (File.Exists(path))
+        {
+            await using var stream = File.OpenRead(path);
+            secrets = await JsonSerializer.DeserializeAsync(stream, SecretsJson.Default.Secrets, cancellationToken) ?? new Secrets();
+        }
+        else
+        {
+            secrets = new Secrets();
+        }
+        await secrets.SaveAsync(path, cancellationToken);
+        return secrets;
+    }
+
+    public Task SaveAsync(string path, CancellationToken cancellationToken) =>
+        PrivateFile.WriteJsonAsync(path, this, SecretsJson.Default.Secrets, cancellationToken);
+}
+
+internal sealed class TenantSecrets
+{
+    public string AdminPassword { get; set; } = Secrets.Generate(20);
+    public string ApiKey { get; set; } = Core.Identity.ApiKeySecret.Generate("dev");
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(Secrets))]
+internal sealed partial class SecretsJson : JsonSerializerContext;
+
+/// <summary>Writes files only their owner can read (mode 0600), atomically.</summary>
+internal static class PrivateFile
+{
+    public static async Task WriteJsonAsync<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp";
+        await using (var stream = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            await JsonSerializer.SerializeAsync(stream, value, type, cancellationToken);
+        }
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,3 @@
+using OmniChat.AppHost.Hosting;
+
+return await AppHostRunner.RunAsync(args);
