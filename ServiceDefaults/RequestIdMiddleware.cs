@@ -30,7 +30,7 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
         });
         Activity.Current?.SetTag("request_id", requestId);
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["request_id"] = requestId });
+        using var scope = RequestScope(logger, requestId);
         var started = time.GetTimestamp();
         try
         {
@@ -47,6 +47,9 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
     }
 
     internal static bool IsWellFormed(string value) => value.Length is > 0 and <= 128 && WellFormed().IsMatch(value);
+
+    private static readonly Func<ILogger, string, IDisposable?> RequestScope =
+        LoggerMessage.DefineScope<string>("request_id={request_id}");
 
     [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
     private static partial Regex WellFormed();

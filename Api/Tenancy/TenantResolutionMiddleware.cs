@@ -5,6 +5,9 @@ namespace OmniChat.Api.Tenancy;
 /// <summary>Resolves the request's tenant from verified input and adds <c>tenant_id</c> to the log scope.</summary>
 internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<TenantResolutionMiddleware> logger)
 {
+    private static readonly Func<ILogger, Guid, IDisposable?> TenantScope =
+        LoggerMessage.DefineScope<Guid>("tenant_id={tenant_id}");
+
     public async Task InvokeAsync(HttpContext context, TenantResolver resolver)
     {
         var tenant = await resolver.ResolveAsync(context, context.RequestAborted);
@@ -14,7 +17,7 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<T
             return;
         }
 
-        using (logger.BeginScope(new Dictionary<string, object> { ["tenant_id"] = tenant.Id }))
+        using (TenantScope(logger, tenant.Id))
         {
             await next(context);
         }
