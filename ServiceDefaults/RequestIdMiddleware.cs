@@ -48,8 +48,11 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
 
     internal static bool IsWellFormed(string value) => value.Length is > 0 and <= 128 && WellFormed().IsMatch(value);
 
+    // Log fields follow the platform's snake_case contract (request_id, tenant_id), not .NET's PascalCase.
+#pragma warning disable CA1727
     private static readonly Func<ILogger, string, IDisposable?> RequestScope =
         LoggerMessage.DefineScope<string>("request_id={request_id}");
+#pragma warning restore CA1727
 
     [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
     private static partial Regex WellFormed();

@@ -5,8 +5,11 @@ namespace OmniChat.Api.Tenancy;
 /// <summary>Resolves the request's tenant from verified input and adds <c>tenant_id</c> to the log scope.</summary>
 internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<TenantResolutionMiddleware> logger)
 {
+    // Log fields follow the platform's snake_case contract (request_id, tenant_id), not .NET's PascalCase.
+#pragma warning disable CA1727
     private static readonly Func<ILogger, Guid, IDisposable?> TenantScope =
         LoggerMessage.DefineScope<Guid>("tenant_id={tenant_id}");
+#pragma warning restore CA1727
 
     public async Task InvokeAsync(HttpContext context, TenantResolver resolver)
     {
