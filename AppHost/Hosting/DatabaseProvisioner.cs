@@ -41,6 +41,9 @@ internal static class DatabaseProvisioner
                     throw new InvalidOperationException("Role passwords must be alphanumeric.");
                 }
             }
+            // Role DDL is cluster-wide: serialise concurrent provisioning (parallel test fixtures) on an advisory lock,
+            // released when this connection closes.
+            await ExecuteAsync(connection, "SELECT pg_advisory_lock(7411003)", cancellationToken);
             await ExecuteAsync(connection, $"""
                 DO $$ BEGIN
                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OwnerRole}') THEN CREATE ROLE {OwnerRole}; END IF;

@@ -1,0 +1,3 @@
+using OmniChat.TestKit;
+
+[assembly: AssemblyFixture(typeof(ServersFixture))]

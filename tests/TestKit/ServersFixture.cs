@@ -1,0 +1,46 @@
+using OmniChat.AppHost.Hosting;
+using Xunit;
+
+namespace OmniChat.TestKit;
+
+/// <summary>
+/// Real servers for a test assembly, started once through the AppHost library on free ports in a temporary directory
+/// (never a developer's running instance). Tests isolate themselves with a database of their own
+/// (<see cref="CreateDatabaseAsync"/>). Derive to start more (Redis, RabbitMQ, services).
+/// </summary>
+public class ServersFixture : IAsyncLifetime
+{
+    private readonly TestDirectory _directory = new();
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>What to start; the default is PostgreSQL only.</summary>
+    protected virtual AppHostOptions Configure(AppHostOptions options) => options with
+    {
+        Services = [],
+        StartRedis = false,
+        StartRabbitMq = false,
+    };
+
+    public async ValueTask InitializeAsync()
+    {
+        var options = Configure(new AppHostOptions
+        {
+            DataDirectory = _directory.Path,
+            Ports = PortSet.Free(),
+            Ephemeral = true,
+        });
+        App = await DistributedApplication.StartAsync(options, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A fresh, migrated and seeded database in the shared server, for one test class or test.</summary>
+    public Task<(DatabaseConnections Connections, SeedResult Seed)> CreateDatabaseAsync() =>
+        App.CreateDatabaseAsync("test_" + Guid.NewGuid().ToString("N")[..16], TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
