@@ -54,6 +54,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>Base URL of each started service, by resource name.</summary>
     public IReadOnlyDictionary<string, Uri> ServiceUrls { get; private set; } = new Dictionary<string, Uri>();
 
+    private const string SecretsFileName = "secrets";
+
+    private string SecretsPath => Path.Combine(_options.DataDirectory, SecretsFileName);
+
     public string CredentialsPath => Path.Combine(_options.DataDirectory, "credentials.json");
 
     public string LogDirectory => _logs.LogDirectory;
@@ -68,7 +72,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(options.DataDirectory);
         var logs = new LogSink(Path.Combine(options.DataDirectory, "logs"), options.EchoLogs);
-        var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(options.DataDirectory, "secrets"), cancellationToken);
+        var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(options.DataDirectory, SecretsFileName), cancellationToken);
         var app = new DistributedApplication(options, logs, secrets);
         try
         {
@@ -94,6 +98,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         var connections = await DatabaseProvisioner.ProvisionAsync(PostgresAdminConnectionString, name, RolePasswords, cancellationToken);
         await DatabaseProvisioner.MigrateAsync(connections, cancellationToken);
         var seed = await Seeder.SeedAsync(connections, _secrets, TimeProvider.System, cancellationToken);
+        await _secrets.SaveAsync(SecretsPath, cancellationToken); // seeding may have generated tenant secrets
         return (connections, seed);
     }
 
@@ -109,9 +114,15 @@ public sealed class DistributedApplication : IAsyncDisposable
             needRabbitMq: _options.StartRabbitMq && external.RabbitMq is null,
             _logs, cancellationToken);
 
+        // Fail fast on a taken service port, before minutes of server start-up; leftovers of a crashed run go first.
         foreach (var service in _options.Services)
         {
-            PortSet.EnsureFree(PortOf(service), service, AppHostOptions.PortSetting(service));
+            var spec = ServiceSpec(service);
+            await ManagedProcess.ReapLeftoverAsync(spec, _logs, cancellationToken);
+            foreach (var claim in spec.Ports)
+            {
+                PortSet.EnsureFree(claim.Port, claim.Resource, claim.OverrideSetting);
+            }
         }
 
         var run = Path.Combine(_options.DataDirectory, "run");
@@ -201,7 +212,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
-    private async Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken)
+    private ProcessSpec ServiceSpec(string service)
     {
         var folder = ServiceFolders.TryGetValue(service, out var f) ? f : throw new ArgumentException($"Unknown service '{service}'.");
         var projectDirectory = Path.Combine(_options.RepositoryRoot, folder);
@@ -237,12 +248,16 @@ public sealed class DistributedApplication : IAsyncDisposable
             environment[$"services__{other}__http__0"] = Url(other);
         }
 
-        var process = await ManagedProcess.StartAsync(
-            new ProcessSpec(service, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", service + ".pid"), dll)
-            {
-                Environment = environment,
-            },
-            _logs, cancellationToken);
+        return new ProcessSpec(service, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", service + ".pid"), dll)
+        {
+            Environment = environment,
+            Ports = [new PortClaim(PortOf(service), service, AppHostOptions.PortSetting(service))],
+        };
+    }
+
+    private async Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken)
+    {
+        var process = await ManagedProcess.StartAsync(ServiceSpec(service), _logs, cancellationToken);
         lock (_servicesLock)
         {
             _services.Add(process);
@@ -326,6 +341,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (_redis is not null) servers.Add(_redis.StopAsync());
         if (_postgres is not null) servers.Add(_postgres.StopAsync());
         await Task.WhenAll(servers);
+        if (_postgres is not null)
+        {
+            // Idle pooled connections in this process point at a server that is gone (matters to a host that restarts it).
+            Npgsql.NpgsqlConnection.ClearAllPools();
+        }
         _logs.Dispose();
     }
 

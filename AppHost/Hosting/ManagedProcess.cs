@@ -16,7 +16,13 @@ internal sealed record ProcessSpec(
 
     /// <summary>When set (and we are root), the program runs as this user.</summary>
     public string? RunAsUser { get; init; }
+
+    /// <summary>Ports the program will listen on, checked free (after any leftover is stopped) before it starts.</summary>
+    public IReadOnlyList<PortClaim> Ports { get; init; } = [];
 }
+
+/// <summary>A port a resource needs, with the setting that overrides it.</summary>
+internal sealed record PortClaim(int Port, string Resource, string OverrideSetting);
 
 /// <summary>
 /// A child process in its own session and process group (through <c>setsid</c>), so a terminal's Ctrl+C reaches only
@@ -49,6 +55,10 @@ public sealed class ManagedProcess
     internal static async Task<ManagedProcess> StartAsync(ProcessSpec spec, LogSink logs, CancellationToken cancellationToken)
     {
         await ReapLeftoverAsync(spec, logs, cancellationToken);
+        foreach (var claim in spec.Ports)
+        {
+            PortSet.EnsureFree(claim.Port, claim.Resource, claim.OverrideSetting);
+        }
 
         var info = new ProcessStartInfo("setsid")
         {
@@ -140,7 +150,7 @@ public sealed class ManagedProcess
     /// A previous AppHost that crashed may have left this resource running: if the pid file names a live process group
     /// one of whose members carries our marker (its data directory or program path), stop that group first.
     /// </summary>
-    private static async Task ReapLeftoverAsync(ProcessSpec spec, LogSink logs, CancellationToken cancellationToken)
+    internal static async Task ReapLeftoverAsync(ProcessSpec spec, LogSink logs, CancellationToken cancellationToken)
     {
         if (!File.Exists(spec.PidFile))
         {
@@ -150,7 +160,7 @@ public sealed class ManagedProcess
         if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pgid) && pgid > 1)
         {
             var ours = ProcessTable.GroupMembers(pgid)
-                .Any(pid => ProcessTable.CommandLine(pid).Contains(spec.Marker, StringComparison.Ordinal));
+                .Any(pid => ProcessTable.Carries(pid, spec.Marker));
             if (ours)
             {
                 logs.Info($"Stopping {spec.Name} left running by a previous run (process group {pgid}).", ConsoleColor.Yellow);

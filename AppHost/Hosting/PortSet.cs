@@ -63,5 +63,5 @@ public sealed record PortSet
 }
 
 /// <summary>A port the AppHost needs is taken.</summary>
-internal sealed class PortInUseException(int port, string resource, string overrideSetting)
+public sealed class PortInUseException(int port, string resource, string overrideSetting)
     : Exception($"Port {port} for {resource} is already in use. Stop the process listening there (see: ss -ltnp 'sport = :{port}') or choose another port with {overrideSetting}=<port>.");

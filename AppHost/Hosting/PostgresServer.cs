@@ -44,7 +44,6 @@ internal sealed class PostgresServer(ManagedProcess process, int port, string su
             await InitializeAsync(binaries, dataDirectory, runAs, superuserPassword, logs, cancellationToken);
         }
 
-        PortSet.EnsureFree(port, "PostgreSQL", AppHostOptions.PortSetting("postgres"));
         List<string> args =
         [
             "-D", dataDirectory, "-p", port.ToString(CultureInfo.InvariantCulture),
@@ -55,7 +54,11 @@ internal sealed class PostgresServer(ManagedProcess process, int port, string su
             args.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
         var process = await ManagedProcess.StartAsync(
-            new ProcessSpec(Name, binaries.Postgres, args, "/", Path.Combine(runDirectory, Name + ".pid"), dataDirectory) { RunAsUser = runAs },
+            new ProcessSpec(Name, binaries.Postgres, args, "/", Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
+            {
+                RunAsUser = runAs,
+                Ports = [new PortClaim(port, "PostgreSQL", AppHostOptions.PortSetting(Name))],
+            },
             logs, cancellationToken);
 
         var server = new PostgresServer(process, port, superuserPassword);

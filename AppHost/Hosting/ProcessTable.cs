@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OmniChat.AppHost.Hosting;
 
 /// <summary>Reads <c>/proc</c>: process groups and command lines, to find our own leftovers after a crash.</summary>
-internal static class ProcessTable
+public static class ProcessTable
 {
     /// <summary>Pids whose process group is <paramref name="pgid"/>.</summary>
     public static IReadOnlyList<int> GroupMembers(int pgid)
@@ -36,6 +36,26 @@ internal static class ProcessTable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
         {
             return -1;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="pid"/> carries <paramref name="marker"/> (a data directory or program path) in its command
+    /// line or as its working directory (Redis rewrites its process title, but keeps its data directory as cwd).
+    /// </summary>
+    public static bool Carries(int pid, string marker)
+    {
+        if (CommandLine(pid).Contains(marker, StringComparison.Ordinal))
+        {
+            return true;
+        }
+        try
+        {
+            return new FileInfo($"/proc/{pid}/cwd").LinkTarget is { } cwd && cwd.StartsWith(marker, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

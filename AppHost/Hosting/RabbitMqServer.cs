@@ -20,8 +20,6 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
     {
         const string Name = "rabbitmq";
         Directory.CreateDirectory(dataDirectory);
-        PortSet.EnsureFree(port, "RabbitMQ", AppHostOptions.PortSetting(Name));
-        PortSet.EnsureFree(distributionPort, "RabbitMQ distribution", "OMNICHAT_RABBITMQ_DIST_PORT");
 
         var config = Path.Combine(dataDirectory, "rabbitmq.conf");
         // default_user applies when the node first boots with an empty database; the password then lives in its data.
@@ -59,6 +57,11 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
             new ProcessSpec(Name, binaries.RabbitMqServer, [], dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
             {
                 Environment = environment,
+                Ports =
+                [
+                    new PortClaim(port, "RabbitMQ", AppHostOptions.PortSetting(Name)),
+                    new PortClaim(distributionPort, "RabbitMQ distribution", "OMNICHAT_RABBITMQ_DIST_PORT"),
+                ],
             },
             logs, cancellationToken);
 

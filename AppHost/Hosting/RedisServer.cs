@@ -15,7 +15,6 @@ internal sealed class RedisServer(ManagedProcess process, int port, string passw
     {
         const string Name = "redis";
         Directory.CreateDirectory(dataDirectory);
-        PortSet.EnsureFree(port, "Redis", AppHostOptions.PortSetting(Name));
         string[] args =
         [
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory,
@@ -23,7 +22,10 @@ internal sealed class RedisServer(ManagedProcess process, int port, string passw
             "--save", "", "--appendonly", ephemeral ? "no" : "yes",
         ];
         var process = await ManagedProcess.StartAsync(
-            new ProcessSpec(Name, binaries.RedisServer, args, dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory),
+            new ProcessSpec(Name, binaries.RedisServer, args, dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
+            {
+                Ports = [new PortClaim(port, "Redis", AppHostOptions.PortSetting(Name))],
+            },
             logs, cancellationToken);
         var server = new RedisServer(process, port, password);
         await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(30), async _ =>
