@@ -38,6 +38,13 @@ for trx in "$results"/*.trx "$results"/*/*.trx; do
   failed=$((failed + ${f:-0} + ${e:-0}))
   skipped=$((skipped + ${n:-0}))
 done
+# One TRX per test project, or a result went missing (for example two files written in the same second).
+projects=$(ls tests/*/*.Tests.csproj | wc -l)
+reports=$(ls "$results"/*.trx "$results"/*/*.trx 2>/dev/null | wc -l)
+if [ "$reports" -ne "$projects" ]; then
+  echo "expected $projects TRX reports, found $reports"
+  failed=$((failed + 1))
+fi
 if [ -f "$results/widget-junit.xml" ]; then
   suites=$(grep -o '<testsuites [^>]*>' "$results/widget-junit.xml" | head -n 1)
   t=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$suites")

@@ -77,6 +77,8 @@ public static class Extensions
         // (WebSocket handshakes). RequestIdMiddleware logs each request with its path only.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
+        // "Hosting failed to start" repeats, with a stack trace, what RunServiceAsync reports in one line per setting.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
     private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
@@ -139,17 +141,29 @@ public static class Extensions
     public static async Task RunServiceAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var name = app.Environment.ApplicationName; // the host is disposed when RunAsync throws
         try
         {
             await app.RunAsync();
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ConfigurationFailures(ex) is { Count: > 0 } failures)
         {
-            await Console.Error.WriteLineAsync(
-                $"{app.Environment.ApplicationName}: configuration error: {string.Join("; ", ex.Failures)}");
+            foreach (var failure in failures)
+            {
+                await Console.Error.WriteLineAsync($"{name}: {failure}");
+            }
             Environment.ExitCode = 78;
         }
     }
+
+    private static List<string> ConfigurationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => [.. validation.Failures],
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+            [.. aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)],
+        _ => [],
+    };
+
 
     internal static bool IsInfrastructurePath(PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments("/ready") || path.StartsWithSegments("/metrics");

@@ -214,9 +214,8 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private ProcessSpec ServiceSpec(string service)
     {
-        var folder = ServiceFolders.TryGetValue(service, out var f) ? f : throw new ArgumentException($"Unknown service '{service}'.");
-        var projectDirectory = Path.Combine(_options.RepositoryRoot, folder);
-        var dll = Path.Combine(projectDirectory, "bin", BuildInfo.Configuration, "net10.0", $"OmniChat.{folder}.dll");
+        var dll = ServiceAssemblyPath(service, _options.RepositoryRoot);
+        var projectDirectory = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(dll))))!;
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build OmniChat.sln).", dll);
@@ -304,7 +303,15 @@ public sealed class DistributedApplication : IAsyncDisposable
         _ => throw new ArgumentException($"Unknown service '{service}'."),
     };
 
-    private static string DotnetHost() =>
+    /// <summary>The built assembly of <paramref name="service"/> (same configuration as this AppHost).</summary>
+    public static string ServiceAssemblyPath(string service, string? repositoryRoot = null)
+    {
+        var folder = ServiceFolders.TryGetValue(service, out var f) ? f : throw new ArgumentException($"Unknown service '{service}'.", nameof(service));
+        return Path.Combine(repositoryRoot ?? BuildInfo.RepositoryRoot, folder, "bin", BuildInfo.Configuration, "net10.0", $"OmniChat.{folder}.dll");
+    }
+
+    /// <summary>The <c>dotnet</c> host that runs the services.</summary>
+    public static string DotnetHost() =>
         System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private async Task WriteCredentialsAsync(CancellationToken cancellationToken) =>

@@ -32,7 +32,7 @@ public static class SecurityOptionsExtensions
                 $"missing required setting CONVERSATION_JWT_SECRET (Security__ConversationJwtSecret, at least {SecurityOptions.MinimumSecretLength} characters)")
             .Validate(o => o.ServiceToken is { Length: >= SecurityOptions.MinimumSecretLength },
                 $"missing required setting SERVICE_TOKEN (Security__ServiceToken, at least {SecurityOptions.MinimumSecretLength} characters)")
-            .Validate(o => o.ConversationJwtSecret != o.ServiceToken,
+            .Validate(o => o.ConversationJwtSecret is null || o.ConversationJwtSecret != o.ServiceToken,
                 "CONVERSATION_JWT_SECRET must differ from SERVICE_TOKEN")
             .ValidateOnStart();
         return builder;
