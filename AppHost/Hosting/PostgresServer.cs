@@ -62,11 +62,20 @@ internal sealed class PostgresServer(ManagedProcess process, int port, string su
             logs, cancellationToken);
 
         var server = new PostgresServer(process, port, superuserPassword);
-        await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(60), async ct =>
+        try
         {
-            await using var connection = new NpgsqlConnection(server.SuperuserConnectionString);
-            await connection.OpenAsync(ct);
-        }, logs, cancellationToken);
+            await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(60), async ct =>
+            {
+                await using var connection = new NpgsqlConnection(server.SuperuserConnectionString);
+                await connection.OpenAsync(ct);
+            }, logs, cancellationToken);
+        }
+        catch
+        {
+            // Not ready (or start cancelled): do not leave it running outside anyone's bookkeeping.
+            await process.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(30), wholeGroup: false);
+            throw;
+        }
         return server;
     }
 

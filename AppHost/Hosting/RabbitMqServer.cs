@@ -66,11 +66,20 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
             logs, cancellationToken);
 
         var server = new RabbitMqServer(process, port, password);
-        await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(120), async ct =>
+        try
         {
-            var factory = new ConnectionFactory { Uri = new Uri(server.ConnectionString), RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
-            await using var connection = await factory.CreateConnectionAsync(ct);
-        }, logs, cancellationToken);
+            await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(120), async ct =>
+            {
+                var factory = new ConnectionFactory { Uri = new Uri(server.ConnectionString), RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
+                await using var connection = await factory.CreateConnectionAsync(ct);
+            }, logs, cancellationToken);
+        }
+        catch
+        {
+            // Not ready (or start cancelled): do not leave it running outside anyone's bookkeeping.
+            await process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(20));
+            throw;
+        }
         return server;
     }
 

@@ -28,14 +28,23 @@ internal sealed class RedisServer(ManagedProcess process, int port, string passw
             },
             logs, cancellationToken);
         var server = new RedisServer(process, port, password);
-        await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(30), async _ =>
+        try
         {
-            var options = ConfigurationOptions.Parse(server.ConnectionString);
-            options.AbortOnConnectFail = true;
-            options.ConnectTimeout = 2000;
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-            await redis.GetDatabase().PingAsync();
-        }, logs, cancellationToken);
+            await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(30), async _ =>
+            {
+                var options = ConfigurationOptions.Parse(server.ConnectionString);
+                options.AbortOnConnectFail = true;
+                options.ConnectTimeout = 2000;
+                await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+                await redis.GetDatabase().PingAsync();
+            }, logs, cancellationToken);
+        }
+        catch
+        {
+            // Not ready (or start cancelled): do not leave it running outside anyone's bookkeeping.
+            await process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(15));
+            throw;
+        }
         return server;
     }
 

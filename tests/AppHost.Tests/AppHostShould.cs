@@ -119,17 +119,23 @@ public sealed class AppHostShould : IDisposable
         var options = Options(PortSet.Free()) with { Services = [], StartRabbitMq = false };
         // The first run is abandoned without StopAsync, as if its AppHost had been killed: its servers keep running.
         var abandoned = await DistributedApplication.StartAsync(options, ct);
-        var leftovers = abandoned.Processes.Select(p => p.Pid).ToList();
-
-        await using var second = await DistributedApplication.StartAsync(options, ct);
-
-        foreach (var pid in leftovers)
+        try
         {
-            Assert.Empty(ProcessTable.GroupMembers(pid));
+            var leftovers = abandoned.Processes.Select(p => p.Pid).ToList();
+
+            await using var second = await DistributedApplication.StartAsync(options, ct);
+
+            foreach (var pid in leftovers)
+            {
+                Assert.Empty(ProcessTable.GroupMembers(pid));
+            }
+            await using var connection = new NpgsqlConnection(second.Database.App);
+            await connection.OpenAsync(ct);
         }
-        await using var connection = new NpgsqlConnection(second.Database.App);
-        await connection.OpenAsync(ct);
-        await abandoned.StopAsync();
+        finally
+        {
+            await abandoned.StopAsync();
+        }
     }
 
     [Fact]
