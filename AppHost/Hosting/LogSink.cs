@@ -24,7 +24,13 @@ internal sealed class LogSink(string logDirectory, bool echo) : IDisposable
             if (!_files.TryGetValue(resource, out var file))
             {
                 Directory.CreateDirectory(LogDirectory);
-                file = new StreamWriter(new FileStream(PathFor(resource), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+                // Each run starts a fresh log; the previous run's stays beside it as <resource>.previous.log.
+                var path = PathFor(resource);
+                if (File.Exists(path))
+                {
+                    File.Move(path, Path.Combine(LogDirectory, resource + ".previous.log"), overwrite: true);
+                }
+                file = new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
                 _files[resource] = file;
                 _colors[resource] = Palette[_colors.Count % Palette.Length];
             }
