@@ -1,6 +1,7 @@
 using OmniChat.Api.Endpoints;
 using OmniChat.Api.Extensions;
 using OmniChat.ServiceDefaults;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,11 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseApplicationPipeline();
+app.MapOpenApi();
+app.MapScalarApiReference("/docs");
 app.MapTenantEndpoints();
+app.MapV1ConversationEndpoints();
+app.MapV1AdminEndpoints();
+app.MapV2ConversationEndpoints();
 
 await app.RunServiceAsync();

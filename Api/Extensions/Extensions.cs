@@ -1,6 +1,9 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OmniChat.Api.Errors;
+using OmniChat.Api.OpenApi;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Caching;
+using OmniChat.Core.Conversations;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
@@ -9,11 +12,15 @@ namespace OmniChat.Api.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>Largest request body the API accepts.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddOmniChatPersistence();
         builder.AddOmniChatRedis();
         builder.AddOmniChatSecrets();
+        builder.AddOmniChatConversations();
 
         // Order matters: the v1 route decides before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
@@ -21,6 +28,10 @@ internal static class Extensions
 
         builder.Services.AddProblemDetails(ProblemDetailsDefaults.Configure);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
+        // Binding failures (malformed JSON, wrong types) reach the exception handler as problems with stable codes.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.AddOpenApi(OpenApiDocumentSetup.Configure);
     }
 
     public static void UseApplicationPipeline(this WebApplication app)

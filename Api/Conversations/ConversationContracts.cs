@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Messages;
+
+namespace OmniChat.Api.Conversations;
+
+/// <summary><c>POST /v1/conversations</c> and <c>POST /v2/conversations</c>.</summary>
+public sealed record StartConversationRequest(string? Name, string? Locale, JsonElement? Metadata);
+
+/// <summary><c>POST …/token</c>.</summary>
+public sealed record RefreshTokenRequest(string? RefreshToken);
+
+/// <summary>A visitor's message (<c>POST /v1/conversations/{id}/messages</c>).</summary>
+public sealed record SendMessageRequest(string? Text, Guid? ClientMessageId);
+
+/// <summary>An agent's reply (<c>POST /v1/admin/conversations/{id}/reply</c>, <c>POST /v2/conversations/{id}/messages</c>).</summary>
+public sealed record AgentReplyRequest(string? Agent, string? Text, Guid? ClientMessageId);
+
+/// <summary><c>POST …/claim</c>.</summary>
+public sealed record ClaimRequest(string? Agent);
+
+/// <summary><c>PATCH /v2/conversations/{id}</c>.</summary>
+public sealed record RenameRequest(string? Name);
+
+public sealed record StartConversationResponse(Guid ConversationId, string Token, string RefreshToken, int ExpiresIn);
+
+public sealed record TokenResponse(string Token, string RefreshToken, int ExpiresIn);
+
+public sealed record MessageResponse(
+    Guid Id,
+    long Seq,
+    string Direction,
+    string Text,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent,
+    DateTimeOffset CreatedAt)
+{
+    public static MessageResponse From(MessageRecord m) => new(m.Id, m.Seq, Wire(m.Direction), m.Text, m.Agent, m.CreatedAt);
+
+    public static MessageResponse From(Message m) => new(m.Id, m.Seq, Wire(m.Direction), m.Text, m.Agent, m.CreatedAt);
+
+    private static string Wire(MessageDirection direction) => direction.ToString().ToUpperInvariant();
+}
+
+public sealed record MessagePageResponse(IReadOnlyList<MessageResponse> Messages, long NextAfterSeq);
+
+public sealed record ConversationResponse(
+    Guid Id,
+    string? Name,
+    string Status,
+    string? ClaimedBy,
+    string? Locale,
+    long LastSeq,
+    string Channel,
+    string Interface,
+    bool Unanswered,
+    DateTimeOffset? LastInboundAt,
+    DateTimeOffset? LastOutboundAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ConversationResponse From(Conversation c) => new(c.Id, c.Name, c.Status.ToString().ToLowerInvariant(), c.ClaimedBy,
+        c.Locale, c.LastSeq, c.Channel, c.Interface,
+        c.LastInboundAt is { } inbound && (c.LastOutboundAt is null || c.LastOutboundAt < inbound),
+        c.LastInboundAt, c.LastOutboundAt, c.CreatedAt, c.UpdatedAt);
+}
+
+public sealed record ConversationListResponse(IReadOnlyList<ConversationResponse> Conversations, string? NextCursor);
+
+public sealed record ConversationStateResponse(Guid Id, string Status, string? ClaimedBy)
+{
+    public static ConversationStateResponse From(ConversationState s) =>
+        new(s.ConversationId, s.Status.ToString().ToLowerInvariant(), s.ClaimedBy);
+}
+
+/// <summary>Field rules of the conversation contracts; every failure is collected, then thrown as one <c>validation_failed</c>.</summary>
+internal static partial class ConversationRules
+{
+    public const int MaxTextLength = 4000;
+    public const int MaxNameLength = 100;
+    public const int MaxAgentLength = 200;
+    public const int MaxMetadataBytes = 4096;
+
+    public static (string? Name, string? Locale, string? MetadataJson) Validate(StartConversationRequest? request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = request?.Name?.Trim();
+        if (name is { Length: > MaxNameLength })
+        {
+            errors["name"] = [$"At most {MaxNameLength} characters."];
+        }
+        var locale = request?.Locale?.Trim();
+        if (locale is not null && !IsLocale(locale))
+        {
+            errors["locale"] = ["A BCP 47 language tag, for example en or pt-BR."];
+        }
+        string? metadata = null;
+        if (request?.Metadata is { } element && element.ValueKind != JsonValueKind.Null)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                errors["metadata"] = ["An object."];
+            }
+            else
+            {
+                metadata = element.GetRawText();
+                if (System.Text.Encoding.UTF8.GetByteCount(metadata) > MaxMetadataBytes)
+                {
+                    errors["metadata"] = [$"At most {MaxMetadataBytes} bytes of JSON."];
+                }
+            }
+        }
+        ValidationException.ThrowIfAny(errors);
+        return (string.IsNullOrEmpty(name) ? null : name, locale, metadata);
+    }
+
+    public static string Text(string? text, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors["text"] = ["Required, 1 to 4000 characters."];
+            return "";
+        }
+        if (text.Length > MaxTextLength)
+        {
+            errors["text"] = [$"At most {MaxTextLength} characters."];
+        }
+        return text;
+    }
+
+    public static string Agent(string? agent, Dictionary<string, string[]> errors)
+    {
+        var trimmed = agent?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxAgentLength)
+        {
+            errors["agent"] = [$"Required, 1 to {MaxAgentLength} characters."];
+            return "";
+        }
+        return trimmed;
+    }
+
+    public static string Name(string? name, Dictionary<string, string[]> errors)
+    {
+        var trimmed = name?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength)
+        {
+            errors["name"] = [$"Required, 1 to {MaxNameLength} characters."];
+            return "";
+        }
+        return trimmed;
+    }
+
+    public static int Limit(int? limit, Dictionary<string, string[]> errors, int fallback = 50, int max = 200)
+    {
+        var value = limit ?? fallback;
+        if (value is < 1 || value > max)
+        {
+            errors["limit"] = [$"Between 1 and {max}."];
+        }
+        return value;
+    }
+
+    public static bool IsLocale(string value) => value.Length <= 35 && Bcp47().IsMatch(value);
+
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+    private static partial Regex Bcp47();
+}

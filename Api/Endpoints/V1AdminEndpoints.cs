@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using OmniChat.Api.Conversations;
+using OmniChat.Api.Security;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Messages;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Api.Endpoints;
+
+/// <summary>The legacy v1 admin API (<c>Authorization: Bearer &lt;SERVICE_TOKEN&gt;</c>, the <c>default</c> tenant).</summary>
+internal static class V1AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapV1AdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/admin/conversations").WithTags("v1 admin").RequireServiceToken();
+        group.MapGet("/", ListConversations).WithName("V1AdminListConversations").WithSummary("Conversations, newest activity first, optionally by status.");
+        group.MapPost("/{id:guid}/claim", Claim).WithName("V1AdminClaim").WithSummary("Claim for an agent (exactly one of concurrent claimers wins).");
+        group.MapPost("/{id:guid}/reply", Reply).WithName("V1AdminReply").WithSummary("Reply as an agent (OUTBOUND).");
+        group.MapPost("/{id:guid}/close", Close).WithName("V1AdminClose").WithSummary("Close the conversation.");
+        return app;
+    }
+
+    internal static async Task<Ok<ConversationListResponse>> ListConversations(string? status, OmniChatDbContext db, CancellationToken cancellationToken)
+    {
+        var query = db.Conversations.AsNoTracking();
+        if (status is not null)
+        {
+            if (!Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            {
+                throw new ValidationException(new Dictionary<string, string[]> { ["status"] = ["One of open, claimed, closed."] });
+            }
+            query = query.Where(c => c.Status == parsed);
+        }
+        var conversations = await query.OrderByDescending(c => c.UpdatedAt).Take(200).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ConversationListResponse([.. conversations.Select(ConversationResponse.From)], null));
+    }
+
+    internal static async Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, ITenantContext tenants,
+        ConversationWriter writer, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var agent = ConversationRules.Agent(request?.Agent, errors);
+        ValidationException.ThrowIfAny(errors);
+        var state = await writer.ClaimAsync(tenants.RequireTenant(), id, agent, cancellationToken);
+        return TypedResults.Ok(ConversationStateResponse.From(state));
+    }
+
+    internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
+        ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var agent = ConversationRules.Agent(request?.Agent, errors);
+        var text = ConversationRules.Text(request?.Text, errors);
+        ValidationException.ThrowIfAny(errors);
+        var added = await writer.AddMessageAsync(tenants.RequireTenant(), id, new MessageSource(MessageDirection.Outbound, agent), text,
+            request!.ClientMessageId, cancellationToken);
+        var body = MessageResponse.From(added.Message);
+        return added.Created ? TypedResults.Created($"/v1/conversations/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);
+    }
+
+    internal static async Task<Ok<ConversationStateResponse>> Close(Guid id, ITenantContext tenants, ConversationWriter writer,
+        CancellationToken cancellationToken)
+    {
+        var state = await writer.CloseAsync(tenants.RequireTenant(), id, closedBy: null, cancellationToken);
+        return TypedResults.Ok(ConversationStateResponse.From(state));
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using OmniChat.Api.Conversations;
+using OmniChat.Api.Security;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Security;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Api.Endpoints;
+
+/// <summary>API v2 conversations, for any tenant, with scoped API keys. Another tenant's ids answer 404.</summary>
+internal static class V2ConversationEndpoints
+{
+    public static IEndpointRouteBuilder MapV2ConversationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v2/conversations").WithTags("v2 conversations");
+        group.MapGet("/", ListConversations).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListConversations")
+            .WithSummary("Filter by status, claimedBy, unanswered, text (q); newest activity first; cursor paging.");
+        group.MapPost("/", StartConversation).RequireScope(ApiScopes.ConversationsWrite).WithName("V2StartConversation")
+            .WithSummary("Start a conversation for a customer; returns it with a conversation token for the visitor.");
+        group.MapGet("/{id:guid}", GetConversation).RequireScope(ApiScopes.ConversationsRead).WithName("V2GetConversation");
+        group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation");
+        group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages");
+        group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply")
+            .WithSummary("Reply as an agent (OUTBOUND); a repeated clientMessageId returns the first result with 200.");
+        group.MapPost("/{id:guid}/claim", Claim).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Claim")
+            .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.");
+        group.MapPost("/{id:guid}/release", Release).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Release");
+        group.MapPost("/{id:guid}/close", Close).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Close");
+        return app;
+    }
+
+    internal static async Task<Ok<ConversationListResponse>> ListConversations(string? status, string? claimedBy, bool? unanswered,
+        string? q, string? cursor, int? limit, OmniChatDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var take = ConversationRules.Limit(limit, errors, fallback: 50, max: 100);
+        ConversationStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
+            {
+                statusFilter = parsed;
+            }
+            else
+            {
+                errors["status"] = ["One of open, claimed, closed."];
+            }
+        }
+        var after = cursor is null ? null : Cursor.TryParse(cursor);
+        if (cursor is not null && after is null)
+        {
+            errors["cursor"] = ["Not a cursor this API returned."];
+        }
+        if (q is { Length: > 200 })
+        {
+            errors["q"] = ["At most 200 characters."];
+        }
+        ValidationException.ThrowIfAny(errors);
+
+        var query = db.Conversations.AsNoTracking();
+        if (statusFilter is { } s) query = query.Where(c => c.Status == s);
+        if (claimedBy is not null) query = query.Where(c => c.ClaimedBy == claimedBy);
+        if (unanswered is true) query = query.Where(c => c.LastInboundAt != null && (c.LastOutboundAt == null || c.LastOutboundAt < c.LastInboundAt));
+        if (unanswered is false) query = query.Where(c => c.LastInboundAt == null || (c.LastOutboundAt != null && c.LastOutboundAt >= c.LastInboundAt));
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var pattern = "%" + q.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            query = query.Where(c => EF.Functions.ILike(c.Name ?? "", pattern)
+                || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text, pattern)));
+        }
+        if (after is { } position)
+        {
+            query = query.Where(c => EF.Functions.LessThan(ValueTuple.Create(c.UpdatedAt, c.Id), ValueTuple.Create(position.UpdatedAt, position.Id)));
+        }
+
+        var page = await query.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var next = page.Count > take ? Cursor.Format(page[take - 1].UpdatedAt, page[take - 1].Id) : null;
+        return TypedResults.Ok(new ConversationListResponse([.. page.Take(take).Select(ConversationResponse.From)], next));
+    }
+
+    internal static async Task<Created<V2StartedConversationResponse>> StartConversation(StartConversationRequest? request,
+        ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, CancellationToken cancellationToken)
+    {
+        var (name, locale, metadata) = ConversationRules.Validate(request);
+        var tenant = tenants.RequireTenant();
+        var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken);
+        var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == started.ConversationId, cancellationToken);
+        return TypedResults.Created($"/v2/conversations/{started.ConversationId}", new V2StartedConversationResponse(
+            ConversationResponse.From(conversation), tokens.Issue(tenant.Id, started.ConversationId), started.RefreshToken,
+            (int)ConversationTokens.Lifetime.TotalSeconds));
+    }
+
+    internal static async Task<Ok<ConversationResponse>> GetConversation(Guid id, OmniChatDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
+
+    internal static async Task<Ok<ConversationResponse>> Rename(Guid id, RenameRequest? request, ITenantContext tenants,
+        ConversationWriter writer, OmniChatDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = ConversationRules.Name(request?.Name, errors);
+        ValidationException.ThrowIfAny(errors);
+        await writer.RenameAsync(tenants.RequireTenant(), id, name, cancellationToken);
+        return TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
+    }
+
+    internal static async Task<Ok<MessagePageResponse>> ListMessages(Guid id, long? afterSeq, int? limit, OmniChatDbContext db,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await MessagePages.ReadAsync(db, id, afterSeq, limit, cancellationToken));
+
+    internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
+        ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
+        V1AdminEndpoints.Reply(id, request, tenants, writer, cancellationToken);
+
+    internal static Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, ITenantContext tenants,
+        ConversationWriter writer, CancellationToken cancellationToken) =>
+        V1AdminEndpoints.Claim(id, request, tenants, writer, cancellationToken);
+
+    internal static async Task<Ok<ConversationStateResponse>> Release(Guid id, ITenantContext tenants, ConversationWriter writer,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(ConversationStateResponse.From(await writer.ReleaseAsync(tenants.RequireTenant(), id, cancellationToken)));
+
+    internal static Task<Ok<ConversationStateResponse>> Close(Guid id, ITenantContext tenants, ConversationWriter writer,
+        CancellationToken cancellationToken) =>
+        V1AdminEndpoints.Close(id, tenants, writer, cancellationToken);
+
+    private static async Task<Conversation> FindAsync(OmniChatDbContext db, Guid id, CancellationToken cancellationToken) =>
+        await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
+        ?? throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
+
+    /// <summary>Opaque keyset cursor: the last row's (updatedAt, id).</summary>
+    private static class Cursor
+    {
+        public static string Format(DateTimeOffset updatedAt, Guid id) =>
+            Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{updatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
+
+        public static (DateTimeOffset UpdatedAt, Guid Id)? TryParse(string cursor)
+        {
+            try
+            {
+                var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
+                return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                       && ticks is >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks && Guid.TryParseExact(parts[1], "N", out var id)
+                    ? (new DateTimeOffset(ticks, TimeSpan.Zero), id)
+                    : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+    }
+}
+
+public sealed record V2StartedConversationResponse(ConversationResponse Conversation, string Token, string RefreshToken, int ExpiresIn);

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using OmniChat.Api.Tenancy;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Security;
+
+namespace OmniChat.Api.Security;
+
+/// <summary>Endpoint filters for the two admin credentials: the legacy service token (v1) and scoped API keys (v2).</summary>
+internal static class AccessFilters
+{
+    /// <summary>v1 admin: <c>Authorization: Bearer &lt;SERVICE_TOKEN&gt;</c>, compared in constant time.</summary>
+    public static TBuilder RequireServiceToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.ServiceToken ?? "";
+            var presented = ConversationTokenAuth.BearerToken(context.HttpContext) ?? "";
+            if (expected.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+            {
+                throw new UnauthorizedException("invalid_service_token", "The service token is missing or wrong.");
+            }
+            return await next(context);
+        });
+
+    /// <summary>v2: a valid API key carrying <paramref name="scope"/>; without it 403 <c>scope_missing</c> naming the scope.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var key = context.HttpContext.Features.Get<ApiKeyPrincipal>()
+                ?? throw new UnauthorizedException("unauthorized", "A valid API key is required.");
+            if (!key.Scopes.Contains(scope))
+            {
+                throw new ForbiddenException("scope_missing", $"The API key lacks the scope {scope}.") { Extensions = { ["scope"] = scope } };
+            }
+            return await next(context);
+        });
+}

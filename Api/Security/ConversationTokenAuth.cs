@@ -1,0 +1,34 @@
+using Microsoft.Net.Http.Headers;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Security;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Api.Security;
+
+/// <summary>Checks the conversation token of a visitor request against the route's conversation and tenant.</summary>
+internal static class ConversationTokenAuth
+{
+    public static async Task<TenantInfo> RequireAsync(HttpContext http, ConversationTokens tokens, ITenantContext tenants, Guid conversationId)
+    {
+        var claims = BearerToken(http) is { } token ? await tokens.ValidateAsync(token) : null;
+        if (claims is null)
+        {
+            throw new UnauthorizedException("invalid_token", "A valid conversation token is required.");
+        }
+        var tenant = tenants.RequireTenant();
+        if (claims.TenantId != tenant.Id || claims.ConversationId != conversationId)
+        {
+            throw new UnauthorizedException("invalid_token", "The token is not valid for this conversation.");
+        }
+        return tenant;
+    }
+
+    public static string? BearerToken(HttpContext http)
+    {
+        var header = http.Request.Headers[HeaderNames.Authorization].ToString();
+        const string Prefix = "Bearer ";
+        return header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && header.Length > Prefix.Length
+            ? header[Prefix.Length..].Trim()
+            : null;
+    }
+}

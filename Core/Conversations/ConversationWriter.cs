@@ -1,0 +1,316 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using OmniChat.Core.Contracts;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Messages;
+using OmniChat.Core.Realtime;
+using OmniChat.Core.Security;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Conversations;
+
+/// <summary>A stored message as the APIs return it.</summary>
+public sealed record MessageRecord(Guid Id, Guid ConversationId, long Seq, MessageDirection Direction, string Text, string? Agent, DateTimeOffset CreatedAt);
+
+/// <summary>The outcome of adding a message: the message, and whether this call created it (false for an idempotent repeat).</summary>
+public sealed record AddedMessage(MessageRecord Message, bool Created);
+
+/// <summary>A conversation just started, with the refresh token of its first token family (shown once).</summary>
+public sealed record StartedConversation(Guid ConversationId, string RefreshToken);
+
+/// <summary>Who sends a message, and through which channel and interface.</summary>
+public sealed record MessageSource(MessageDirection Direction, string? Agent = null, string Channel = "web", string Interface = "widget");
+
+/// <summary>
+/// The write path (SPEC §6). Each change is one SQL statement, sent in one round trip with the tenant set for row-level
+/// security: the sequence bump under the conversation's row lock, the row itself, and the outbox row of its domain event
+/// commit together or not at all. After commit the event is published on Redis for the realtime hubs.
+/// </summary>
+public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePublisher realtime, TimeProvider time)
+{
+    private const string ClientMessageIdIndex = "ix_messages_tenant_id_conversation_id_client_message_id";
+
+    /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
+    public async Task<StartedConversation> StartAsync(TenantInfo tenant, string? name, string? locale, string? metadataJson,
+        string channel, string @interface, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var now = Now();
+        var conversationId = Guid.CreateVersion7(now);
+        var refreshToken = RefreshTokenSecret.Generate();
+        var started = new ConversationStarted(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name, locale, channel);
+
+        await using var batch = TenantBatch(tenant.Id, """
+            WITH c AS (
+                INSERT INTO conversations (id, tenant_id, name, status, last_seq, locale, metadata, channel, interface, created_at, updated_at)
+                VALUES ($2, $1, $3, 'Open', 0, $4, $5, $6, $7, $8, $8)
+                RETURNING id
+            ), o AS (
+                INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
+                SELECT $9, $1, 'ConversationStarted', $10, id, NULL, $8, $8, 0 FROM c
+            )
+            INSERT INTO refresh_tokens (id, tenant_id, conversation_id, family_id, token_hash, created_at, expires_at)
+            SELECT $11, $1, id, $12, $13, $8, $14 FROM c
+            """,
+            Uuid(tenant.Id), Uuid(conversationId), Text(name), Text(locale), Jsonb(metadataJson), Text(channel), Text(@interface),
+            Time(now), Uuid(started.EventId), Jsonb(JsonSerializer.Serialize(started, CoreJson.Default.ConversationStarted)),
+            Uuid(Guid.CreateVersion7(now)), Uuid(Guid.CreateVersion7(now)), Bytes(RefreshTokenSecret.Hash(refreshToken)),
+            Time(now + RefreshToken.Lifetime));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+
+        await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationStarted, tenant.Id, conversationId, now) { Name = name });
+        return new StartedConversation(conversationId, refreshToken);
+    }
+
+    /// <summary>
+    /// Adds a message with the next sequence number. With <paramref name="clientMessageId"/>, a repeat returns the first
+    /// message (<see cref="AddedMessage.Created"/> false) and writes nothing.
+    /// </summary>
+    public async Task<AddedMessage> AddMessageAsync(TenantInfo tenant, Guid conversationId, MessageSource source, string text,
+        Guid? clientMessageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(source);
+        var now = Now();
+        var messageId = Guid.CreateVersion7(now);
+        var direction = source.Direction.ToString();
+        var added = new MessageAdded(Guid.CreateVersion7(now), tenant.Id, conversationId, now, messageId, 0, direction.ToUpperInvariant(),
+            text, source.Agent, clientMessageId);
+
+        await using var batch = TenantBatch(tenant.Id, null);
+        batch.BatchCommands.Add(Command(ExistingMessageSql, Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId)));
+        batch.BatchCommands.Add(Command("""
+            WITH bumped AS (
+                UPDATE conversations SET last_seq = last_seq + 1, updated_at = $5,
+                    last_inbound_at = CASE WHEN $4 = 'Inbound' THEN $5 ELSE last_inbound_at END,
+                    last_outbound_at = CASE WHEN $4 = 'Outbound' THEN $5 ELSE last_outbound_at END,
+                    channel = CASE WHEN $4 = 'Inbound' THEN $8 ELSE channel END,
+                    interface = CASE WHEN $4 = 'Inbound' THEN $9 ELSE interface END
+                WHERE tenant_id = $1 AND id = $2 AND status <> 'Closed'
+                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.client_message_id = $3)
+                RETURNING last_seq
+            ), inserted AS (
+                INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at)
+                SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5 FROM bumped
+                RETURNING seq
+            )
+            INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
+            SELECT $11, $1, 'MessageAdded', jsonb_set($12, '{seq}', to_jsonb(seq)), $2, seq, $5, $5, 0 FROM inserted
+            RETURNING seq
+            """,
+            Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId), Text(direction), Time(now), Uuid(messageId), Text(text),
+            Text(source.Channel), Text(source.Interface), Text(source.Agent), Uuid(added.EventId),
+            Jsonb(JsonSerializer.Serialize(added, CoreJson.Default.MessageAdded))));
+
+        MessageRecord? existing = null;
+        long? seq = null;
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken); // set_config
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                existing = ReadMessage(reader, conversationId);
+            }
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                seq = reader.GetInt64(0);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ClientMessageIdIndex)
+        {
+            // The same clientMessageId raced in from another request and won: answer with its message.
+            existing = await FindByClientMessageIdAsync(tenant.Id, conversationId, clientMessageId!.Value, cancellationToken);
+        }
+
+        if (existing is not null)
+        {
+            return new AddedMessage(existing, Created: false);
+        }
+        if (seq is null)
+        {
+            var status = await StatusAsync(tenant.Id, conversationId, cancellationToken);
+            throw status is null
+                ? ConversationNotFound()
+                : new ConflictException("conversation_closed", "The conversation is closed.");
+        }
+
+        var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now);
+        await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.Message, tenant.Id, conversationId, now)
+        {
+            Id = messageId,
+            Seq = seq,
+            Direction = direction.ToUpperInvariant(),
+            Text = text,
+            Agent = source.Agent,
+        });
+        return new AddedMessage(message, Created: true);
+    }
+
+    /// <summary>Claims an open conversation for <paramref name="agent"/>. Exactly one of concurrent claimers wins;
+    /// the others get <c>already_claimed</c>. Claiming again as the same agent is a no-op.</summary>
+    public async Task<ConversationState> ClaimAsync(TenantInfo tenant, Guid conversationId, string agent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var now = Now();
+        var claimed = new ConversationClaimed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, agent);
+        var state = await TransitionAsync(tenant.Id, conversationId,
+            "status = 'Claimed', claimed_by = $4", "status = 'Open'", now, "ConversationClaimed",
+            JsonSerializer.Serialize(claimed, CoreJson.Default.ConversationClaimed), claimed.EventId, cancellationToken, Text(agent));
+        if (state.Changed)
+        {
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentJoined, tenant.Id, conversationId, now) { Agent = agent });
+            return state;
+        }
+        return state.Status switch
+        {
+            ConversationStatus.Claimed when state.ClaimedBy == agent => state,
+            ConversationStatus.Claimed => throw new ConflictException("already_claimed", $"The conversation is already claimed by {state.ClaimedBy}."),
+            _ => throw new ConflictException("conversation_closed", "The conversation is closed."),
+        };
+    }
+
+    /// <summary>Releases a claimed conversation back to the queue. Releasing an open conversation is a no-op.</summary>
+    public async Task<ConversationState> ReleaseAsync(TenantInfo tenant, Guid conversationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var now = Now();
+        var released = new ConversationReleased(Guid.CreateVersion7(now), tenant.Id, conversationId, now, null);
+        var state = await TransitionAsync(tenant.Id, conversationId,
+            "status = 'Open', claimed_by = NULL", "status = 'Claimed'", now, "ConversationReleased",
+            JsonSerializer.Serialize(released, CoreJson.Default.ConversationReleased), released.EventId, cancellationToken);
+        if (state.Changed)
+        {
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentLeft, tenant.Id, conversationId, now));
+        }
+        else if (state.Status == ConversationStatus.Closed)
+        {
+            throw new ConflictException("conversation_closed", "The conversation is closed.");
+        }
+        return state;
+    }
+
+    /// <summary>Closes a conversation. Closing a closed conversation is a no-op.</summary>
+    public async Task<ConversationState> CloseAsync(TenantInfo tenant, Guid conversationId, string? closedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var now = Now();
+        var closed = new ConversationClosed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, closedBy);
+        var state = await TransitionAsync(tenant.Id, conversationId,
+            "status = 'Closed', closed_at = $3", "status <> 'Closed'", now, "ConversationClosed",
+            JsonSerializer.Serialize(closed, CoreJson.Default.ConversationClosed), closed.EventId, cancellationToken);
+        if (state.Changed)
+        {
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationClosed, tenant.Id, conversationId, now));
+        }
+        return state;
+    }
+
+    /// <summary>Renames a conversation.</summary>
+    public async Task<ConversationState> RenameAsync(TenantInfo tenant, Guid conversationId, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var now = Now();
+        var renamed = new ConversationRenamed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name);
+        var state = await TransitionAsync(tenant.Id, conversationId,
+            "name = $4", "true", now, "ConversationRenamed",
+            JsonSerializer.Serialize(renamed, CoreJson.Default.ConversationRenamed), renamed.EventId, cancellationToken, Text(name));
+        await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationRenamed, tenant.Id, conversationId, now) { Name = name });
+        return state;
+    }
+
+    // One statement: the guarded update, its outbox row when it changed something, and the resulting state.
+    private async Task<ConversationState> TransitionAsync(Guid tenantId, Guid conversationId, string set, string guard, DateTimeOffset now,
+        string eventType, string payload, Guid eventId, CancellationToken cancellationToken, NpgsqlParameter? value = null)
+    {
+        // $4 is the transition's one value (agent, name), or a typed null when it has none.
+        await using var batch = TenantBatch(tenantId, $"""
+            WITH updated AS (
+                UPDATE conversations SET {set}, updated_at = $3
+                WHERE tenant_id = $1 AND id = $2 AND {guard}
+                RETURNING id, status, claimed_by
+            ), o AS (
+                INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
+                SELECT $5, $1, '{eventType}', $6, id, NULL, $3, $3, 0 FROM updated
+            )
+            SELECT status, claimed_by, true FROM updated
+            """,
+            Uuid(tenantId), Uuid(conversationId), Time(now), value ?? Text(null), Uuid(eventId), Jsonb(payload));
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new ConversationState(conversationId, Enum.Parse<ConversationStatus>(reader.GetString(0)),
+                    reader.IsDBNull(1) ? null : reader.GetString(1), Changed: true);
+            }
+        }
+        return await StatusAsync(tenantId, conversationId, cancellationToken) ?? throw ConversationNotFound();
+    }
+
+    private async Task<ConversationState?> StatusAsync(Guid tenantId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var batch = TenantBatch(tenantId, "SELECT status, claimed_by FROM conversations WHERE tenant_id = $1 AND id = $2",
+            Uuid(tenantId), Uuid(conversationId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ConversationState(conversationId, Enum.Parse<ConversationStatus>(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1), Changed: false)
+            : null;
+    }
+
+    private async Task<MessageRecord?> FindByClientMessageIdAsync(Guid tenantId, Guid conversationId, Guid clientMessageId, CancellationToken cancellationToken)
+    {
+        await using var batch = TenantBatch(tenantId, ExistingMessageSql, Uuid(tenantId), Uuid(conversationId), NullableUuid(clientMessageId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadMessage(reader, conversationId) : null;
+    }
+
+    private const string ExistingMessageSql =
+        "SELECT id, seq, direction, text, agent, created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3";
+
+    private static MessageRecord ReadMessage(NpgsqlDataReader reader, Guid conversationId) => new(
+        reader.GetGuid(0), conversationId, reader.GetInt64(1), Enum.Parse<MessageDirection>(reader.GetString(2)), reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5));
+
+    /// <summary>A batch whose first command puts the tenant into the transaction for row-level security.</summary>
+    private NpgsqlBatch TenantBatch(Guid tenantId, string? sql, params NpgsqlParameter[] parameters)
+    {
+        var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("SELECT set_config('app.tenant_id', $1, true)", Text(tenantId.ToString())));
+        if (sql is not null)
+        {
+            batch.BatchCommands.Add(Command(sql, parameters));
+        }
+        return batch;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    // PostgreSQL keeps microseconds: round now so that what we answer equals what a later read returns.
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
+    }
+
+    private static NotFoundException ConversationNotFound() => new("conversation_not_found", "The conversation does not exist.");
+
+    private static NpgsqlParameter Uuid(Guid value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value };
+    private static NpgsqlParameter NullableUuid(Guid? value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = value is { } v ? v : DBNull.Value };
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = value is null ? DBNull.Value : value };
+    private static NpgsqlParameter Jsonb(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is null ? DBNull.Value : value };
+    private static NpgsqlParameter Time(DateTimeOffset value) => new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value };
+    private static NpgsqlParameter Bytes(byte[] value) => new() { NpgsqlDbType = NpgsqlDbType.Bytea, Value = value };
+}
+
+/// <summary>A conversation's state after a transition, and whether the call changed it.</summary>
+public sealed record ConversationState(Guid ConversationId, ConversationStatus Status, string? ClaimedBy, bool Changed);
