@@ -48,6 +48,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public string RabbitMqConnectionString { get; private set; } = "";
 
+    /// <summary>The HS256 key of conversation tokens given to the services (tests forge and expire tokens with it).</summary>
+    public string ConversationJwtSecret => _secrets.ConversationJwtSecret;
+
     /// <summary>The contents of <c>credentials.json</c>.</summary>
     public Credentials Credentials { get; private set; } = null!;
 

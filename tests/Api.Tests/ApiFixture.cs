@@ -1,5 +1,10 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
+using OmniChat.Core.Identity;
 using OmniChat.TestKit;
 
 [assembly: AssemblyFixture(typeof(OmniChat.Api.Tests.ApiFixture))]
@@ -15,13 +20,79 @@ public sealed class ApiFixture : ServersFixture
         StartRabbitMq = false,
     };
 
-    public HttpClient CreateClient(string? apiKey = null)
+    public CredentialTenant DefaultTenant => App.Credentials.Tenants.Single(t => t.Identifier == "default");
+
+    public CredentialTenant DemoTenant => App.Credentials.Tenants.Single(t => t.Identifier == "demo");
+
+    public HttpClient CreateClient(string? bearer = null)
     {
         var client = new HttpClient { BaseAddress = App.ServiceUrls[ResourceNames.Api] };
-        if (apiKey is not null)
+        if (bearer is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         }
         return client;
+    }
+
+    public HttpClient ServiceTokenClient() => CreateClient(App.Credentials.ServiceToken);
+
+    /// <summary>Starts a v1 conversation (default tenant) and returns its id, token and refresh token.</summary>
+    public async Task<(Guid Id, string Token, string RefreshToken)> StartV1ConversationAsync(string? name = null)
+    {
+        using var client = CreateClient();
+        using var response = await client.PostAsJsonAsync("/v1/conversations", new { name }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        return (body.GetProperty("conversationId").GetGuid(), body.GetProperty("token").GetString()!, body.GetProperty("refreshToken").GetString()!);
+    }
+
+    /// <summary>Creates an API key for a tenant with exactly <paramref name="scopes"/> (straight into the database, system role).</summary>
+    public async Task<string> CreateApiKeyAsync(Guid tenantId, params string[] scopes)
+    {
+        var key = ApiKeySecret.Generate("test");
+        await using var connection = new NpgsqlConnection(App.Database.System);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now())", connection);
+        insert.Parameters.AddWithValue(Guid.CreateVersion7());
+        insert.Parameters.AddWithValue(tenantId);
+        insert.Parameters.AddWithValue(ApiKeySecret.Prefix(key));
+        insert.Parameters.AddWithValue(ApiKeySecret.Hash(key));
+        insert.Parameters.AddWithValue(scopes);
+        await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        return key;
+    }
+
+    /// <summary>A query as the system role (test assertions across tenants).</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(App.Database.System);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+        return (T)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+}
+
+/// <summary>Reading JSON answers in tests.</summary>
+public static class HttpAssertions
+{
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+
+    public static IReadOnlyList<string> Keys(this JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name)];
+
+    /// <summary>Asserts a problem+json answer with <paramref name="status"/> and <paramref name="code"/>; returns it.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, int status, string code)
+    {
+        var body = await response.JsonAsync();
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("requestId").GetString()));
+        return body;
     }
 }
