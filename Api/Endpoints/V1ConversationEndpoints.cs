@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
@@ -22,7 +23,8 @@ internal static class V1ConversationEndpoints
         group.MapPost("/{id:guid}/token", RefreshToken).WithName("V1RefreshToken")
             .WithSummary("Exchange a refresh token (rotating; a reused one revokes its family).");
         group.MapPost("/{id:guid}/messages", SendMessage).WithName("V1SendMessage")
-            .WithSummary("Send a visitor message (Bearer conversation token). A repeated clientMessageId returns the first result with 200.");
+            .WithSummary("Send a visitor message (Bearer conversation token). A repeated clientMessageId returns the first result with 200.")
+            .RateLimitPerConversation();
         group.MapGet("/{id:guid}/messages", ListMessages).WithName("V1ListMessages")
             .WithSummary("Messages after a sequence number, in order (Bearer conversation token).");
         return app;

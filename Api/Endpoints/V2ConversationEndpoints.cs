@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
@@ -27,7 +28,7 @@ internal static class V2ConversationEndpoints
         group.MapGet("/{id:guid}", GetConversation).RequireScope(ApiScopes.ConversationsRead).WithName("V2GetConversation");
         group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation");
         group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages");
-        group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply")
+        group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply").RateLimitPerConversation()
             .WithSummary("Reply as an agent (OUTBOUND); a repeated clientMessageId returns the first result with 200.");
         group.MapPost("/{id:guid}/claim", Claim).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Claim")
             .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.");

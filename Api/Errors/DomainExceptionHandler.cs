@@ -33,6 +33,10 @@ internal sealed partial class DomainExceptionHandler(IProblemDetailsService prob
         }
 
         httpContext.Response.StatusCode = problem.Status;
+        if (exception is RateLimiting.RateLimitedException limited)
+        {
+            RateLimiting.ConversationRateLimit.SetRetryAfter(httpContext, limited.RetryAfter);
+        }
         var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OmniChat.Api.Errors;
 using OmniChat.Api.OpenApi;
+using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
 
@@ -21,6 +23,7 @@ internal static class Extensions
         builder.AddOmniChatRedis();
         builder.AddOmniChatSecrets();
         builder.AddOmniChatConversations();
+        builder.AddOmniChatRateLimiting();
 
         // Order matters: the v1 route decides before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
@@ -39,5 +42,6 @@ internal static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<TenantResolutionMiddleware>();
+        app.UseMiddleware<RateLimitingMiddleware>();
     }
 }
