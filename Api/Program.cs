@@ -18,5 +18,7 @@ app.MapTenantEndpoints();
 app.MapV1ConversationEndpoints();
 app.MapV1AdminEndpoints();
 app.MapV2ConversationEndpoints();
+app.MapV2ApiKeyEndpoints();
+app.MapV2AuditEndpoints();
 
 await app.RunServiceAsync();

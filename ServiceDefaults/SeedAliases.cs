@@ -70,25 +70,26 @@ public static class SeedAliases
             return url; // already a keyword connection string
         }
 
-        var parts = new List<string> { $"Host={uri.Host}" };
+        // DbConnectionStringBuilder quotes values, so a password with ';' or '=' cannot inject other keywords.
+        var builder = new System.Data.Common.DbConnectionStringBuilder { ["Host"] = uri.Host };
         if (!uri.IsDefaultPort && uri.Port > 0)
         {
-            parts.Add($"Port={uri.Port.ToString(CultureInfo.InvariantCulture)}");
+            builder["Port"] = uri.Port.ToString(CultureInfo.InvariantCulture);
         }
         var (user, password) = SplitUserInfo(uri);
-        if (user is not null) parts.Add($"Username={user}");
-        if (password is not null) parts.Add($"Password={password}");
+        if (user is not null) builder["Username"] = user;
+        if (password is not null) builder["Password"] = password;
         var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        if (database.Length > 0) parts.Add($"Database={database}");
+        if (database.Length > 0) builder["Database"] = database;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
             if (kv.Length == 2 && kv[0].Equals("sslmode", StringComparison.OrdinalIgnoreCase))
             {
-                parts.Add($"SSL Mode={Uri.UnescapeDataString(kv[1])}");
+                builder["SSL Mode"] = Uri.UnescapeDataString(kv[1]);
             }
         }
-        return string.Join(';', parts);
+        return builder.ConnectionString;
     }
 
     /// <summary>Turns <c>redis://:pass@host:port/db</c> (or <c>rediss://</c>) into a StackExchange.Redis configuration string.</summary>

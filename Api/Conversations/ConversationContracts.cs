@@ -87,7 +87,7 @@ internal static partial class ConversationRules
     {
         var errors = new Dictionary<string, string[]>();
         var name = request?.Name?.Trim();
-        if (name is { Length: > MaxNameLength })
+        if (name is { Length: > MaxNameLength } || (name?.Contains('\0', StringComparison.Ordinal) ?? false))
         {
             errors["name"] = [$"At most {MaxNameLength} characters."];
         }
@@ -110,6 +110,10 @@ internal static partial class ConversationRules
                 {
                     errors["metadata"] = [$"At most {MaxMetadataBytes} bytes of JSON."];
                 }
+                else if (metadata.Contains("\\u0000", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors["metadata"] = ["Must not contain NUL characters."];
+                }
             }
         }
         ValidationException.ThrowIfAny(errors);
@@ -127,13 +131,17 @@ internal static partial class ConversationRules
         {
             errors["text"] = [$"At most {MaxTextLength} characters."];
         }
+        else if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            errors["text"] = ["Must not contain NUL characters."];
+        }
         return text;
     }
 
     public static string Agent(string? agent, Dictionary<string, string[]> errors)
     {
         var trimmed = agent?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxAgentLength)
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxAgentLength || trimmed.Contains('\0', StringComparison.Ordinal))
         {
             errors["agent"] = [$"Required, 1 to {MaxAgentLength} characters."];
             return "";
@@ -144,7 +152,7 @@ internal static partial class ConversationRules
     public static string Name(string? name, Dictionary<string, string[]> errors)
     {
         var trimmed = name?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength)
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength || trimmed.Contains('\0', StringComparison.Ordinal))
         {
             errors["name"] = [$"Required, 1 to {MaxNameLength} characters."];
             return "";

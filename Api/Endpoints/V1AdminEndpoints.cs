@@ -39,33 +39,34 @@ internal static class V1AdminEndpoints
         return TypedResults.Ok(new ConversationListResponse([.. conversations.Select(ConversationResponse.From)], null));
     }
 
-    internal static async Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, ITenantContext tenants,
+    internal static async Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, HttpContext http, ITenantContext tenants,
         ConversationWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var agent = ConversationRules.Agent(request?.Agent, errors);
         ValidationException.ThrowIfAny(errors);
-        var state = await writer.ClaimAsync(tenants.RequireTenant(), id, agent, cancellationToken);
+        var state = await writer.ClaimAsync(tenants.RequireTenant(), id, agent, cancellationToken, AuditActors.From(http));
         return TypedResults.Ok(ConversationStateResponse.From(state));
     }
 
     internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
-        ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var agent = ConversationRules.Agent(request?.Agent, errors);
         var text = ConversationRules.Text(request?.Text, errors);
         ValidationException.ThrowIfAny(errors);
         var added = await writer.AddMessageAsync(tenants.RequireTenant(), id, new MessageSource(MessageDirection.Outbound, agent), text,
-            request!.ClientMessageId, cancellationToken);
+            request!.ClientMessageId, cancellationToken, AuditActors.From(http));
         var body = MessageResponse.From(added.Message);
         return added.Created ? TypedResults.Created($"/v1/conversations/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);
     }
 
-    internal static async Task<Ok<ConversationStateResponse>> Close(Guid id, ITenantContext tenants, ConversationWriter writer,
+    internal static async Task<Ok<ConversationStateResponse>> Close(Guid id, HttpContext http, ITenantContext tenants, ConversationWriter writer,
         CancellationToken cancellationToken)
     {
-        var state = await writer.CloseAsync(tenants.RequireTenant(), id, closedBy: null, cancellationToken);
+        var audit = AuditActors.From(http);
+        var state = await writer.CloseAsync(tenants.RequireTenant(), id, closedBy: audit.Actor, cancellationToken, audit);
         return TypedResults.Ok(ConversationStateResponse.From(state));
     }
 }

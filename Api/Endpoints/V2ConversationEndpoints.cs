@@ -59,9 +59,13 @@ internal static class V2ConversationEndpoints
         {
             errors["cursor"] = ["Not a cursor this API returned."];
         }
-        if (q is { Length: > 200 })
+        if (q is { Length: > 200 } || (q?.Contains('\0', StringComparison.Ordinal) ?? false))
         {
-            errors["q"] = ["At most 200 characters."];
+            errors["q"] = ["At most 200 characters, no NUL."];
+        }
+        if (claimedBy is { Length: > ConversationRules.MaxAgentLength } || (claimedBy?.Contains('\0', StringComparison.Ordinal) ?? false))
+        {
+            errors["claimedBy"] = ["An agent name."];
         }
         ValidationException.ThrowIfAny(errors);
 
@@ -87,11 +91,11 @@ internal static class V2ConversationEndpoints
     }
 
     internal static async Task<Created<V2StartedConversationResponse>> StartConversation(StartConversationRequest? request,
-        ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, CancellationToken cancellationToken)
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, CancellationToken cancellationToken)
     {
         var (name, locale, metadata) = ConversationRules.Validate(request);
         var tenant = tenants.RequireTenant();
-        var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken);
+        var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken, AuditActors.From(http));
         var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == started.ConversationId, cancellationToken);
         return TypedResults.Created($"/v2/conversations/{started.ConversationId}", new V2StartedConversationResponse(
             ConversationResponse.From(conversation), tokens.Issue(tenant.Id, started.ConversationId), started.RefreshToken,
@@ -101,13 +105,13 @@ internal static class V2ConversationEndpoints
     internal static async Task<Ok<ConversationResponse>> GetConversation(Guid id, OmniChatDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
 
-    internal static async Task<Ok<ConversationResponse>> Rename(Guid id, RenameRequest? request, ITenantContext tenants,
+    internal static async Task<Ok<ConversationResponse>> Rename(Guid id, RenameRequest? request, HttpContext http, ITenantContext tenants,
         ConversationWriter writer, OmniChatDbContext db, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = ConversationRules.Name(request?.Name, errors);
         ValidationException.ThrowIfAny(errors);
-        await writer.RenameAsync(tenants.RequireTenant(), id, name, cancellationToken);
+        await writer.RenameAsync(tenants.RequireTenant(), id, name, cancellationToken, AuditActors.From(http));
         return TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
     }
 
@@ -116,20 +120,20 @@ internal static class V2ConversationEndpoints
         TypedResults.Ok(await MessagePages.ReadAsync(db, id, afterSeq, limit, cancellationToken));
 
     internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
-        ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
-        V1AdminEndpoints.Reply(id, request, tenants, writer, cancellationToken);
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
+        V1AdminEndpoints.Reply(id, request, http, tenants, writer, cancellationToken);
 
-    internal static Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, ITenantContext tenants,
+    internal static Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, HttpContext http, ITenantContext tenants,
         ConversationWriter writer, CancellationToken cancellationToken) =>
-        V1AdminEndpoints.Claim(id, request, tenants, writer, cancellationToken);
+        V1AdminEndpoints.Claim(id, request, http, tenants, writer, cancellationToken);
 
-    internal static async Task<Ok<ConversationStateResponse>> Release(Guid id, ITenantContext tenants, ConversationWriter writer,
+    internal static async Task<Ok<ConversationStateResponse>> Release(Guid id, HttpContext http, ITenantContext tenants, ConversationWriter writer,
         CancellationToken cancellationToken) =>
-        TypedResults.Ok(ConversationStateResponse.From(await writer.ReleaseAsync(tenants.RequireTenant(), id, cancellationToken)));
+        TypedResults.Ok(ConversationStateResponse.From(await writer.ReleaseAsync(tenants.RequireTenant(), id, cancellationToken, AuditActors.From(http))));
 
-    internal static Task<Ok<ConversationStateResponse>> Close(Guid id, ITenantContext tenants, ConversationWriter writer,
+    internal static Task<Ok<ConversationStateResponse>> Close(Guid id, HttpContext http, ITenantContext tenants, ConversationWriter writer,
         CancellationToken cancellationToken) =>
-        V1AdminEndpoints.Close(id, tenants, writer, cancellationToken);
+        V1AdminEndpoints.Close(id, http, tenants, writer, cancellationToken);
 
     private static async Task<Conversation> FindAsync(OmniChatDbContext db, Guid id, CancellationToken cancellationToken) =>
         await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)

@@ -24,6 +24,9 @@ internal sealed partial class DomainExceptionHandler(IProblemDetailsService prob
             BadHttpRequestException { InnerException: JsonException } => Problem(400, "invalid_json", "The request body is not valid JSON for this operation.", []),
             BadHttpRequestException { StatusCode: 415 } => Problem(415, "unsupported_media_type", "Send the body as application/json.", []),
             BadHttpRequestException bad => Problem(bad.StatusCode, "bad_request", bad.Message, []),
+            // Values the database cannot store (characters, numbers out of range) that slipped past validation.
+            Npgsql.PostgresException { SqlState: "22021" or "22P05" or "22P02" or "22003" or "22001" } =>
+                Problem(400, "validation_failed", "A value cannot be stored.", new() { ["errors"] = new Dictionary<string, string[]>() }),
             _ => null,
         };
         if (found is not { } problem)

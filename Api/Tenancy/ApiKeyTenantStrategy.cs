@@ -9,7 +9,7 @@ namespace OmniChat.Api.Tenancy;
 /// <c>resolve_api_key</c> function; a revoked or expired key resolves nothing. The key found is kept on the request
 /// (<see cref="ApiKeyPrincipal"/>) for scope checks.
 /// </summary>
-internal sealed class ApiKeyTenantStrategy(TimeProvider time) : ITenantStrategy
+internal sealed class ApiKeyTenantStrategy(TimeProvider time, ApiKeyUsage usage) : ITenantStrategy
 {
     public async Task<TenantInfo?> ResolveAsync(object context, ITenantStore store, CancellationToken cancellationToken)
     {
@@ -25,6 +25,7 @@ internal sealed class ApiKeyTenantStrategy(TimeProvider time) : ITenantStrategy
         }
 
         http.Features.Set(new ApiKeyPrincipal(resolved.ApiKeyId, resolved.Scopes));
+        await usage.TouchAsync(resolved.Tenant.Id, resolved.ApiKeyId, cancellationToken);
         return resolved.Tenant;
     }
 

@@ -20,6 +20,11 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<T
             return;
         }
 
+        if (tenant.Status != TenantStatus.Active)
+        {
+            throw new Core.Errors.ForbiddenException("tenant_suspended", "This tenant is suspended.");
+        }
+
         using (TenantScope(logger, tenant.Id))
         {
             await next(context);

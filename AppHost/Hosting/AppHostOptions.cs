@@ -76,6 +76,7 @@ public sealed record AppHostOptions
                 Redis = Port("OMNICHAT_REDIS_PORT", defaults.Redis),
                 RabbitMq = Port("OMNICHAT_RABBITMQ_PORT", defaults.RabbitMq),
                 RabbitMqDistribution = Port("OMNICHAT_RABBITMQ_DIST_PORT", defaults.RabbitMqDistribution),
+                RabbitMqEpmd = Port("OMNICHAT_RABBITMQ_EPMD_PORT", defaults.RabbitMqEpmd),
             },
             External = new ExternalServers(
                 configuration[$"ConnectionStrings:{ResourceNames.Postgres}"],
@@ -100,6 +101,7 @@ public sealed record AppHostOptions
         ["--redis-port"] = "OMNICHAT_REDIS_PORT",
         ["--rabbitmq-port"] = "OMNICHAT_RABBITMQ_PORT",
         ["--rabbitmq-dist-port"] = "OMNICHAT_RABBITMQ_DIST_PORT",
+        ["--rabbitmq-epmd-port"] = "OMNICHAT_RABBITMQ_EPMD_PORT",
     };
 }
 

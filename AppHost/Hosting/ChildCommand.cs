@@ -22,7 +22,15 @@ internal static class ChildCommand
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) logs.Line(resource, e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await process.WaitForExitAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(

@@ -20,6 +20,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         [ResourceNames.AdminPortal] = "AdminPortal",
     };
 
+    private static readonly string[] SystemScopeServices = [ResourceNames.Workers, ResourceNames.AdminPortal];
+
     private readonly AppHostOptions _options;
     private readonly LogSink _logs;
     private readonly Secrets _secrets;
@@ -67,7 +69,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>Every child process, servers first.</summary>
     public IReadOnlyList<ManagedProcess> Processes =>
-        [.. new[] { _postgres?.Process, _redis?.Process, _rabbitMq?.Process }.OfType<ManagedProcess>(), .. _services];
+        [.. new[] { _postgres?.Process, _redis?.Process, _rabbitMq?.Epmd, _rabbitMq?.Process }.OfType<ManagedProcess>(), .. _services];
 
     /// <summary>Starts everything <paramref name="options"/> asks for; on any failure stops what it started and throws.</summary>
     public static async Task<DistributedApplication> StartAsync(AppHostOptions options, CancellationToken cancellationToken = default)
@@ -172,7 +174,7 @@ public sealed class DistributedApplication : IAsyncDisposable
                 return;
             }
             _rabbitMq = await RabbitMqServer.StartAsync(binaries, Path.Combine(_options.DataDirectory, "rabbitmq"), run,
-                _options.Ports.RabbitMq, _options.Ports.RabbitMqDistribution, _secrets.RabbitMqPassword, _logs, cancellationToken);
+                _options.Ports.RabbitMq, _options.Ports.RabbitMqDistribution, _options.Ports.RabbitMqEpmd, _secrets.RabbitMqPassword, _logs, cancellationToken);
             RabbitMqConnectionString = _rabbitMq.ConnectionString;
         }, cancellationToken);
 
@@ -230,7 +232,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = _options.Environment,
             ["ASPNETCORE_URLS"] = Url(service),
             [$"ConnectionStrings__{ResourceNames.Postgres}"] = Database.App,
-            [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = Database.System,
+            // The RLS-bypassing role only where system work happens.
+            [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = SystemScopeServices.Contains(service) ? Database.System : null,
             [$"ConnectionStrings__{ResourceNames.Redis}"] = RedisConnectionString,
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = RabbitMqConnectionString,
             ["Security__ServiceToken"] = _secrets.ServiceToken,

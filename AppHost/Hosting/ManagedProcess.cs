@@ -103,8 +103,9 @@ public sealed class ManagedProcess
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
+        // Not cancellable: once started, the child must be on record, or a cancelled start would orphan it.
         Directory.CreateDirectory(Path.GetDirectoryName(spec.PidFile)!);
-        await File.WriteAllTextAsync(spec.PidFile, process.Id.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        await File.WriteAllTextAsync(spec.PidFile, process.Id.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
         return new ManagedProcess(process, spec, exited.Task);
     }
 

@@ -18,11 +18,14 @@ public sealed record PortSet
     /// <summary>Erlang distribution port of our RabbitMQ node (must not clash with a system node's 25672).</summary>
     public int RabbitMqDistribution { get; init; } = 55673;
 
+    /// <summary>Our own Erlang port mapper (epmd) for the RabbitMQ node, on loopback, stopped with it.</summary>
+    public int RabbitMqEpmd { get; init; } = 55674;
+
     /// <summary>A set of currently free ports, for tests that must never touch a developer's running instance.</summary>
     public static PortSet Free() => new()
     {
         Api = FreePort(), Realtime = FreePort(), AdminPortal = FreePort(), TelegramSandbox = FreePort(), Workers = FreePort(),
-        Postgres = FreePort(), Redis = FreePort(), RabbitMq = FreePort(), RabbitMqDistribution = FreePort(),
+        Postgres = FreePort(), Redis = FreePort(), RabbitMq = FreePort(), RabbitMqDistribution = FreePort(), RabbitMqEpmd = FreePort(),
     };
 
     public static int FreePort()

@@ -7,23 +7,34 @@ namespace OmniChat.AppHost.Hosting;
 /// Our own RabbitMQ node: the inner <c>rabbitmq-server</c> script run directly (as the current user, in its own process
 /// group), with its own node name, ports, config, data and Erlang cookie under its data directory.
 /// </summary>
-internal sealed class RabbitMqServer(ManagedProcess process, int port, string password)
+internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd, int port, string password)
 {
     public const string User = "omnichat";
 
     public ManagedProcess Process { get; } = process;
 
+    /// <summary>The node's own Erlang port mapper (not the machine-wide daemon, which would outlive us).</summary>
+    public ManagedProcess Epmd { get; } = epmd;
+
     public string ConnectionString { get; } = $"amqp://{User}:{password}@127.0.0.1:{port}/";
 
     public static async Task<RabbitMqServer> StartAsync(ServerBinaries binaries, string dataDirectory, string runDirectory, int port,
-        int distributionPort, string password, LogSink logs, CancellationToken cancellationToken)
+        int distributionPort, int epmdPort, string password, LogSink logs, CancellationToken cancellationToken)
     {
         const string Name = "rabbitmq";
         Directory.CreateDirectory(dataDirectory);
+        var epmdPortText = epmdPort.ToString(CultureInfo.InvariantCulture);
+        var epmd = await ManagedProcess.StartAsync(
+            new ProcessSpec("epmd", FindEpmd(), ["-port", epmdPortText, "-address", "127.0.0.1"], dataDirectory,
+                Path.Combine(runDirectory, "epmd.pid"), $"-port {epmdPortText}")
+            {
+                Ports = [new PortClaim(epmdPort, "Erlang port mapper", "OMNICHAT_RABBITMQ_EPMD_PORT")],
+            },
+            logs, cancellationToken);
 
         var config = Path.Combine(dataDirectory, "rabbitmq.conf");
         // default_user applies when the node first boots with an empty database; the password then lives in its data.
-        await File.WriteAllTextAsync(config, $"""
+        await WritePrivateAsync(config, $"""
             listeners.tcp.default = 127.0.0.1:{port}
             default_user = {User}
             default_pass = {password}
@@ -52,6 +63,8 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
             ["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log"),
             ["RABBITMQ_PID_FILE"] = Path.Combine(dataDirectory, "rabbit.pid"),
             ["ERL_CRASH_DUMP"] = Path.Combine(dataDirectory, "erl_crash.dump"),
+            ["ERL_EPMD_PORT"] = epmdPortText,
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
         };
         var process = await ManagedProcess.StartAsync(
             new ProcessSpec(Name, binaries.RabbitMqServer, [], dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
@@ -65,7 +78,7 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
             },
             logs, cancellationToken);
 
-        var server = new RabbitMqServer(process, port, password);
+        var server = new RabbitMqServer(process, epmd, port, password);
         try
         {
             await Readiness.WaitAsync(Name, process, TimeSpan.FromSeconds(120), async ct =>
@@ -78,10 +91,31 @@ internal sealed class RabbitMqServer(ManagedProcess process, int port, string pa
         {
             // Not ready (or start cancelled): do not leave it running outside anyone's bookkeeping.
             await process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(20));
+            await epmd.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(5));
             throw;
         }
         return server;
     }
 
-    public Task StopAsync() => Process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(20));
+    public async Task StopAsync()
+    {
+        await Process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(20));
+        await Epmd.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(5));
+    }
+
+    private static string FindEpmd() => File.Exists("/usr/bin/epmd") ? "/usr/bin/epmd" : "epmd";
+
+    // The config holds the broker password.
+    private static async Task WritePrivateAsync(string path, string contents, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(contents.AsMemory(), cancellationToken);
+    }
 }

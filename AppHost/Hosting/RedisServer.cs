@@ -15,10 +15,23 @@ internal sealed class RedisServer(ManagedProcess process, int port, string passw
     {
         const string Name = "redis";
         Directory.CreateDirectory(dataDirectory);
+        // The password goes in a 0600 config file, not on the command line where /proc shows it.
+        var config = Path.Combine(dataDirectory, "redis.conf");
+        await using (var stream = new FileStream(config, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteLineAsync($"requirepass {password}");
+        }
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         string[] args =
         [
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory,
-            "--requirepass", password, "--daemonize", "no", "--protected-mode", "yes", "--logfile", "",
+            config, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory,
+            "--daemonize", "no", "--protected-mode", "yes", "--logfile", "",
             "--save", "", "--appendonly", ephemeral ? "no" : "yes",
         ];
         var process = await ManagedProcess.StartAsync(

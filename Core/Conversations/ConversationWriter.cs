@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core.Audit;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
@@ -33,7 +34,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
     /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
     public async Task<StartedConversation> StartAsync(TenantInfo tenant, string? name, string? locale, string? metadataJson,
-        string channel, string @interface, CancellationToken cancellationToken)
+        string channel, string @interface, CancellationToken cancellationToken, AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
@@ -49,6 +50,9 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             ), o AS (
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
                 SELECT $9, $1, 'ConversationStarted', $10, id, NULL, $8, $8, 0 FROM c
+            ), audited AS (
+                INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
+                SELECT $15, $1, $16, $17, 'conversation.started', 'conversation', id::text, $18, $10, $8 FROM c WHERE $16 IS NOT NULL
             )
             INSERT INTO refresh_tokens (id, tenant_id, conversation_id, family_id, token_hash, created_at, expires_at)
             SELECT $11, $1, id, $12, $13, $8, $14 FROM c
@@ -56,7 +60,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             Uuid(tenant.Id), Uuid(conversationId), Text(name), Text(locale), Jsonb(metadataJson), Text(channel), Text(@interface),
             Time(now), Uuid(started.EventId), Jsonb(JsonSerializer.Serialize(started, CoreJson.Default.ConversationStarted)),
             Uuid(Guid.CreateVersion7(now)), Uuid(Guid.CreateVersion7(now)), Bytes(RefreshTokenSecret.Hash(refreshToken)),
-            Time(now + RefreshToken.Lifetime));
+            Time(now + RefreshToken.Lifetime), Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId));
         await batch.ExecuteNonQueryAsync(cancellationToken);
 
         await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationStarted, tenant.Id, conversationId, now) { Name = name });
@@ -68,7 +72,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     /// message (<see cref="AddedMessage.Created"/> false) and writes nothing.
     /// </summary>
     public async Task<AddedMessage> AddMessageAsync(TenantInfo tenant, Guid conversationId, MessageSource source, string text,
-        Guid? clientMessageId, CancellationToken cancellationToken)
+        Guid? clientMessageId, CancellationToken cancellationToken, AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(source);
@@ -94,6 +98,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
                 INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at)
                 SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5 FROM bumped
                 RETURNING seq
+            ), audited AS (
+                INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
+                SELECT $13, $1, $14, $15, 'message.added', 'conversation', $2::text, $16, jsonb_build_object('messageId', $6, 'seq', seq), $5
+                FROM inserted WHERE $14 IS NOT NULL
             )
             INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
             SELECT $11, $1, 'MessageAdded', jsonb_set($12, '{seq}', to_jsonb(seq)), $2, seq, $5, $5, 0 FROM inserted
@@ -101,7 +109,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             """,
             Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId), Text(direction), Time(now), Uuid(messageId), Text(text),
             Text(source.Channel), Text(source.Interface), Text(source.Agent), Uuid(added.EventId),
-            Jsonb(JsonSerializer.Serialize(added, CoreJson.Default.MessageAdded))));
+            Jsonb(JsonSerializer.Serialize(added, CoreJson.Default.MessageAdded)),
+            Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId)));
 
         MessageRecord? existing = null;
         long? seq = null;
@@ -125,6 +134,11 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             existing = await FindByClientMessageIdAsync(tenant.Id, conversationId, clientMessageId!.Value, cancellationToken);
         }
 
+        if (seq is null && existing is null && clientMessageId is { } key)
+        {
+            // Another request committed this clientMessageId between our duplicate check and our update.
+            existing = await FindByClientMessageIdAsync(tenant.Id, conversationId, key, cancellationToken);
+        }
         if (existing is not null)
         {
             return new AddedMessage(existing, Created: false);
@@ -132,9 +146,13 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         if (seq is null)
         {
             var status = await StatusAsync(tenant.Id, conversationId, cancellationToken);
-            throw status is null
-                ? ConversationNotFound()
-                : new ConflictException("conversation_closed", "The conversation is closed.");
+            throw status switch
+            {
+                null => ConversationNotFound(),
+                { Status: ConversationStatus.Closed } => new ConflictException("conversation_closed", "The conversation is closed."),
+                // Closed and reopened between our update and this read: the caller may simply retry.
+                _ => new ConflictException("conversation_changed", "The conversation changed while writing; retry."),
+            };
         }
 
         var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now);
@@ -151,14 +169,15 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
     /// <summary>Claims an open conversation for <paramref name="agent"/>. Exactly one of concurrent claimers wins;
     /// the others get <c>already_claimed</c>. Claiming again as the same agent is a no-op.</summary>
-    public async Task<ConversationState> ClaimAsync(TenantInfo tenant, Guid conversationId, string agent, CancellationToken cancellationToken)
+    public async Task<ConversationState> ClaimAsync(TenantInfo tenant, Guid conversationId, string agent, CancellationToken cancellationToken,
+        AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
         var claimed = new ConversationClaimed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, agent);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Claimed', claimed_by = $4", "status = 'Open'", now, "ConversationClaimed",
-            JsonSerializer.Serialize(claimed, CoreJson.Default.ConversationClaimed), claimed.EventId, cancellationToken, Text(agent));
+            JsonSerializer.Serialize(claimed, CoreJson.Default.ConversationClaimed), claimed.EventId, audit, cancellationToken, Text(agent));
         if (state.Changed)
         {
             await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentJoined, tenant.Id, conversationId, now) { Agent = agent });
@@ -167,20 +186,22 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         return state.Status switch
         {
             ConversationStatus.Claimed when state.ClaimedBy == agent => state,
-            ConversationStatus.Claimed => throw new ConflictException("already_claimed", $"The conversation is already claimed by {state.ClaimedBy}."),
-            _ => throw new ConflictException("conversation_closed", "The conversation is closed."),
+            ConversationStatus.Closed => throw new ConflictException("conversation_closed", "The conversation is closed."),
+            // Claimed by someone else, or released by them just after our attempt: either way another agent got there first.
+            _ => throw new ConflictException("already_claimed", $"The conversation was claimed by {state.ClaimedBy ?? "another agent"}."),
         };
     }
 
     /// <summary>Releases a claimed conversation back to the queue. Releasing an open conversation is a no-op.</summary>
-    public async Task<ConversationState> ReleaseAsync(TenantInfo tenant, Guid conversationId, CancellationToken cancellationToken)
+    public async Task<ConversationState> ReleaseAsync(TenantInfo tenant, Guid conversationId, CancellationToken cancellationToken,
+        AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
         var released = new ConversationReleased(Guid.CreateVersion7(now), tenant.Id, conversationId, now, null);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Open', claimed_by = NULL", "status = 'Claimed'", now, "ConversationReleased",
-            JsonSerializer.Serialize(released, CoreJson.Default.ConversationReleased), released.EventId, cancellationToken);
+            JsonSerializer.Serialize(released, CoreJson.Default.ConversationReleased), released.EventId, audit, cancellationToken);
         if (state.Changed)
         {
             await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentLeft, tenant.Id, conversationId, now));
@@ -193,14 +214,15 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     }
 
     /// <summary>Closes a conversation. Closing a closed conversation is a no-op.</summary>
-    public async Task<ConversationState> CloseAsync(TenantInfo tenant, Guid conversationId, string? closedBy, CancellationToken cancellationToken)
+    public async Task<ConversationState> CloseAsync(TenantInfo tenant, Guid conversationId, string? closedBy, CancellationToken cancellationToken,
+        AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
         var closed = new ConversationClosed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, closedBy);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Closed', closed_at = $3", "status <> 'Closed'", now, "ConversationClosed",
-            JsonSerializer.Serialize(closed, CoreJson.Default.ConversationClosed), closed.EventId, cancellationToken);
+            JsonSerializer.Serialize(closed, CoreJson.Default.ConversationClosed), closed.EventId, audit, cancellationToken);
         if (state.Changed)
         {
             await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationClosed, tenant.Id, conversationId, now));
@@ -209,22 +231,24 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     }
 
     /// <summary>Renames a conversation.</summary>
-    public async Task<ConversationState> RenameAsync(TenantInfo tenant, Guid conversationId, string name, CancellationToken cancellationToken)
+    public async Task<ConversationState> RenameAsync(TenantInfo tenant, Guid conversationId, string name, CancellationToken cancellationToken,
+        AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
         var renamed = new ConversationRenamed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "name = $4", "true", now, "ConversationRenamed",
-            JsonSerializer.Serialize(renamed, CoreJson.Default.ConversationRenamed), renamed.EventId, cancellationToken, Text(name));
+            JsonSerializer.Serialize(renamed, CoreJson.Default.ConversationRenamed), renamed.EventId, audit, cancellationToken, Text(name));
         await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationRenamed, tenant.Id, conversationId, now) { Name = name });
         return state;
     }
 
     // One statement: the guarded update, its outbox row when it changed something, and the resulting state.
     private async Task<ConversationState> TransitionAsync(Guid tenantId, Guid conversationId, string set, string guard, DateTimeOffset now,
-        string eventType, string payload, Guid eventId, CancellationToken cancellationToken, NpgsqlParameter? value = null)
+        string eventType, string payload, Guid eventId, AuditActor? audit, CancellationToken cancellationToken, NpgsqlParameter? value = null)
     {
+        var action = AuditAction(eventType);
         // $4 is the transition's one value (agent, name), or a typed null when it has none.
         await using var batch = TenantBatch(tenantId, $"""
             WITH updated AS (
@@ -234,10 +258,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             ), o AS (
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
                 SELECT $5, $1, '{eventType}', $6, id, NULL, $3, $3, 0 FROM updated
+            ), audited AS (
+                INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
+                SELECT $7, $1, $8, $9, '{action}', 'conversation', $2::text, $10, $6, $3 FROM updated WHERE $8 IS NOT NULL
             )
             SELECT status, claimed_by, true FROM updated
             """,
-            Uuid(tenantId), Uuid(conversationId), Time(now), value ?? Text(null), Uuid(eventId), Jsonb(payload));
+            Uuid(tenantId), Uuid(conversationId), Time(now), value ?? Text(null), Uuid(eventId), Jsonb(payload),
+            Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId));
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             await reader.NextResultAsync(cancellationToken);
@@ -249,6 +277,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         }
         return await StatusAsync(tenantId, conversationId, cancellationToken) ?? throw ConversationNotFound();
     }
+
+    // ConversationClaimed → conversation.claimed
+    private static string AuditAction(string eventType) =>
+        "conversation." + eventType["Conversation".Length..].ToLowerInvariant();
 
     private async Task<ConversationState?> StatusAsync(Guid tenantId, Guid conversationId, CancellationToken cancellationToken)
     {

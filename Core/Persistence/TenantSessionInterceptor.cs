@@ -8,7 +8,7 @@ namespace OmniChat.Core.Persistence;
 /// connection (and again if the context's tenant changed), so row-level security sees exactly what the query filter sees.
 /// Without a tenant the setting is empty and the application role sees no tenant-owned row at all.
 /// </summary>
-public sealed class TenantSessionInterceptor : DbConnectionInterceptor, IDbCommandInterceptor
+public sealed class TenantSessionInterceptor : DbConnectionInterceptor, IDbCommandInterceptor, IDbTransactionInterceptor
 {
     /// <summary>The PostgreSQL setting the row-level security policies read.</summary>
     public const string SettingName = "app.tenant_id";
@@ -29,6 +29,31 @@ public sealed class TenantSessionInterceptor : DbConnectionInterceptor, IDbComma
         ArgumentNullException.ThrowIfNull(connection);
         Applied.Remove(connection);
         return Task.CompletedTask;
+    }
+
+    // A rollback undoes set_config made inside the transaction: forget it, so the next command sets it again.
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(transaction);
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(transaction);
+        return Task.CompletedTask;
+    }
+
+    public void RolledBackToSavepoint(DbTransaction transaction, TransactionEventData eventData) => Forget(transaction);
+
+    public Task RolledBackToSavepointAsync(DbTransaction transaction, TransactionEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(transaction);
+        return Task.CompletedTask;
+    }
+
+    private static void Forget(DbTransaction transaction)
+    {
+        if (transaction?.Connection is { } connection)
+        {
+            Applied.Remove(connection);
+        }
     }
 
     public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)

@@ -56,6 +56,22 @@ public sealed class TenantEndpointShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task RefuseASuspendedTenantsKeys()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenantId = Guid.CreateVersion7();
+        await api.ScalarAsync<object>(
+            "INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Suspended Co', 'free', 'Suspended', 'en', now(), now()) RETURNING id", tenantId, "suspended-" + tenantId.ToString("N")[..8]);
+        var key = await api.CreateApiKeyAsync(tenantId, Core.Identity.ApiScopes.ConversationsRead);
+        using var client = api.CreateClient(key);
+
+        using var response = await client.GetAsync(new Uri("/v2/conversations", UriKind.Relative), ct);
+
+        await response.AssertProblemAsync(403, "tenant_suspended");
+    }
+
+    [Fact]
     public async Task EchoAWellFormedRequestIdAndReplaceAMalformedOne()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -171,12 +171,16 @@ public sealed class V1WidgetApiShould(ApiFixture api)
         using var tooLong = await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = new string('x', 5000) }, Ct);
         using var empty = await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = "  " }, Ct);
         using var tooLarge = await visitor.PostAsync(new Uri($"/v1/conversations/{id}/messages", UriKind.Relative), huge, Ct);
+        using var nul = await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = "a\0b" }, Ct);
+        using var wrongType = await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = 42 }, Ct);
 
         await badJson.AssertProblemAsync(400, "invalid_json");
         var validation = await tooLong.AssertProblemAsync(400, "validation_failed");
         Assert.True(validation.GetProperty("errors").TryGetProperty("text", out _));
         await empty.AssertProblemAsync(400, "validation_failed");
         await tooLarge.AssertProblemAsync(413, "payload_too_large");
+        await nul.AssertProblemAsync(400, "validation_failed");
+        await wrongType.AssertProblemAsync(400, "invalid_json");
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM messages WHERE conversation_id = $1", id));
     }
 
@@ -190,12 +194,17 @@ public sealed class V1WidgetApiShould(ApiFixture api)
         using var bigMetadata = await client.PostAsJsonAsync("/v1/conversations", new { metadata = new { blob = new string('m', 5000) } }, Ct);
         using var arrayMetadata = await client.PostAsJsonAsync("/v1/conversations", new { metadata = "not an object" }, Ct);
         using var noBody = await client.PostAsync(new Uri("/v1/conversations", UriKind.Relative), null, Ct);
+        using var nulMetadata = await client.PostAsJsonAsync("/v1/conversations", new { metadata = new { a = "\0" } }, Ct);
+        using var hugeNumber = await client.PostAsync(new Uri("/v1/conversations", UriKind.Relative),
+            new StringContent("{\"metadata\":{\"n\":1e200000}}", Encoding.UTF8, "application/json"), Ct);
 
         Assert.True((await longName.AssertProblemAsync(400, "validation_failed")).GetProperty("errors").TryGetProperty("name", out _));
         Assert.True((await badLocale.AssertProblemAsync(400, "validation_failed")).GetProperty("errors").TryGetProperty("locale", out _));
         Assert.True((await bigMetadata.AssertProblemAsync(400, "validation_failed")).GetProperty("errors").TryGetProperty("metadata", out _));
         await arrayMetadata.AssertProblemAsync(400, "validation_failed");
         Assert.Equal(HttpStatusCode.Created, noBody.StatusCode);
+        await nulMetadata.AssertProblemAsync(400, "validation_failed");
+        await hugeNumber.AssertProblemAsync(400, "validation_failed");
     }
 
     [Fact]

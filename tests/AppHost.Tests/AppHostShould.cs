@@ -77,7 +77,7 @@ public sealed class AppHostShould : IDisposable
         {
             Assert.Empty(ProcessTable.GroupMembers(pid));
         }
-        foreach (var port in new[] { ports.Api, ports.Realtime, ports.AdminPortal, ports.Workers, ports.Postgres, ports.Redis, ports.RabbitMq })
+        foreach (var port in new[] { ports.Api, ports.Realtime, ports.AdminPortal, ports.Workers, ports.Postgres, ports.Redis, ports.RabbitMq, ports.RabbitMqDistribution, ports.RabbitMqEpmd })
         {
             Assert.False(PortSet.IsListening(port), $"port {port} is still open");
         }

@@ -20,6 +20,16 @@ public sealed class SeedAliasesShould
     }
 
     [Fact]
+    public void QuoteAPasswordThatLooksLikeMoreKeywords()
+    {
+        var mapped = Map(("DATABASE_URL", "postgres://app:a%3BDatabase%3Dother@db/omnichat"));
+
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = mapped["ConnectionStrings:postgres"] };
+        Assert.Equal("a;Database=other", parsed["Password"]);
+        Assert.Equal("omnichat", parsed["Database"]);
+    }
+
+    [Fact]
     public void TurnRedisUrlIntoAStackExchangeConfiguration()
     {
         var mapped = Map(("REDIS_URL", "rediss://:pw@cache:6380/2"));
