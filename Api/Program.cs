@@ -19,6 +19,7 @@ app.MapV1ConversationEndpoints();
 app.MapV1AdminEndpoints();
 app.MapV2ConversationEndpoints();
 app.MapV2ApiKeyEndpoints();
+app.MapV2TemplateEndpoints();
 app.MapV2AuditEndpoints();
 
 await app.RunServiceAsync();

@@ -10,7 +10,9 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Messages;
 using OmniChat.Core.Security;
+using OmniChat.Core.Templates;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Api.Endpoints;
@@ -34,6 +36,8 @@ internal static class V2ConversationEndpoints
             .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.");
         group.MapPost("/{id:guid}/release", Release).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Release");
         group.MapPost("/{id:guid}/close", Close).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Close");
+        group.MapPost("/{id:guid}/notes", AddNote).RequireScope(ApiScopes.ConversationsWrite).WithName("V2AddNote").RateLimitPerConversation()
+            .WithSummary("Send an info_note to the visitor: free text, or a template key resolved in the conversation's locale.");
         return app;
     }
 
@@ -135,6 +139,42 @@ internal static class V2ConversationEndpoints
         CancellationToken cancellationToken) =>
         V1AdminEndpoints.Close(id, http, tenants, writer, cancellationToken);
 
+    internal static async Task<Created<NoteResponse>> AddNote(Guid id, AddNoteRequest? request, HttpContext http, ITenantContext tenants,
+        ConversationWriter writer, OmniChatDbContext db, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var hasText = !string.IsNullOrWhiteSpace(request?.Text);
+        var hasKey = !string.IsNullOrWhiteSpace(request?.Key);
+        if (hasText == hasKey)
+        {
+            errors["text"] = ["Give exactly one of text or key."];
+        }
+        else if (hasText)
+        {
+            ConversationRules.Text(request!.Text, errors);
+        }
+        else if (!V2TemplateEndpoints.KeyPattern().IsMatch(request!.Key!))
+        {
+            errors["key"] = ["A template key."];
+        }
+        ValidationException.ThrowIfAny(errors);
+
+        var conversation = await FindAsync(db, id, cancellationToken);
+        var text = request!.Text!;
+        if (hasKey)
+        {
+            var tenantLocale = await db.Tenants.AsNoTracking().Select(t => t.DefaultLocale).SingleAsync(cancellationToken);
+            var resolved = await new TemplateResolver(db).ResolveAsync(request.Key!, conversation.Locale, tenantLocale, cancellationToken)
+                ?? throw V2TemplateEndpoints.TemplateNotFound();
+            text = resolved.Text;
+        }
+        var added = await writer.AddMessageAsync(tenants.RequireTenant(), id,
+            new MessageSource(MessageDirection.System, Channel: "api", Interface: "api") { NoteKey = hasKey ? request.Key : null },
+            text, clientMessageId: null, cancellationToken, AuditActors.From(http));
+        var m = added.Message;
+        return TypedResults.Created($"/v2/conversations/{id}/messages/{m.Id}", new NoteResponse(m.Id, m.Seq, hasKey ? request.Key : null, m.Text, m.CreatedAt));
+    }
+
     private static async Task<Conversation> FindAsync(OmniChatDbContext db, Guid id, CancellationToken cancellationToken) =>
         await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
         ?? throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
@@ -164,3 +204,9 @@ internal static class V2ConversationEndpoints
 }
 
 public sealed record V2StartedConversationResponse(ConversationResponse Conversation, string Token, string RefreshToken, int ExpiresIn);
+
+/// <summary><c>POST /v2/conversations/{id}/notes</c>: free text, or a template key resolved in the conversation's locale.</summary>
+public sealed record AddNoteRequest(string? Text, string? Key);
+
+/// <summary>A note as sent to the visitor (<c>info_note</c>).</summary>
+public sealed record NoteResponse(Guid Id, long Seq, string? Key, string Text, DateTimeOffset CreatedAt);

@@ -21,7 +21,11 @@ public sealed record AddedMessage(MessageRecord Message, bool Created);
 public sealed record StartedConversation(Guid ConversationId, string RefreshToken);
 
 /// <summary>Who sends a message, and through which channel and interface.</summary>
-public sealed record MessageSource(MessageDirection Direction, string? Agent = null, string Channel = "web", string Interface = "widget");
+public sealed record MessageSource(MessageDirection Direction, string? Agent = null, string Channel = "web", string Interface = "widget")
+{
+    /// <summary>For a note (<see cref="MessageDirection.System"/>): the template key it came from, if any.</summary>
+    public string? NoteKey { get; init; }
+}
 
 /// <summary>
 /// The write path (SPEC §6). Each change is one SQL statement, sent in one round trip with the tenant set for row-level
@@ -156,13 +160,15 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         }
 
         var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now);
-        await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.Message, tenant.Id, conversationId, now)
+        await realtime.PublishAsync(new RealtimeEvent(
+            source.Direction == MessageDirection.System ? RealtimeEvent.InfoNote : RealtimeEvent.Message, tenant.Id, conversationId, now)
         {
             Id = messageId,
             Seq = seq,
             Direction = direction.ToUpperInvariant(),
             Text = text,
             Agent = source.Agent,
+            Key = source.NoteKey,
         });
         return new AddedMessage(message, Created: true);
     }

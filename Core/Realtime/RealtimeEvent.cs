@@ -19,6 +19,7 @@ public sealed record RealtimeEvent(
     public const string AgentLeft = "agent_left";
     public const string ConversationRenamed = "conversation_renamed";
     public const string ConversationClosed = "conversation_closed";
+    public const string InfoNote = "info_note";
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? Id { get; init; }
@@ -37,6 +38,10 @@ public sealed record RealtimeEvent(
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Name { get; init; }
+
+    /// <summary>The template key of an <see cref="InfoNote"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
 }
 
 /// <summary>Redis channel names of the realtime fan-out.</summary>
