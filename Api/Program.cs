@@ -21,5 +21,6 @@ app.MapV2ConversationEndpoints();
 app.MapV2ApiKeyEndpoints();
 app.MapV2TemplateEndpoints();
 app.MapV2AuditEndpoints();
+app.MapV2EventEndpoints();
 
 await app.RunServiceAsync();

@@ -24,6 +24,7 @@ internal static class Extensions
         builder.AddOmniChatSecrets();
         builder.AddOmniChatConversations();
         builder.AddOmniChatRateLimiting();
+        builder.Services.AddSingleton<OmniChat.Core.Events.TenantEventLog>();
 
         // Order matters: the v1 route decides before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();

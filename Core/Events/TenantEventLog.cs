@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OmniChat.Core.Events;
+
+/// <summary>A domain event as the event stream sends it; <see cref="Cursor"/> is its resume position.</summary>
+public sealed record StoredEvent(string Cursor, string Type, string PayloadJson);
+
+/// <summary>
+/// Reads a tenant's domain events from the outbox in commit order. Only rows written by transactions older than every
+/// transaction still running are returned, so reading on from a cursor never skips an event that commits late and never
+/// repeats one: resume is gapless.
+/// </summary>
+public sealed class TenantEventLog(NpgsqlDataSource dataSource)
+{
+    /// <summary>Events after <paramref name="cursor"/> (from the start when null), oldest first.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAfterAsync(Guid tenantId, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var (txId, id) = ParseCursor(cursor) ?? ("0", Guid.Empty);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true)")
+        {
+            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = tenantId.ToString() } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT tx_id::text, id, message_type, payload::text FROM outbox_messages
+            WHERE tenant_id = $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND (tx_id, id) > ($2::xid8, $3)
+            ORDER BY tx_id, id
+            LIMIT $4
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenantId },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = txId },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = id },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = limit },
+            },
+        });
+        var events = new List<StoredEvent>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new StoredEvent($"{reader.GetString(0)}.{reader.GetGuid(1):N}", WireType(reader.GetString(2)), reader.GetString(3)));
+        }
+        return events;
+    }
+
+    /// <summary>Whether <paramref name="cursor"/> is one this log produced.</summary>
+    public static bool IsValidCursor(string cursor) => ParseCursor(cursor) is not null;
+
+    /// <summary><c>MessageAdded</c> → <c>message.added</c>, <c>ConversationClaimed</c> → <c>conversation.claimed</c>.</summary>
+    public static string WireType(string contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        var wire = new StringBuilder(contract.Length + 4);
+        for (var i = 0; i < contract.Length; i++)
+        {
+            if (char.IsUpper(contract[i]) && i > 0)
+            {
+                wire.Append('.');
+            }
+            wire.Append(char.ToLowerInvariant(contract[i]));
+        }
+        return wire.ToString();
+    }
+
+    private static (string TxId, Guid Id)? ParseCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+        var parts = cursor.Split('.');
+        return parts.Length == 2 && ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var tx)
+               && Guid.TryParseExact(parts[1], "N", out var id)
+            ? (tx.ToString(CultureInfo.InvariantCulture), id)
+            : null;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OmniChat.Api.Tests;
+
+/// <summary><c>GET /v2/events</c>: the tenant's events over SSE, resumable with Last-Event-ID.</summary>
+public sealed class V2EventStreamShould(ApiFixture api)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private sealed record SseEvent(string Id, string Type, JsonElement Data);
+
+    /// <summary>Reads events from an open stream until <paramref name="done"/> holds (or 20 s pass).</summary>
+    private static async Task<List<SseEvent>> ReadUntilAsync(StreamReader reader, Func<List<SseEvent>, bool> done)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        var events = new List<SseEvent>();
+        string? id = null, type = null, data = null;
+        while (!done(events))
+        {
+            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new EndOfStreamException();
+            if (line.Length == 0)
+            {
+                if (id is not null && type is not null && data is not null)
+                {
+                    events.Add(new SseEvent(id, type, JsonDocument.Parse(data).RootElement));
+                }
+                (id, type, data) = (null, null, null);
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
+            else if (line.StartsWith("event: ", StringComparison.Ordinal)) type = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+        }
+        return events;
+    }
+
+    private static async Task<(HttpResponseMessage Response, StreamReader Reader)> OpenAsync(HttpClient client, string? lastEventId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/events");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        response.EnsureSuccessStatusCode();
+        return (response, new StreamReader(await response.Content.ReadAsStreamAsync(Ct)));
+    }
+
+    private static IEnumerable<long> SeqsOf(IEnumerable<SseEvent> events, Guid conversation) => events
+        .Where(e => e.Type == "message.added" && e.Data.GetProperty("conversationId").GetGuid() == conversation)
+        .Select(e => e.Data.GetProperty("seq").GetInt64());
+
+    [Fact]
+    public async Task ResumeAfterTheLastEventIdWithoutGapOrDuplicate()
+    {
+        using var admin = api.CreateClient(api.DemoTenant.ApiKey);
+        using var started = await admin.PostAsJsonAsync("/v2/conversations", new { name = "streamed" }, Ct);
+        var id = (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
+        using var stream = new HttpClient { BaseAddress = admin.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        stream.DefaultRequestHeaders.Authorization = admin.DefaultRequestHeaders.Authorization;
+
+        var (first, firstReader) = await OpenAsync(stream, null);
+        for (var i = 1; i <= 3; i++)
+        {
+            (await admin.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "ann", text = $"live {i}" }, Ct)).Dispose();
+        }
+        var live = await ReadUntilAsync(firstReader, events => SeqsOf(events, id).Count() == 3);
+        first.Dispose();
+        firstReader.Dispose();
+
+        for (var i = 4; i <= 10; i++)
+        {
+            (await admin.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "ann", text = $"missed {i}" }, Ct)).Dispose();
+        }
+        var (second, secondReader) = await OpenAsync(stream, live[^1].Id);
+        var resumed = await ReadUntilAsync(secondReader, events => SeqsOf(events, id).Contains(10));
+        second.Dispose();
+        secondReader.Dispose();
+
+        Assert.Contains(live, e => e.Type == "conversation.started" && e.Data.GetProperty("conversationId").GetGuid() == id);
+        Assert.Equal([1L, 2L, 3L], SeqsOf(live, id));
+        Assert.Equal([4L, 5L, 6L, 7L, 8L, 9L, 10L], SeqsOf(resumed, id));
+        Assert.Equal(resumed.Count, resumed.Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task CarryOnlyTheKeysOwnTenantsEvents()
+    {
+        using var demo = api.CreateClient(api.DemoTenant.ApiKey);
+        using var stream = new HttpClient { BaseAddress = demo.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        stream.DefaultRequestHeaders.Authorization = demo.DefaultRequestHeaders.Authorization;
+        var (defaultConversation, token, _) = await api.StartV1ConversationAsync("other tenant");
+        using (var visitor = api.CreateClient(token))
+        {
+            (await visitor.PostAsJsonAsync($"/v1/conversations/{defaultConversation}/messages", new { text = "not for demo" }, Ct)).Dispose();
+        }
+        using var marker = await demo.PostAsJsonAsync("/v2/conversations", new { name = "marker" }, Ct);
+        var markerId = (await marker.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
+
+        var (response, reader) = await OpenAsync(stream, null);
+        var events = await ReadUntilAsync(reader, es => es.Any(e => e.Data.GetProperty("conversationId").GetGuid() == markerId));
+        response.Dispose();
+        reader.Dispose();
+
+        Assert.All(events, e => Assert.Equal(api.DemoTenant.Id, e.Data.GetProperty("tenantId").GetGuid()));
+        Assert.DoesNotContain(events, e => e.Data.GetProperty("conversationId").GetGuid() == defaultConversation);
+    }
+
+    [Fact]
+    public async Task RefuseACursorItNeverSent()
+    {
+        using var client = api.CreateClient(api.DemoTenant.ApiKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/events");
+        request.Headers.Add("Last-Event-ID", "made-up");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        await response.AssertProblemAsync(400, "validation_failed");
+    }
+}
