@@ -31,6 +31,9 @@ public sealed record AppHostOptions
     /// <summary>Tuning for throwaway test data: no fsync, no Redis persistence.</summary>
     public bool Ephemeral { get; init; }
 
+    /// <summary>Extra environment for every service (tests and benchmarks tune limits this way).</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Name of the application database.</summary>
     public string Database { get; init; } = "omnichat";
 

@@ -252,6 +252,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             environment[$"services__{other}__http__0"] = Url(other);
         }
+        foreach (var (key, value) in _options.ServiceEnvironment)
+        {
+            environment[key] = value;
+        }
 
         return new ProcessSpec(service, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", service + ".pid"), dll)
         {

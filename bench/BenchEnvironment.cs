@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using OmniChat.AppHost.Hosting;
+using OmniChat.Core;
+
+namespace OmniChat.Bench;
+
+/// <summary>
+/// The system under test, started through the AppHost library on its own ports and data directory: PostgreSQL, Redis
+/// and the Api. The default tenant is moved to an unlimited plan and the per-IP/per-conversation limits are lifted, so
+/// the benchmark measures the write path rather than the rate limiter's refusals (the limiter still runs).
+/// </summary>
+internal sealed class BenchEnvironment : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private BenchEnvironment(DistributedApplication app, string directory)
+    {
+        App = app;
+        _directory = directory;
+    }
+
+    public DistributedApplication App { get; }
+
+    public Guid TenantId => App.Credentials.Tenants.Single(t => t.Identifier == "default").Id;
+
+    public static async Task<BenchEnvironment> StartAsync(CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("omnichat-bench-").FullName;
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        var app = await DistributedApplication.StartAsync(new AppHostOptions
+        {
+            DataDirectory = directory,
+            Ports = PortSet.Free(),
+            Services = [ResourceNames.Api],
+            StartRabbitMq = false,
+            Environment = "Production",
+            ServiceEnvironment = new Dictionary<string, string>
+            {
+                ["RateLimits__PerIpPerMinute"] = "1000000000",
+                ["RateLimits__PerConversationPerMinute"] = "1000000000",
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+        }, cancellationToken);
+        var environment = new BenchEnvironment(app, directory);
+        await using var connection = new NpgsqlConnection(app.Database.System);
+        await connection.OpenAsync(cancellationToken);
+        await using var plan = new NpgsqlCommand("""
+            INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes, attachment_max_bytes)
+            VALUES ('bench', 'Benchmark', 2000000000, 2000000000, 1000, 1000000000, 0, 0) ON CONFLICT (id) DO NOTHING;
+            UPDATE tenants SET plan_id = 'bench' WHERE identifier = 'default';
+            """, connection);
+        await plan.ExecuteNonQueryAsync(cancellationToken);
+        return environment;
+    }
+
+    public HttpClient Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = App.ServiceUrls[ResourceNames.Api],
+    };
+
+    /// <summary>A fresh v1 conversation and its token.</summary>
+    public static async Task<(Guid Id, AuthenticationHeaderValue Token)> StartConversationAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsJsonAsync("/v1/conversations", new { name = "bench" }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return (body.GetProperty("conversationId").GetGuid(), new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace OmniChat.Bench;
+
+/// <summary>What one timed run produced: operations, errors, wall time and a latency histogram (microseconds).</summary>
+internal sealed record LoadResult(long Operations, long Errors, TimeSpan Elapsed, HistogramBase Latency, IReadOnlyList<double> ThroughputPerSecond)
+{
+    public double Throughput => Operations / Elapsed.TotalSeconds;
+
+    public double PercentileMs(double percentile) => Latency.GetValueAtPercentile(percentile) / 1000.0;
+}
+
+/// <summary>Runs an operation from <c>concurrency</c> workers for a fixed time, after a warm-up, recording each latency.</summary>
+internal static class LoadRunner
+{
+    public static async Task<LoadResult> RunAsync(int concurrency, TimeSpan warmUp, TimeSpan duration, Func<int, Task> operation,
+        CancellationToken cancellationToken)
+    {
+        var histogram = new LongConcurrentHistogram(1, 60_000_000, 3);
+        long operations = 0, errors = 0;
+        var measuring = false;
+        var perSecond = new List<double>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        async Task Worker(int worker)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await operation(worker);
+                    if (Volatile.Read(ref measuring))
+                    {
+                        histogram.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+                        Interlocked.Increment(ref operations);
+                    }
+                }
+                catch (Exception) when (!stop.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(() => Worker(i), CancellationToken.None)).ToArray();
+        await Task.Delay(warmUp, cancellationToken);
+        Volatile.Write(ref measuring, true);
+        var clock = Stopwatch.StartNew();
+        long previous = 0;
+        while (clock.Elapsed < duration)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            var now = Interlocked.Read(ref operations);
+            perSecond.Add(now - previous);
+            previous = now;
+        }
+        Volatile.Write(ref measuring, false);
+        var elapsed = clock.Elapsed;
+        var total = Interlocked.Read(ref operations);
+        await stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch (OperationCanceledException)
+        {
+            // Workers stop mid-operation.
+        }
+        return new LoadResult(total, Interlocked.Read(ref errors), elapsed, histogram, perSecond);
+    }
+}

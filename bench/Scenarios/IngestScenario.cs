@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OmniChat.Bench.Scenarios;
+
+/// <summary>
+/// Scenario 1: v1 message POSTs (HTTP, JSON, token check, rate limiter, RLS, audit-less write path, Redis publish) against
+/// a raw Npgsql run of the identical transaction (seq bump + message insert + outbox insert as one statement), at the
+/// same concurrency, each worker on its own conversation. Goal: ours ≥ 75 % of raw throughput.
+/// </summary>
+internal sealed class IngestScenario : IScenario
+{
+    private const string RawSql = """
+        WITH bumped AS (
+            UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3, last_inbound_at = $3
+            WHERE tenant_id = $1 AND id = $2 AND status <> 'Closed'
+            RETURNING last_seq
+        ), inserted AS (
+            INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, channel, interface, created_at)
+            SELECT $4, $1, $2, last_seq, 'Inbound', $5, 'web', 'widget', $3 FROM bumped
+            RETURNING seq
+        )
+        INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
+        SELECT $6, $1, 'MessageAdded', jsonb_build_object('seq', seq, 'text', $5::text), $2, seq, $3, $3, 0 FROM inserted
+        RETURNING seq
+        """;
+
+    public string Name => "ingest";
+
+    public async Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchEnvironment environment, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        var results = new List<ScenarioResult>();
+        using var client = environment.Client();
+        await using var raw = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(environment.App.Database.System) { MaxPoolSize = 64 }.ConnectionString);
+        var series = new List<(int Concurrency, LoadResult Ours, LoadResult Raw)>();
+
+        foreach (var concurrency in new[] { 1, 8, 32 })
+        {
+            var oursConversations = new List<(Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token)>();
+            var rawConversations = new List<Guid>();
+            for (var i = 0; i < concurrency; i++)
+            {
+                oursConversations.Add(await BenchEnvironment.StartConversationAsync(client, cancellationToken));
+                rawConversations.Add((await BenchEnvironment.StartConversationAsync(client, cancellationToken)).Id);
+            }
+
+            var ours = await LoadRunner.RunAsync(concurrency, settings.WarmUp, settings.Duration, async worker =>
+            {
+                var (id, token) = oursConversations[worker];
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{id}/messages")
+                {
+                    Content = JsonContent.Create(new { text = "benchmark message" }),
+                };
+                request.Headers.Authorization = token;
+                using var response = await client.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+            }, cancellationToken);
+
+            var tenantId = environment.TenantId;
+            var baseline = await LoadRunner.RunAsync(concurrency, settings.WarmUp, settings.Duration, async worker =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                await using var command = raw.CreateCommand(RawSql);
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenantId });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = rawConversations[worker] });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(now) });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = "benchmark message" });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(now) });
+                await command.ExecuteScalarAsync(cancellationToken);
+            }, cancellationToken);
+
+            series.Add((concurrency, ours, baseline));
+            var ratio = ours.Throughput / baseline.Throughput;
+            results.Add(new ScenarioResult(Name, $"v1 POST messages, concurrency {concurrency}", "msg/s", ours.Throughput, baseline.Throughput,
+                ratio, 0.75, ratio >= 0.75 && ours.Errors == 0, new Dictionary<string, double>
+                {
+                    ["ours_p50_ms"] = ours.PercentileMs(50), ["ours_p99_ms"] = ours.PercentileMs(99),
+                    ["raw_p50_ms"] = baseline.PercentileMs(50), ["raw_p99_ms"] = baseline.PercentileMs(99),
+                    ["ours_errors"] = ours.Errors, ["raw_errors"] = baseline.Errors,
+                }));
+        }
+
+        Charts.LatencyByConcurrency(Path.Combine(settings.OutputDirectory, "ingest-latency.png"), "Message ingest latency (ms)",
+            [.. series.Select(s => (s.Concurrency, s.Ours, s.Raw))]);
+        var last = series[^1];
+        Charts.ThroughputOverTime(Path.Combine(settings.OutputDirectory, "ingest-throughput.png"),
+            $"Message ingest throughput at concurrency {last.Concurrency} (msg/s)", last.Ours.ThroughputPerSecond, last.Raw.ThroughputPerSecond);
+        return results;
+    }
+}

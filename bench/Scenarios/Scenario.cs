@@ -1,0 +1,29 @@
+namespace OmniChat.Bench.Scenarios;
+
+/// <summary>One line of the report: our number, the raw baseline's number in the same run, their ratio and the goal.</summary>
+internal sealed record ScenarioResult(
+    string Scenario,
+    string Variant,
+    string Unit,
+    double Ours,
+    double Baseline,
+    double Ratio,
+    double Goal,
+    bool Pass,
+    IReadOnlyDictionary<string, double> Details,
+    string Note = "");
+
+/// <summary>How long to measure.</summary>
+internal sealed record BenchSettings(bool Quick, string OutputDirectory)
+{
+    public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+
+    public TimeSpan Duration => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
+}
+
+internal interface IScenario
+{
+    string Name { get; }
+
+    Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchEnvironment environment, BenchSettings settings, CancellationToken cancellationToken);
+}
