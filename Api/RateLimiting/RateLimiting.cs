@@ -43,6 +43,14 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
             }
         }
 
+        // Message endpoints also charge their conversation's bucket, in the same atomic call.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ConversationRateLimitMetadata>() is not null
+            && context.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var conversationId))
+        {
+            var perConversation = options.Value.PerConversationPerMinute;
+            buckets.Add(new RateLimitBucket($"conversation:{conversationId:N}", perConversation, perConversation));
+        }
+
         var decision = await limiter.AcquireAsync(buckets);
         if (!decision.Allowed)
         {
@@ -52,25 +60,15 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
     }
 }
 
+/// <summary>Endpoint metadata: this endpoint adds messages to the conversation in its <c>id</c> route value.</summary>
+internal sealed class ConversationRateLimitMetadata;
+
 /// <summary>Per-conversation message limit on the endpoints that add messages.</summary>
 internal static class ConversationRateLimit
 {
+    /// <summary>Marks an endpoint that adds messages: <see cref="RateLimitingMiddleware"/> charges the conversation's bucket too.</summary>
     public static TBuilder RateLimitPerConversation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            if (http.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var conversationId))
-            {
-                var limiter = http.RequestServices.GetRequiredService<RedisRateLimiter>();
-                var perMinute = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerConversationPerMinute;
-                var decision = await limiter.AcquireAsync([new RateLimitBucket($"conversation:{conversationId:N}", perMinute, perMinute)]);
-                if (!decision.Allowed)
-                {
-                    throw new RateLimitedException(decision.RetryAfter);
-                }
-            }
-            return await next(context);
-        });
+        builder.WithMetadata(new ConversationRateLimitMetadata());
 
     /// <summary>Sets <c>Retry-After</c> (whole seconds, rounded up) on a rate-limited answer.</summary>
     public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>

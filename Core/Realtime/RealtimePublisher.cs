@@ -23,9 +23,12 @@ public sealed partial class RedisRealtimePublisher(IConnectionMultiplexer redis,
         var subscriber = redis.GetSubscriber();
         try
         {
+            // Fire-and-forget: the request does not wait for Redis's reply (order on the one connection is kept); a lost
+            // publish is recovered by resume from PostgreSQL.
             await Task.WhenAll(
-                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Conversation(realtimeEvent.TenantId, realtimeEvent.ConversationId)), payload),
-                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Tenant(realtimeEvent.TenantId)), payload));
+                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Conversation(realtimeEvent.TenantId, realtimeEvent.ConversationId)), payload,
+                    CommandFlags.FireAndForget),
+                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Tenant(realtimeEvent.TenantId)), payload, CommandFlags.FireAndForget));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -10,9 +10,26 @@ public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantSt
 {
     private const string TenantColumns = "id, identifier, name, status, plan_id";
 
+    // Tenants change rarely and v1 resolves "default" on every request: keep look-ups by identifier for a few seconds
+    // (a suspension takes effect within that time). API keys are never cached, so a revocation is immediate.
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TenantInfo? Tenant, long Expires)> _byIdentifier = new();
+
     /// <inheritdoc />
-    public Task<TenantInfo?> FindByIdentifierAsync(string identifier, CancellationToken cancellationToken) =>
-        FindTenantAsync($"SELECT {TenantColumns} FROM resolve_tenant_by_identifier(@identifier)", "identifier", identifier, cancellationToken);
+    public async Task<TenantInfo?> FindByIdentifierAsync(string identifier, CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (_byIdentifier.TryGetValue(identifier, out var cached) && cached.Expires > now)
+        {
+            return cached.Tenant;
+        }
+        var tenant = await FindTenantAsync($"SELECT {TenantColumns} FROM resolve_tenant_by_identifier(@identifier)", "identifier", identifier, cancellationToken);
+        if (tenant is not null)
+        {
+            _byIdentifier[identifier] = (tenant, now + (long)CacheFor.TotalMilliseconds);
+        }
+        return tenant;
+    }
 
     /// <inheritdoc />
     public Task<TenantInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
