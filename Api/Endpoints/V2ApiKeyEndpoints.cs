@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
-using OmniChat.Core.Audit;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
@@ -60,7 +59,7 @@ internal static class V2ApiKeyEndpoints
             ExpiresAt = request!.ExpiresAt,
         };
         db.ApiKeys.Add(key);
-        db.AuditEntries.Add(Audit(http, "api_key.created", key.Id, now));
+        db.AuditEntries.Add(AuditActors.Entry(http, "api_key.created", "api_key", key.Id.ToString(), now));
         await db.SaveChangesAsync(cancellationToken);
         var shown = ApiKeyResponse.From(key);
         return TypedResults.Created($"/v2/api-keys/{key.Id}", new CreatedApiKeyResponse(shown.Id, shown.Name, shown.Prefix, shown.Scopes,
@@ -82,26 +81,10 @@ internal static class V2ApiKeyEndpoints
         {
             var now = time.GetUtcNow();
             key.RevokedAt = now;
-            db.AuditEntries.Add(Audit(http, "api_key.revoked", key.Id, now));
+            db.AuditEntries.Add(AuditActors.Entry(http, "api_key.revoked", "api_key", key.Id.ToString(), now));
             await db.SaveChangesAsync(cancellationToken);
         }
         return TypedResults.NoContent();
-    }
-
-    private static AuditEntry Audit(HttpContext http, string action, Guid keyId, DateTimeOffset now)
-    {
-        var actor = AuditActors.From(http);
-        return new AuditEntry
-        {
-            Id = Guid.CreateVersion7(now),
-            Actor = actor.Actor,
-            ActorType = actor.ActorType,
-            Action = action,
-            TargetType = "api_key",
-            TargetId = keyId.ToString(),
-            RequestId = actor.RequestId,
-            OccurredAt = now,
-        };
     }
 }
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
 using OmniChat.Api.Security;
-using OmniChat.Core.Audit;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
@@ -58,7 +57,7 @@ internal static partial class V2TemplateEndpoints
             VALUES ({Guid.CreateVersion7(now)}, {tenantId}, {normalized}, {key}, {text}, {now})
             ON CONFLICT (tenant_id, locale, key) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at
             """, cancellationToken);
-        db.AuditEntries.Add(Audit(http, "template.translation_set", $"{key}/{normalized}", now));
+        db.AuditEntries.Add(AuditActors.Entry(http, "template.translation_set", "template", $"{key}/{normalized}", now));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new TranslationResponse(normalized, text, now));
@@ -107,25 +106,9 @@ internal static partial class V2TemplateEndpoints
             throw TemplateNotFound();
         }
         db.Templates.RemoveRange(rows);
-        db.AuditEntries.Add(Audit(http, action, target, time.GetUtcNow()));
+        db.AuditEntries.Add(AuditActors.Entry(http, action, "template", target, time.GetUtcNow()));
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
-    }
-
-    private static AuditEntry Audit(HttpContext http, string action, string target, DateTimeOffset now)
-    {
-        var actor = AuditActors.From(http);
-        return new AuditEntry
-        {
-            Id = Guid.CreateVersion7(now),
-            Actor = actor.Actor,
-            ActorType = actor.ActorType,
-            Action = action,
-            TargetType = "template",
-            TargetId = target,
-            RequestId = actor.RequestId,
-            OccurredAt = now,
-        };
     }
 
     private static void ValidateKey(string key)

@@ -6,7 +6,9 @@ namespace OmniChat.Api.OpenApi;
 /// <summary>The OpenAPI document at <c>/openapi/v1.json</c>: every v1 and v2 route, with the two bearer schemes.</summary>
 internal static class OpenApiDocumentSetup
 {
-    public static void Configure(OpenApiOptions options) =>
+    public static void Configure(OpenApiOptions options)
+    {
+        OpenApiExamples.Configure(options);
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
@@ -18,4 +20,5 @@ internal static class OpenApiDocumentSetup
             };
             return Task.CompletedTask;
         });
+    }
 }

@@ -181,5 +181,7 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
         {
             Assert.Contains(route, routes);
         }
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.Equal("Ann", schemas.GetProperty("StartConversationRequest").GetProperty("examples")[0].GetProperty("name").GetString());
     }
 }
