@@ -10,6 +10,12 @@ namespace OmniChat.Api.Conversations;
 /// <summary><c>POST /v1/conversations</c> and <c>POST /v2/conversations</c>.</summary>
 public sealed record StartConversationRequest(string? Name, string? Locale, JsonElement? Metadata);
 
+/// <summary><c>POST /v2/conversations</c>: a conversation, optionally for a customer known by the integrator's own id.</summary>
+public sealed record V2StartConversationRequest(string? Name, string? Locale, JsonElement? Metadata, CustomerReference? Customer);
+
+/// <summary>The integrator's customer: found by <see cref="ExternalId"/> in this tenant, created when new.</summary>
+public sealed record CustomerReference(string? ExternalId, string? DisplayName);
+
 /// <summary><c>POST …/token</c>.</summary>
 public sealed record RefreshTokenRequest(string? RefreshToken);
 
@@ -48,6 +54,7 @@ public sealed record MessagePageResponse(IReadOnlyList<MessageResponse> Messages
 
 public sealed record ConversationResponse(
     Guid Id,
+    Guid? CustomerId,
     string? Name,
     string Status,
     string? ClaimedBy,
@@ -61,7 +68,7 @@ public sealed record ConversationResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static ConversationResponse From(Conversation c) => new(c.Id, c.Name, c.Status.ToString().ToLowerInvariant(), c.ClaimedBy,
+    public static ConversationResponse From(Conversation c) => new(c.Id, c.CustomerId, c.Name, c.Status.ToString().ToLowerInvariant(), c.ClaimedBy,
         c.Locale, c.LastSeq, c.Channel, c.Interface,
         c.LastInboundAt is { } inbound && (c.LastOutboundAt is null || c.LastOutboundAt < inbound),
         c.LastInboundAt, c.LastOutboundAt, c.CreatedAt, c.UpdatedAt);

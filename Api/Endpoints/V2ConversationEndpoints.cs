@@ -94,12 +94,28 @@ internal static class V2ConversationEndpoints
         return TypedResults.Ok(new ConversationListResponse([.. page.Take(take).Select(ConversationResponse.From)], next));
     }
 
-    internal static async Task<Created<V2StartedConversationResponse>> StartConversation(StartConversationRequest? request,
-        HttpContext http, ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Created<V2StartedConversationResponse>> StartConversation(V2StartConversationRequest? request,
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        var (name, locale, metadata) = ConversationRules.Validate(request);
+        var (name, locale, metadata) = ConversationRules.Validate(request is null ? null : new StartConversationRequest(request.Name, request.Locale, request.Metadata));
+        var customer = request?.Customer;
+        if (customer is not null)
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (customer.ExternalId is not { Length: > 0 and <= 200 } || customer.ExternalId.Contains('\0', StringComparison.Ordinal))
+            {
+                errors["customer.externalId"] = ["Required, 1 to 200 characters."];
+            }
+            if (customer.DisplayName is { Length: > 200 } || (customer.DisplayName?.Contains('\0', StringComparison.Ordinal) ?? false))
+            {
+                errors["customer.displayName"] = ["At most 200 characters."];
+            }
+            ValidationException.ThrowIfAny(errors);
+        }
         var tenant = tenants.RequireTenant();
-        var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken, AuditActors.From(http));
+        var customerId = customer is null ? (Guid?)null : await Customers.FindOrCreateAsync(db, customer.ExternalId!, customer.DisplayName, locale, time, cancellationToken);
+        var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken, AuditActors.From(http), customerId);
         var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == started.ConversationId, cancellationToken);
         return TypedResults.Created($"/v2/conversations/{started.ConversationId}", new V2StartedConversationResponse(
             ConversationResponse.From(conversation), tokens.Issue(tenant.Id, started.ConversationId), started.RefreshToken,

@@ -11,6 +11,7 @@ internal static class OpenApiExamples
     private static readonly Dictionary<Type, string> Examples = new()
     {
         [typeof(StartConversationRequest)] = """{"name":"Ann","locale":"pt-BR","metadata":{"page":"/pricing"}}""",
+        [typeof(V2StartConversationRequest)] = """{"name":"Order #1042","locale":"en","customer":{"externalId":"crm-4711","displayName":"Ann Smith"}}""",
         [typeof(StartConversationResponse)] = """{"conversationId":"01a20a0d-ddc4-7b7f-a195-14036c4d96d1","token":"eyJhbGciOiJIUzI1NiIs…","refreshToken":"k-Y8Gua5EkG8_snUAHEsWNyqCHDu4P_UKAGNYliXs4U","expiresIn":900}""",
         [typeof(RefreshTokenRequest)] = """{"refreshToken":"k-Y8Gua5EkG8_snUAHEsWNyqCHDu4P_UKAGNYliXs4U"}""",
         [typeof(SendMessageRequest)] = """{"text":"Hello, I need help with my order","clientMessageId":"7f9c2e0a-1111-4111-8111-111111111111"}""",

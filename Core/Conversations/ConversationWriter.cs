@@ -38,7 +38,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
     /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
     public async Task<StartedConversation> StartAsync(TenantInfo tenant, string? name, string? locale, string? metadataJson,
-        string channel, string @interface, CancellationToken cancellationToken, AuditActor? audit = null)
+        string channel, string @interface, CancellationToken cancellationToken, AuditActor? audit = null, Guid? customerId = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
@@ -48,8 +48,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
         await using var batch = TenantBatch(tenant.Id, """
             WITH c AS (
-                INSERT INTO conversations (id, tenant_id, name, status, last_seq, locale, metadata, channel, interface, created_at, updated_at)
-                VALUES ($2, $1, $3, 'Open', 0, $4, $5, $6, $7, $8, $8)
+                INSERT INTO conversations (id, tenant_id, name, status, last_seq, locale, metadata, channel, interface, created_at, updated_at, customer_id)
+                VALUES ($2, $1, $3, 'Open', 0, $4, $5, $6, $7, $8, $8, $19)
                 RETURNING id
             ), o AS (
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
@@ -64,7 +64,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             Uuid(tenant.Id), Uuid(conversationId), Text(name), Text(locale), Jsonb(metadataJson), Text(channel), Text(@interface),
             Time(now), Uuid(started.EventId), Jsonb(JsonSerializer.Serialize(started, CoreJson.Default.ConversationStarted)),
             Uuid(Guid.CreateVersion7(now)), Uuid(Guid.CreateVersion7(now)), Bytes(RefreshTokenSecret.Hash(refreshToken)),
-            Time(now + RefreshToken.Lifetime), Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId));
+            Time(now + RefreshToken.Lifetime), Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId),
+            NullableUuid(customerId));
         await batch.ExecuteNonQueryAsync(cancellationToken);
 
         await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationStarted, tenant.Id, conversationId, now) { Name = name });

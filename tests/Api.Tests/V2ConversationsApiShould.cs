@@ -185,3 +185,37 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
         Assert.Equal("Ann", schemas.GetProperty("StartConversationRequest").GetProperty("examples")[0].GetProperty("name").GetString());
     }
 }
+
+public sealed class V2CustomerConversationsShould(ApiFixture api)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<Guid?> CustomerOfNewConversationAsync(HttpClient client, string externalId)
+    {
+        using var response = await client.PostAsJsonAsync("/v2/conversations",
+            new { name = "for a customer", customer = new { externalId, displayName = "Ann Smith" } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var customer = (await response.JsonAsync()).GetProperty("conversation").GetProperty("customerId");
+        return customer.ValueKind == JsonValueKind.Null ? null : customer.GetGuid();
+    }
+
+    [Fact]
+    public async Task LinkConversationsOfOneExternalCustomerToOneCustomerPerTenant()
+    {
+        using var demo = api.CreateClient(api.DemoTenant.ApiKey);
+        using var owner = api.CreateClient(api.DefaultTenant.ApiKey);
+        var externalId = "crm-" + Guid.NewGuid().ToString("N")[..8];
+
+        var first = await CustomerOfNewConversationAsync(demo, externalId);
+        var second = await CustomerOfNewConversationAsync(demo, externalId);
+        var otherTenant = await CustomerOfNewConversationAsync(owner, externalId);
+        using var invalid = await demo.PostAsJsonAsync("/v2/conversations", new { customer = new { externalId = "" } }, Ct);
+
+        Assert.NotNull(first);
+        Assert.Equal(first, second);
+        Assert.NotNull(otherTenant);
+        Assert.NotEqual(first, otherTenant);
+        await invalid.AssertProblemAsync(400, "validation_failed");
+        Assert.Equal(api.DemoTenant.Id, await api.ScalarAsync<Guid>("SELECT tenant_id FROM customers WHERE id = $1", first!.Value));
+    }
+}
