@@ -24,6 +24,8 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         using var withNewKey = api.CreateClient(secret);
         using var works = await withNewKey.GetAsync(new Uri("/v2/conversations", UriKind.Relative), Ct);
         var listed = await (await admin.GetAsync(new Uri("/v2/api-keys", UriKind.Relative), Ct)).Content.ReadAsStringAsync(Ct);
+        var shown = JsonDocument.Parse(listed).RootElement.GetProperty("keys").EnumerateArray()
+            .Single(k => k.GetProperty("id").GetGuid() == key.GetProperty("id").GetGuid());
         using var revoked = await admin.DeleteAsync(new Uri($"/v2/api-keys/{key.GetProperty("id").GetGuid()}", UriKind.Relative), Ct);
         using var afterRevoke = await withNewKey.GetAsync(new Uri("/v2/conversations", UriKind.Relative), Ct);
 
@@ -33,6 +35,7 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         Assert.Contains(key.GetProperty("prefix").GetString()!, listed, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
         Assert.DoesNotContain(api.DemoTenant.ApiKey, listed, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.String, shown.GetProperty("lastUsedAt").ValueKind);
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         await afterRevoke.AssertProblemAsync(401, "unauthorized");
     }
