@@ -88,7 +88,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             text, source.Agent, clientMessageId);
 
         await using var batch = TenantBatch(tenant.Id, null);
-        batch.BatchCommands.Add(Command(ExistingMessageSql, Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId)));
+        if (clientMessageId is not null)
+        {
+            batch.BatchCommands.Add(Command(ExistingMessageSql, Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId)));
+        }
         batch.BatchCommands.Add(Command("""
             WITH bumped AS (
                 UPDATE conversations SET last_seq = last_seq + 1, updated_at = $5,
@@ -123,11 +126,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken); // set_config
-            if (await reader.ReadAsync(cancellationToken))
+            if (clientMessageId is not null)
             {
-                existing = ReadMessage(reader, conversationId);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    existing = ReadMessage(reader, conversationId);
+                }
+                await reader.NextResultAsync(cancellationToken);
             }
-            await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
                 seq = reader.GetInt64(0);

@@ -68,6 +68,12 @@ public static class PersistenceExtensions
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
+        // The write path sends the same few statements all day: let Npgsql prepare them (plans survive pooled reuse).
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         builder.EnableDynamicJson();
         return builder.Build();
     }

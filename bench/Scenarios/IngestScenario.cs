@@ -32,7 +32,10 @@ internal sealed class IngestScenario : IScenario
     {
         var results = new List<ScenarioResult>();
         using var client = environment.Client();
-        await using var raw = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(environment.App.Database.System) { MaxPoolSize = 64 }.ConnectionString);
+        await using var raw = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(environment.App.Database.System)
+        {
+            MaxPoolSize = 64, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2, // the same statement preparation as the Api's data source
+        }.ConnectionString);
         var series = new List<(int Concurrency, LoadResult Ours, LoadResult Raw)>();
 
         foreach (var concurrency in new[] { 1, 8, 32 })
@@ -45,6 +48,9 @@ internal sealed class IngestScenario : IScenario
                 rawConversations.Add((await BenchEnvironment.StartConversationAsync(client, cancellationToken)).Id);
             }
 
+            var api = environment.App.Processes.Single(p => p.Name == "api").Pid;
+            var postgres = environment.App.Processes.Single(p => p.Name == "postgres").Pid;
+            var (apiBefore, pgBefore) = (ProcessCpu.Of(api), ProcessCpu.OfTree(postgres));
             var ours = await LoadRunner.RunAsync(concurrency, settings.WarmUp, settings.Duration, async worker =>
             {
                 var (id, token) = oursConversations[worker];
@@ -57,6 +63,7 @@ internal sealed class IngestScenario : IScenario
                 response.EnsureSuccessStatusCode();
             }, cancellationToken);
 
+            var (apiAfter, pgAfter) = (ProcessCpu.Of(api), ProcessCpu.OfTree(postgres));
             var tenantId = environment.TenantId;
             var baseline = await LoadRunner.RunAsync(concurrency, settings.WarmUp, settings.Duration, async worker =>
             {
@@ -71,6 +78,7 @@ internal sealed class IngestScenario : IScenario
                 await command.ExecuteScalarAsync(cancellationToken);
             }, cancellationToken);
 
+            var pgRaw = ProcessCpu.OfTree(postgres) - pgAfter;
             series.Add((concurrency, ours, baseline));
             var ratio = ours.Throughput / baseline.Throughput;
             results.Add(new ScenarioResult(Name, $"v1 POST messages, concurrency {concurrency}", "msg/s", ours.Throughput, baseline.Throughput,
@@ -79,6 +87,10 @@ internal sealed class IngestScenario : IScenario
                     ["ours_p50_ms"] = ours.PercentileMs(50), ["ours_p99_ms"] = ours.PercentileMs(99),
                     ["raw_p50_ms"] = baseline.PercentileMs(50), ["raw_p99_ms"] = baseline.PercentileMs(99),
                     ["ours_errors"] = ours.Errors, ["raw_errors"] = baseline.Errors,
+                    // Includes warm-up: a cost split, not an exact figure.
+                    ["api_cpu_ms_per_msg"] = (apiAfter - apiBefore).TotalMilliseconds / Math.Max(1, ours.Operations),
+                    ["pg_cpu_ms_per_msg_ours"] = (pgAfter - pgBefore).TotalMilliseconds / Math.Max(1, ours.Operations),
+                    ["pg_cpu_ms_per_msg_raw"] = pgRaw.TotalMilliseconds / Math.Max(1, baseline.Operations),
                 }));
         }
 

@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace OmniChat.Bench;
+
+/// <summary>Process CPU time (user + system) from <c>/proc/&lt;pid&gt;/stat</c>, so cost is measured in CPU, not wall time.</summary>
+internal static class ProcessCpu
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public static TimeSpan Of(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    /// <summary>CPU time of <paramref name="pid"/> and its direct children (PostgreSQL's backends call setsid, so they
+    /// leave the postmaster's process group but stay its children).</summary>
+    public static TimeSpan OfTree(int pid)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{candidate}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (candidate == pid || int.Parse(fields[1], CultureInfo.InvariantCulture) == pid)
+                {
+                    total += TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+        }
+        return total;
+    }
+}
