@@ -74,7 +74,7 @@ internal static class PrivateFile
         CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp"; // unique: several fixtures may save at once
         await using (var stream = new FileStream(temp, new FileStreamOptions
         {
             Mode = FileMode.Create,
