@@ -11,6 +11,8 @@ internal static class AppHostRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var options = AppHostOptions.FromCommandLine(args);
+        Posix.RestoreSigIntDefault(); // before registering, so the runtime installs its SIGINT handler
+
         using var shutdown = new CancellationTokenSource();
         var signals = 0;
         void OnSignal(PosixSignalContext context)

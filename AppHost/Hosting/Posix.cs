@@ -12,6 +12,15 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillNative(int pid, int signal);
 
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint SignalNative(int signal, nint handler);
+
+    /// <summary>
+    /// Restores the default disposition of SIGINT. A shell starts background jobs with SIGINT ignored, and .NET then keeps
+    /// it ignored; the AppHost is a supervisor that must still stop cleanly on SIGINT however it was started.
+    /// </summary>
+    public static void RestoreSigIntDefault() => SignalNative(SigInt, 0);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
 
