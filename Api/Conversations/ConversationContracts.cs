@@ -177,6 +177,21 @@ internal static partial class ConversationRules
         return value;
     }
 
+    /// <summary>A status filter (<c>open</c>, <c>claimed</c>, <c>closed</c>), or null when none was given.</summary>
+    public static ConversationStatus? Status(string? status, Dictionary<string, string[]> errors)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+        if (Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
+        {
+            return parsed;
+        }
+        errors["status"] = ["One of open, claimed, closed."];
+        return null;
+    }
+
     public static bool IsLocale(string value) => value.Length <= 35 && Bcp47().IsMatch(value);
 
     [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]

@@ -26,13 +26,12 @@ internal static class V1AdminEndpoints
 
     internal static async Task<Ok<ConversationListResponse>> ListConversations(string? status, OmniChatDbContext db, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        var statusFilter = ConversationRules.Status(status, errors);
+        ValidationException.ThrowIfAny(errors);
         var query = db.Conversations.AsNoTracking();
-        if (status is not null)
+        if (statusFilter is { } parsed)
         {
-            if (!Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-            {
-                throw new ValidationException(new Dictionary<string, string[]> { ["status"] = ["One of open, claimed, closed."] });
-            }
             query = query.Where(c => c.Status == parsed);
         }
         var conversations = await query.OrderByDescending(c => c.UpdatedAt).Take(200).ToListAsync(cancellationToken);

@@ -46,18 +46,7 @@ internal static class V2ConversationEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         var take = ConversationRules.Limit(limit, errors, fallback: 50, max: 100);
-        ConversationStatus? statusFilter = null;
-        if (status is not null)
-        {
-            if (Enum.TryParse<ConversationStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _))
-            {
-                statusFilter = parsed;
-            }
-            else
-            {
-                errors["status"] = ["One of open, claimed, closed."];
-            }
-        }
+        var statusFilter = ConversationRules.Status(status, errors);
         var after = cursor is null ? null : Cursor.TryParse(cursor);
         if (cursor is not null && after is null)
         {

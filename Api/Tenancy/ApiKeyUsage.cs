@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core.Persistence;
 
 namespace OmniChat.Api.Tenancy;
 
@@ -21,11 +22,7 @@ internal sealed class ApiKeyUsage(NpgsqlDataSource dataSource, TimeProvider time
             return;
         }
         _touched[apiKeyId] = now;
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true)")
-        {
-            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = tenantId.ToString() } },
-        });
+        await using var batch = dataSource.CreateTenantBatch(tenantId);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
         {
             Parameters =

@@ -5,6 +5,7 @@ using OmniChat.Core.Audit;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
+using OmniChat.Core.Persistence;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
@@ -324,8 +325,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     /// <summary>A batch whose first command puts the tenant into the transaction for row-level security.</summary>
     private NpgsqlBatch TenantBatch(Guid tenantId, string? sql, params NpgsqlParameter[] parameters)
     {
-        var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("SELECT set_config('app.tenant_id', $1, true)", Text(tenantId.ToString())));
+        var batch = dataSource.CreateTenantBatch(tenantId);
         if (sql is not null)
         {
             batch.BatchCommands.Add(Command(sql, parameters));

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Errors;
+using OmniChat.Core.Persistence;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
 
@@ -19,8 +20,7 @@ public sealed class RefreshTokenRotation(NpgsqlDataSource dataSource, TimeProvid
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, "SELECT set_config('app.tenant_id', $1, true)", cancellationToken,
-            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = tenant.Id.ToString() });
+        await ExecuteAsync(connection, transaction, TenantBatches.SetTenantSql, cancellationToken, TenantBatches.TenantParameter(tenant.Id));
 
         Guid id, family;
         bool used, dead;

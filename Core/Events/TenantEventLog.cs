@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core.Persistence;
 
 namespace OmniChat.Core.Events;
 
@@ -19,11 +20,7 @@ public sealed class TenantEventLog(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<StoredEvent>> ReadAfterAsync(Guid tenantId, string? cursor, int limit, CancellationToken cancellationToken)
     {
         var (txId, id) = ParseCursor(cursor) ?? ("0", Guid.Empty);
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('app.tenant_id', $1, true)")
-        {
-            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = tenantId.ToString() } },
-        });
+        await using var batch = dataSource.CreateTenantBatch(tenantId);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             SELECT tx_id::text, id, message_type, payload::text FROM outbox_messages
             WHERE tenant_id = $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -34,6 +34,7 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
             c => c.PostAsync(new Uri($"/v2/conversations/{id}/release", UriKind.Relative), null, Ct),
             c => c.PostAsync(new Uri($"/v2/conversations/{id}/close", UriKind.Relative), null, Ct),
             c => c.PatchAsJsonAsync($"/v2/conversations/{id}", new { name = "pwned" }, Ct),
+            c => c.PostAsJsonAsync($"/v2/conversations/{id}/notes", new { text = "pwned" }, Ct),
         };
         foreach (var attempt in attempts)
         {
