@@ -17,15 +17,17 @@ public sealed record StoredEvent(string Cursor, string Type, string PayloadJson)
 public sealed class TenantEventLog(NpgsqlDataSource dataSource)
 {
     /// <summary>Events after <paramref name="cursor"/> (from the start when null), oldest first.</summary>
+    // Careful: the cursor column is selected as text, so the ORDER BY must name the table's xid8 column explicitly.
+    // (An unqualified "ORDER BY tx_id" picks the text output column and sorts "1001" before "999".)
     public async Task<IReadOnlyList<StoredEvent>> ReadAfterAsync(Guid tenantId, string? cursor, int limit, CancellationToken cancellationToken)
     {
         var (txId, id) = ParseCursor(cursor) ?? ("0", Guid.Empty);
         await using var batch = dataSource.CreateTenantBatch(tenantId);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            SELECT tx_id::text, id, message_type, payload::text FROM outbox_messages
-            WHERE tenant_id = $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-              AND (tx_id, id) > ($2::xid8, $3)
-            ORDER BY tx_id, id
+            SELECT o.tx_id::text AS cursor_tx, o.id, o.message_type, o.payload::text FROM outbox_messages o
+            WHERE o.tenant_id = $1 AND o.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND (o.tx_id, o.id) > ($2::xid8, $3)
+            ORDER BY o.tx_id, o.id
             LIMIT $4
             """)
         {
@@ -45,6 +47,24 @@ public sealed class TenantEventLog(NpgsqlDataSource dataSource)
             events.Add(new StoredEvent($"{reader.GetString(0)}.{reader.GetGuid(1):N}", WireType(reader.GetString(2)), reader.GetString(3)));
         }
         return events;
+    }
+
+    /// <summary>The cursor of the tenant's latest readable event: reading after it returns only what comes next.</summary>
+    public async Task<string> HeadAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateTenantBatch(tenantId);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT o.tx_id::text AS cursor_tx, o.id FROM outbox_messages o
+            WHERE o.tenant_id = $1 AND o.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY o.tx_id DESC, o.id DESC
+            LIMIT 1
+            """)
+        {
+            Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenantId } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? $"{reader.GetString(0)}.{reader.GetGuid(1):N}" : $"0.{Guid.Empty:N}";
     }
 
     /// <summary>Whether <paramref name="cursor"/> is one this log produced.</summary>
