@@ -22,5 +22,6 @@ app.MapV2ApiKeyEndpoints();
 app.MapV2TemplateEndpoints();
 app.MapV2AuditEndpoints();
 app.MapV2EventEndpoints();
+app.MapV2RealtimeEndpoints();
 
 await app.RunServiceAsync();

@@ -8,6 +8,7 @@ namespace OmniChat.Core;
 /// <summary>Source-generated JSON for what Core writes: outbox payloads and realtime events (camelCase).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RealtimeEvent))]
+[JsonSerializable(typeof(RealtimeTicketGrant))]
 [JsonSerializable(typeof(ConversationStarted))]
 [JsonSerializable(typeof(MessageAdded))]
 [JsonSerializable(typeof(ConversationClaimed))]

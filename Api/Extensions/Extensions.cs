@@ -29,6 +29,7 @@ internal static class Extensions
         // Order matters: the v1 route decides before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ApiKeyTenantStrategy>();
+        builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();
         builder.Services.AddSingleton<ApiKeyUsage>();
 
         builder.Services.AddProblemDetails(ProblemDetailsDefaults.Configure);

@@ -26,6 +26,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly LogSink _logs;
     private readonly Secrets _secrets;
     private readonly List<ManagedProcess> _services = [];
+    private int _replicas;
+    private ServerBinaries? _binaries;
     private readonly Lock _servicesLock = new();
     private PostgresServer? _postgres;
     private RedisServer? _redis;
@@ -113,7 +115,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private async Task StartServersAsync(CancellationToken cancellationToken)
     {
         var external = _options.External;
-        var binaries = await ServerBinaries.LocateAsync(
+        var binaries = _binaries = await ServerBinaries.LocateAsync(
             needPostgres: external.PostgresAdmin is null,
             needRedis: _options.StartRedis && external.Redis is null,
             needRabbitMq: _options.StartRabbitMq && external.RabbitMq is null,
@@ -217,7 +219,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
-    private ProcessSpec ServiceSpec(string service)
+    private ProcessSpec ServiceSpec(string service) => ServiceSpec(service, service, PortOf(service));
+
+    private ProcessSpec ServiceSpec(string service, string instance, int port)
     {
         var dll = ServiceAssemblyPath(service, _options.RepositoryRoot);
         var projectDirectory = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(dll))))!;
@@ -230,13 +234,14 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             ["ASPNETCORE_ENVIRONMENT"] = _options.Environment,
             ["DOTNET_ENVIRONMENT"] = _options.Environment,
-            ["ASPNETCORE_URLS"] = Url(service),
+            ["ASPNETCORE_URLS"] = Url(port),
             [$"ConnectionStrings__{ResourceNames.Postgres}"] = Database.App,
             // The RLS-bypassing role only where system work happens.
             [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = SystemScopeServices.Contains(service) ? Database.System : null,
             [$"ConnectionStrings__{ResourceNames.Redis}"] = RedisConnectionString,
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = RabbitMqConnectionString,
-            ["Security__ServiceToken"] = _secrets.ServiceToken,
+            // The hub never serves the v1 admin API: it does not get the service token.
+            ["Security__ServiceToken"] = service == ResourceNames.Realtime ? null : _secrets.ServiceToken,
             ["Security__ConversationJwtSecret"] = _secrets.ConversationJwtSecret,
             ["OTEL_SERVICE_NAME"] = service,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid():N},deployment.environment={_options.Environment.ToLowerInvariant()}",
@@ -257,16 +262,48 @@ public sealed class DistributedApplication : IAsyncDisposable
             environment[key] = value;
         }
 
-        return new ProcessSpec(service, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", service + ".pid"), dll)
+        return new ProcessSpec(instance, DotnetHost(), [dll], projectDirectory, Path.Combine(_options.DataDirectory, "run", instance + ".pid"), dll)
         {
             Environment = environment,
-            Ports = [new PortClaim(PortOf(service), service, AppHostOptions.PortSetting(service))],
+            Ports = [new PortClaim(port, instance, AppHostOptions.PortSetting(service))],
         };
     }
 
-    private async Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts one more instance of <paramref name="service"/> on a free port, sharing everything else (scale-out tests and
+    /// benchmarks); it stops with the others. Returns its base URL.
+    /// </summary>
+    public async Task<Uri> StartReplicaAsync(string service, CancellationToken cancellationToken = default)
     {
-        var process = await ManagedProcess.StartAsync(ServiceSpec(service), _logs, cancellationToken);
+        int index;
+        lock (_servicesLock)
+        {
+            index = ++_replicas;
+        }
+        var port = PortSet.FreePort();
+        var instance = $"{service}-{index.ToString(CultureInfo.InvariantCulture)}";
+        if (await StartServiceAsync(ServiceSpec(service, instance, port), instance, Url(port), cancellationToken) is null)
+        {
+            throw new InvalidOperationException($"{instance} failed to start; see {_logs.PathFor(instance)}.");
+        }
+        return new Uri(Url(port));
+    }
+
+    /// <summary>Stops the Redis server this application started and starts it again on the same port (outage tests).</summary>
+    public async Task RestartRedisAsync(CancellationToken cancellationToken = default)
+    {
+        var redis = _redis ?? throw new InvalidOperationException("This application did not start Redis.");
+        await redis.StopAsync();
+        _redis = await RedisServer.StartAsync(_binaries!, Path.Combine(_options.DataDirectory, "redis"), Path.Combine(_options.DataDirectory, "run"),
+            _options.Ports.Redis, _secrets.RedisPassword, _options.Ephemeral, _logs, cancellationToken);
+    }
+
+    private Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken) =>
+        StartServiceAsync(ServiceSpec(service), service, Url(service), cancellationToken);
+
+    private async Task<ManagedProcess?> StartServiceAsync(ProcessSpec spec, string service, string url, CancellationToken cancellationToken)
+    {
+        var process = await ManagedProcess.StartAsync(spec, _logs, cancellationToken);
         lock (_servicesLock)
         {
             _services.Add(process);
@@ -274,7 +311,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var ready = new Uri(new Uri(Url(service)), "/ready");
+            var ready = new Uri(new Uri(url), "/ready");
             await Readiness.WaitAsync(service, process, TimeSpan.FromSeconds(180), async ct =>
             {
                 using var response = await http.GetAsync(ready, ct);
@@ -302,7 +339,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
-    private string Url(string service) => $"http://127.0.0.1:{PortOf(service).ToString(CultureInfo.InvariantCulture)}";
+    private string Url(string service) => Url(PortOf(service));
+
+    private static string Url(int port) => $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
 
     private int PortOf(string service) => service switch
     {

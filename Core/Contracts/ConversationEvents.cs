@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace OmniChat.Core.Contracts;
 
 /// <summary>
 /// A domain event of a conversation. Events are immutable, past tense, and carry the tenant and their own id
-/// (<see cref="EventId"/>, stable across retries, for consumers' idempotency). <c>Seq</c> (on <see cref="MessageAdded"/>) is the conversation's
-/// sequence number when the event is a stored message, for ordering and gapless resume.
+/// (<see cref="EventId"/>, stable across retries, for consumers' idempotency). <c>Seq</c> is the conversation's sequence number:
+/// every stored event after the start (a message, a note, a claim, a release, a rename, the close) takes the next one, so one
+/// conversation's events are contiguous and a consumer or a socket can tell a gap from a duplicate.
 /// </summary>
 public interface IConversationEvent
 {
@@ -20,16 +23,17 @@ public sealed record ConversationStarted(Guid EventId, Guid TenantId, Guid Conve
     string? Name, string? Locale, string Channel) : IConversationEvent;
 
 public sealed record MessageAdded(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
-    Guid MessageId, long Seq, string Direction, string Text, string? Agent, Guid? ClientMessageId) : IConversationEvent;
+    Guid MessageId, long Seq, string Direction, string Text, string? Agent, Guid? ClientMessageId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoteKey = null) : IConversationEvent;
 
 public sealed record ConversationClaimed(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
-    string Agent) : IConversationEvent;
+    string Agent, long Seq = 0) : IConversationEvent;
 
 public sealed record ConversationReleased(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
-    string? Agent) : IConversationEvent;
+    string? Agent, long Seq = 0) : IConversationEvent;
 
 public sealed record ConversationClosed(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
-    string? ClosedBy) : IConversationEvent;
+    string? ClosedBy, long Seq = 0) : IConversationEvent;
 
 public sealed record ConversationRenamed(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
-    string Name) : IConversationEvent;
+    string Name, long Seq = 0) : IConversationEvent;

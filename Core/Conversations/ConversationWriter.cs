@@ -35,6 +35,8 @@ public sealed record MessageSource(MessageDirection Direction, string? Agent = n
 /// </summary>
 public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePublisher realtime, TimeProvider time)
 {
+    // The jsonb path of an event payload's seq (a raw interpolated string cannot hold a literal brace).
+    private const string SeqPath = "'{seq}'";
     private const string ClientMessageIdIndex = "ix_messages_tenant_id_conversation_id_client_message_id";
 
     /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
@@ -86,7 +88,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var messageId = Guid.CreateVersion7(now);
         var direction = source.Direction.ToString();
         var added = new MessageAdded(Guid.CreateVersion7(now), tenant.Id, conversationId, now, messageId, 0, direction.ToUpperInvariant(),
-            text, source.Agent, clientMessageId);
+            text, source.Agent, clientMessageId, source.NoteKey);
 
         await using var batch = TenantBatch(tenant.Id, null);
         if (clientMessageId is not null)
@@ -194,7 +196,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             JsonSerializer.Serialize(claimed, CoreJson.Default.ConversationClaimed), claimed.EventId, audit, cancellationToken, Text(agent));
         if (state.Changed)
         {
-            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentJoined, tenant.Id, conversationId, now) { Agent = agent });
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentJoined, tenant.Id, conversationId, now) { Seq = state.Seq, Agent = agent });
             return state;
         }
         return state.Status switch
@@ -218,7 +220,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             JsonSerializer.Serialize(released, CoreJson.Default.ConversationReleased), released.EventId, audit, cancellationToken);
         if (state.Changed)
         {
-            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentLeft, tenant.Id, conversationId, now));
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.AgentLeft, tenant.Id, conversationId, now) { Seq = state.Seq });
         }
         else if (state.Status == ConversationStatus.Closed)
         {
@@ -239,7 +241,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             JsonSerializer.Serialize(closed, CoreJson.Default.ConversationClosed), closed.EventId, audit, cancellationToken);
         if (state.Changed)
         {
-            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationClosed, tenant.Id, conversationId, now));
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationClosed, tenant.Id, conversationId, now) { Seq = state.Seq });
         }
         return state;
     }
@@ -254,7 +256,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var state = await TransitionAsync(tenant.Id, conversationId,
             "name = $4", "true", now, "ConversationRenamed",
             JsonSerializer.Serialize(renamed, CoreJson.Default.ConversationRenamed), renamed.EventId, audit, cancellationToken, Text(name));
-        await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationRenamed, tenant.Id, conversationId, now) { Name = name });
+        if (state.Changed)
+        {
+            await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationRenamed, tenant.Id, conversationId, now) { Seq = state.Seq, Name = name });
+        }
         return state;
     }
 
@@ -266,17 +271,18 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         // $4 is the transition's one value (agent, name), or a typed null when it has none.
         await using var batch = TenantBatch(tenantId, $"""
             WITH updated AS (
-                UPDATE conversations SET {set}, updated_at = $3
+                UPDATE conversations SET {set}, updated_at = $3, last_seq = last_seq + 1
                 WHERE tenant_id = $1 AND id = $2 AND {guard}
-                RETURNING id, status, claimed_by
+                RETURNING id, status, claimed_by, last_seq
             ), o AS (
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
-                SELECT $5, $1, '{eventType}', $6, id, NULL, $3, $3, 0 FROM updated
+                SELECT $5, $1, '{eventType}', jsonb_set($6, {SeqPath}, to_jsonb(last_seq)), id, last_seq, $3, $3, 0 FROM updated
             ), audited AS (
                 INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
-                SELECT $7, $1, $8, $9, '{action}', 'conversation', $2::text, $10, $6, $3 FROM updated WHERE $8 IS NOT NULL
+                SELECT $7, $1, $8, $9, '{action}', 'conversation', $2::text, $10, jsonb_set($6, {SeqPath}, to_jsonb(last_seq)), $3
+                FROM updated WHERE $8 IS NOT NULL
             )
-            SELECT status, claimed_by, true FROM updated
+            SELECT status, claimed_by, last_seq FROM updated
             """,
             Uuid(tenantId), Uuid(conversationId), Time(now), value ?? Text(null), Uuid(eventId), Jsonb(payload),
             Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId));
@@ -286,7 +292,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             if (await reader.ReadAsync(cancellationToken))
             {
                 return new ConversationState(conversationId, Enum.Parse<ConversationStatus>(reader.GetString(0)),
-                    reader.IsDBNull(1) ? null : reader.GetString(1), Changed: true);
+                    reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), Changed: true);
             }
         }
         return await StatusAsync(tenantId, conversationId, cancellationToken) ?? throw ConversationNotFound();
@@ -298,12 +304,13 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
     private async Task<ConversationState?> StatusAsync(Guid tenantId, Guid conversationId, CancellationToken cancellationToken)
     {
-        await using var batch = TenantBatch(tenantId, "SELECT status, claimed_by FROM conversations WHERE tenant_id = $1 AND id = $2",
+        await using var batch = TenantBatch(tenantId, "SELECT status, claimed_by, last_seq FROM conversations WHERE tenant_id = $1 AND id = $2",
             Uuid(tenantId), Uuid(conversationId));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new ConversationState(conversationId, Enum.Parse<ConversationStatus>(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1), Changed: false)
+            ? new ConversationState(conversationId, Enum.Parse<ConversationStatus>(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt64(2), Changed: false)
             : null;
     }
 
@@ -358,4 +365,5 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 }
 
 /// <summary>A conversation's state after a transition, and whether the call changed it.</summary>
-public sealed record ConversationState(Guid ConversationId, ConversationStatus Status, string? ClaimedBy, bool Changed);
+/// <see cref="Seq"/> is the conversation's last sequence number (the transition's own when it changed something).
+public sealed record ConversationState(Guid ConversationId, ConversationStatus Status, string? ClaimedBy, long Seq, bool Changed);

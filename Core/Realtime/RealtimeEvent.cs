@@ -21,6 +21,10 @@ public sealed record RealtimeEvent(
     public const string ConversationClosed = "conversation_closed";
     public const string InfoNote = "info_note";
 
+    /// <summary>Ephemeral types: never stored, not replayed (a <c>read</c>'s <see cref="Seq"/> is the seq read up to).</summary>
+    public const string Typing = "typing";
+    public const string Read = "read";
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? Id { get; init; }
 
@@ -42,6 +46,22 @@ public sealed record RealtimeEvent(
     /// <summary>The template key of an <see cref="InfoNote"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
+
+    /// <summary>Of an ephemeral event: who (<c>visitor</c> or <c>agent</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? From { get; init; }
+
+    /// <summary>Of an ephemeral event: the socket it came from, which does not get it back.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sender { get; init; }
+
+    /// <summary>Whether the event is ephemeral (typing, read): never stored, never replayed.</summary>
+    [JsonIgnore]
+    public bool IsEphemeral => Type is Typing or Read;
+
+    /// <summary>Whether the event is a stored one with its place in the conversation's sequence (it can be replayed).</summary>
+    [JsonIgnore]
+    public bool IsStored => !IsEphemeral && Seq is not null;
 }
 
 /// <summary>Redis channel names of the realtime fan-out.</summary>

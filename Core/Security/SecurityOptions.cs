@@ -22,15 +22,16 @@ public sealed class SecurityOptions
 /// <summary>Registers <see cref="SecurityOptions"/> with start-time validation.</summary>
 public static class SecurityOptionsExtensions
 {
-    /// <summary>Binds and validates the platform secrets: a missing or short one stops the service naming it.</summary>
-    public static IHostApplicationBuilder AddOmniChatSecrets(this IHostApplicationBuilder builder)
+    /// <summary>Binds and validates the platform secrets: a missing or short one stops the service naming it. A service that
+    /// never serves the v1 admin API passes <paramref name="requireServiceToken"/> false and needs no SERVICE_TOKEN.</summary>
+    public static IHostApplicationBuilder AddOmniChatSecrets(this IHostApplicationBuilder builder, bool requireServiceToken = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<SecurityOptions>()
             .BindConfiguration(SecurityOptions.Section)
             .Validate(o => o.ConversationJwtSecret is { Length: >= SecurityOptions.MinimumSecretLength },
                 $"missing required setting CONVERSATION_JWT_SECRET (Security__ConversationJwtSecret, at least {SecurityOptions.MinimumSecretLength} characters)")
-            .Validate(o => o.ServiceToken is { Length: >= SecurityOptions.MinimumSecretLength },
+            .Validate(o => !requireServiceToken || o.ServiceToken is { Length: >= SecurityOptions.MinimumSecretLength },
                 $"missing required setting SERVICE_TOKEN (Security__ServiceToken, at least {SecurityOptions.MinimumSecretLength} characters)")
             .Validate(o => o.ConversationJwtSecret is null || o.ConversationJwtSecret != o.ServiceToken,
                 "CONVERSATION_JWT_SECRET must differ from SERVICE_TOKEN")

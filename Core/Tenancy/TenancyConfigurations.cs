@@ -14,6 +14,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Property(t => t.PlanId).HasMaxLength(64);
         builder.Property(t => t.Status).HasConversion<string>().HasMaxLength(32);
         builder.Property(t => t.DefaultLocale).HasMaxLength(35);
+        builder.Property(t => t.AllowedOrigins).HasDefaultValueSql("'{}'::text[]");
         builder.HasOne<Plan>().WithMany().HasForeignKey(t => t.PlanId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -20,6 +20,9 @@ public sealed class Tenant
     /// <summary>BCP 47 locale used when a conversation has none (second to last step of the template fallback chain).</summary>
     public string DefaultLocale { get; set; } = "en";
 
+    /// <summary>Browser origins (<c>https://shop.example</c>) allowed to open the widget's sockets; empty = same origin only.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -31,7 +31,11 @@ public class ServersFixture : IAsyncLifetime
             Ephemeral = true,
         });
         App = await DistributedApplication.StartAsync(options, TestContext.Current.CancellationToken);
+        await OnStartedAsync();
     }
+
+    /// <summary>Runs once everything configured is up (start replicas, arrange shared data).</summary>
+    protected virtual Task OnStartedAsync() => Task.CompletedTask;
 
     /// <summary>A fresh, migrated and seeded database in the shared server, for one test class or test.</summary>
     public Task<(DatabaseConnections Connections, SeedResult Seed)> CreateDatabaseAsync() =>

@@ -1,0 +1,135 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using OmniChat.Core.Events;
+using OmniChat.Core.Realtime;
+
+namespace OmniChat.Realtime.Hub;
+
+/// <summary>
+/// A tenant-wide agent stream (<c>/v2/agents/ws</c>): every domain event of the tenant (conversation started, message
+/// added, claimed, released, renamed, closed) with its cursor, read from the outbox in commit order exactly like
+/// <c>GET /v2/events</c>. The first frame names the cursor the stream starts at; <c>{"type":"resume","after":"&lt;cursor&gt;"}</c>
+/// replays from an earlier one. Redis only wakes the stream; a poll covers events that become readable late.
+/// Visitors' typing and read signals are passed on as they come.
+/// </summary>
+internal sealed class AgentSocket : HubSocket
+{
+    private const int PageSize = 500;
+    private readonly Guid _tenantId;
+    private readonly TenantEventLog _log;
+    private string _cursor;
+    private int _wakePending;
+
+    public AgentSocket(WebSocket socket, Guid tenantId, string head, TenantEventLog log, RealtimeOptions options, RealtimeMetrics metrics,
+        ILogger logger) : base(socket, "agent", options, metrics, logger)
+    {
+        _tenantId = tenantId;
+        _log = log;
+        _cursor = head;
+        Enqueue(new ReadyFrame(Frames.AgentReady(head)));
+    }
+
+    /// <inheritdoc />
+    public override void Deliver(LiveEvent liveEvent)
+    {
+        if (liveEvent.Event.IsEphemeral)
+        {
+            Enqueue(new ReadyFrame(EphemeralFrame(liveEvent.Event)));
+            return;
+        }
+        Wake();
+    }
+
+    /// <inheritdoc />
+    public override void CatchUp() => Wake();
+
+    /// <summary>Looks for new events (coalesced: one pending wake at a time).</summary>
+    public void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            Enqueue(WakeSignal.Instance);
+        }
+    }
+
+    protected override async Task ProcessAsync(object item, CancellationToken cancellationToken)
+    {
+        switch (item)
+        {
+            case ReadyFrame frame:
+                await SendAsync(frame.Frame, cancellationToken);
+                break;
+            case WakeSignal:
+                Volatile.Write(ref _wakePending, 0);
+                await SendNewAsync(cancellationToken);
+                break;
+            case ResumeRequest resume:
+                _cursor = resume.After;
+                Metrics.Replayed(Kind, await SendNewAsync(cancellationToken));
+                break;
+        }
+    }
+
+    private async Task<long> SendNewAsync(CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        while (true)
+        {
+            var page = await _log.ReadAfterAsync(_tenantId, _cursor, PageSize, cancellationToken);
+            foreach (var e in page)
+            {
+                await SendAsync(Frames.AgentEvent(e.Cursor, e.Type, e.PayloadJson), cancellationToken);
+                _cursor = e.Cursor;
+                sent++;
+            }
+            if (page.Count < PageSize)
+            {
+                return sent;
+            }
+        }
+    }
+
+    protected override Task OnClientFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        ClientFrame? parsed;
+        try
+        {
+            parsed = JsonSerializer.Deserialize(frame.Span, RealtimeJson.Default.ClientFrame);
+        }
+        catch (JsonException)
+        {
+            parsed = null;
+        }
+        if (parsed is { Type: "resume", After: { } after } && TenantEventLog.IsValidCursor(after))
+        {
+            Enqueue(new ResumeRequest(after));
+        }
+        else
+        {
+            Enqueue(new ReadyFrame(Frames.Error("invalid_frame", "Expected {\"type\":\"resume\",\"after\":\"<event id>\"}.")));
+        }
+        return Task.CompletedTask;
+    }
+
+    private static byte[] EphemeralFrame(RealtimeEvent e) => JsonSerializer.SerializeToUtf8Bytes(
+        new AgentEphemeralFrame(e.Type, e.ConversationId, e.From, e.Seq), RealtimeJson.Default.AgentEphemeralFrame);
+
+    private sealed record ResumeRequest(string After);
+
+    private sealed record ReadyFrame(byte[] Frame);
+
+    private sealed class WakeSignal
+    {
+        public static readonly WakeSignal Instance = new();
+    }
+}
+
+/// <summary>A visitor's typing or read signal on an agent stream.</summary>
+internal sealed record AgentEphemeralFrame(string Type, Guid ConversationId, string? From,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Seq);
+
+/// <summary>Source-generated JSON of the hub's own records.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ClientFrame))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AgentEphemeralFrame))]
+internal sealed partial class RealtimeJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,194 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using OmniChat.AppHost.Hosting;
+using OmniChat.Core;
+using OmniChat.TestKit;
+
+[assembly: AssemblyFixture(typeof(OmniChat.Realtime.Tests.RealtimeFixture))]
+
+namespace OmniChat.Realtime.Tests;
+
+/// <summary>PostgreSQL, Redis, the Api and two Realtime instances (no sticky routing), started through the AppHost library.</summary>
+public sealed class RealtimeFixture : ServersFixture
+{
+    /// <summary>The v1 path's configured Origin allowlist in these tests.</summary>
+    public const string AllowedOrigin = "https://allowed.example";
+
+    /// <summary>Sockets per conversation per instance in these tests.</summary>
+    public const int ConversationCap = 4;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected override AppHostOptions Configure(AppHostOptions options) => options with
+    {
+        Services = [ResourceNames.Api, ResourceNames.Realtime],
+        StartRabbitMq = false,
+        ServiceEnvironment = new Dictionary<string, string>
+        {
+            ["Realtime__AllowedOrigins__0"] = AllowedOrigin,
+            ["Realtime__MaxConnectionsPerConversation"] = ConversationCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+
+    protected override async Task OnStartedAsync() => SecondRealtime = await App.StartReplicaAsync(ResourceNames.Realtime, Ct);
+
+    public Uri FirstRealtime => App.ServiceUrls[ResourceNames.Realtime];
+
+    public Uri SecondRealtime { get; private set; } = null!;
+
+    public CredentialTenant DefaultTenant => App.Credentials.Tenants.Single(t => t.Identifier == "default");
+
+    public CredentialTenant DemoTenant => App.Credentials.Tenants.Single(t => t.Identifier == "demo");
+
+    public HttpClient Api(string? bearer = null)
+    {
+        var client = new HttpClient { BaseAddress = App.ServiceUrls[ResourceNames.Api] };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        return client;
+    }
+
+    public HttpClient ServiceTokenClient() => Api(App.Credentials.ServiceToken);
+
+    /// <summary>Starts a v1 conversation (default tenant): its id and token.</summary>
+    public async Task<(Guid Id, string Token)> StartV1ConversationAsync()
+    {
+        using var client = Api();
+        using var response = await client.PostAsJsonAsync("/v1/conversations", new { name = "realtime" }, Ct);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return (body.GetProperty("conversationId").GetGuid(), body.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Posts a visitor message through the v1 API; returns its seq.</summary>
+    public async Task<long> PostVisitorMessageAsync(Guid conversationId, string token, string text)
+    {
+        using var client = Api(token);
+        using var response = await client.PostAsJsonAsync($"/v1/conversations/{conversationId}/messages", new { text }, Ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("seq").GetInt64();
+    }
+
+    /// <summary>A single-use v2 socket ticket for a conversation token.</summary>
+    public async Task<string> WidgetTicketAsync(Guid conversationId, string token)
+    {
+        using var client = Api(token);
+        using var response = await client.PostAsJsonAsync("/v2/widget/ws-ticket", new { conversationId }, Ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ticket").GetString()!;
+    }
+
+    public static Uri SocketUri(Uri realtime, string pathAndQuery) => new($"ws://{realtime.Authority}{pathAndQuery}");
+
+    /// <summary>Opens a socket; a refused handshake throws <see cref="WebSocketException"/>.</summary>
+    public static async Task<ClientWebSocket> ConnectAsync(Uri uri, string? origin = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+        await socket.ConnectAsync(uri, Ct);
+        return socket;
+    }
+
+    public static Task<ClientWebSocket> ConnectV1Async(Uri realtime, Guid conversationId, string token, string? origin = null) =>
+        ConnectAsync(SocketUri(realtime, $"/ws?conversationId={conversationId}&token={Uri.EscapeDataString(token)}"), origin);
+
+    public static Task<ClientWebSocket> ConnectV2Async(Uri realtime, string ticket, string? origin = null) =>
+        ConnectAsync(SocketUri(realtime, $"/v2/ws?ticket={Uri.EscapeDataString(ticket)}"), origin);
+}
+
+/// <summary>Reading and writing frames in tests.</summary>
+public static class Frames
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The next text frame as JSON (fails after <paramref name="seconds"/>); a close frame throws.</summary>
+    public static async Task<JsonElement> ReceiveAsync(this ClientWebSocket socket, int seconds = 15)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new InvalidOperationException($"closed: {socket.CloseStatus} {socket.CloseStatusDescription}");
+            }
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>Frames up to and including the first that matches <paramref name="last"/>.</summary>
+    public static async Task<List<JsonElement>> ReceiveUntilAsync(this ClientWebSocket socket, Func<JsonElement, bool> last, int seconds = 20)
+    {
+        var frames = new List<JsonElement>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var remaining = (int)Math.Max(1, (deadline - DateTime.UtcNow).TotalSeconds);
+            var frame = await socket.ReceiveAsync(remaining);
+            frames.Add(frame);
+            if (last(frame))
+            {
+                return frames;
+            }
+        }
+    }
+
+    /// <summary>The close status the server ends the socket with (reading and dropping frames before it).</summary>
+    public static async Task<WebSocketCloseStatus?> ReceiveCloseAsync(this ClientWebSocket socket, int seconds = 15)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return result.CloseStatus;
+            }
+        }
+    }
+
+    public static Task SendJsonAsync(this ClientWebSocket socket, object frame) =>
+        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), WebSocketMessageType.Text, true, Ct);
+
+    public static Task SendTextAsync(this ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, Ct);
+
+    public static IReadOnlyList<string> Keys(this JsonElement element) => [.. element.EnumerateObject().Select(p => p.Name)];
+
+    public static string? Str(this JsonElement element, string name) => element.TryGetProperty(name, out var value) ? value.GetString() : null;
+
+    public static async Task CloseQuietlyAsync(this ClientWebSocket socket)
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                socket.Abort();
+            }
+        }
+        socket.Dispose();
+    }
+}
