@@ -271,9 +271,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>
     /// Starts one more instance of <paramref name="service"/> on a free port, sharing everything else (scale-out tests and
-    /// benchmarks); it stops with the others. Returns its base URL.
+    /// benchmarks); it stops with the others unless stopped before.
     /// </summary>
-    public async Task<Uri> StartReplicaAsync(string service, CancellationToken cancellationToken = default)
+    public async Task<ServiceReplica> StartReplicaAsync(string service, CancellationToken cancellationToken = default)
     {
         int index;
         lock (_servicesLock)
@@ -282,11 +282,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
         var port = PortSet.FreePort();
         var instance = $"{service}-{index.ToString(CultureInfo.InvariantCulture)}";
-        if (await StartServiceAsync(ServiceSpec(service, instance, port), instance, Url(port), cancellationToken) is null)
-        {
-            throw new InvalidOperationException($"{instance} failed to start; see {_logs.PathFor(instance)}.");
-        }
-        return new Uri(Url(port));
+        var process = await StartServiceAsync(ServiceSpec(service, instance, port), instance, Url(port), cancellationToken)
+            ?? throw new InvalidOperationException($"{instance} failed to start; see {_logs.PathFor(instance)}.");
+        return new ServiceReplica(new Uri(Url(port)), process);
     }
 
     /// <summary>Stops the Redis server this application started and starts it again on the same port (outage tests).</summary>
@@ -447,4 +445,25 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>Serialises <see cref="Credentials"/> as written to disk.</summary>
     public string CredentialsJsonText() => JsonSerializer.Serialize(Credentials, CredentialsJson.Default.Credentials);
+}
+
+/// <summary>An extra instance of a service started by <see cref="DistributedApplication.StartReplicaAsync"/>.</summary>
+public sealed class ServiceReplica
+{
+    private readonly ManagedProcess _process;
+
+    internal ServiceReplica(Uri url, ManagedProcess process)
+    {
+        Url = url;
+        _process = process;
+    }
+
+    /// <summary>Its base URL.</summary>
+    public Uri Url { get; }
+
+    /// <summary>Its process id.</summary>
+    public int ProcessId => _process.Pid;
+
+    /// <summary>Stops it gracefully (SIGTERM, then SIGKILL after 15 s), as an orchestrator scaling down would.</summary>
+    public Task StopAsync() => _process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(15));
 }

@@ -33,7 +33,7 @@ public sealed class RealtimeFixture : ServersFixture
         },
     };
 
-    protected override async Task OnStartedAsync() => SecondRealtime = await App.StartReplicaAsync(ResourceNames.Realtime, Ct);
+    protected override async Task OnStartedAsync() => SecondRealtime = (await App.StartReplicaAsync(ResourceNames.Realtime, Ct)).Url;
 
     public Uri FirstRealtime => App.ServiceUrls[ResourceNames.Realtime];
 
