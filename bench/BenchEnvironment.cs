@@ -28,13 +28,15 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public static async Task<BenchEnvironment> StartAsync(CancellationToken cancellationToken)
     {
+        // Tens of thousands of sockets need as many descriptors here and in the hub (children inherit the limit).
+        FileDescriptors.Raise(200_000);
         var directory = Directory.CreateTempSubdirectory("omnichat-bench-").FullName;
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         var app = await DistributedApplication.StartAsync(new AppHostOptions
         {
             DataDirectory = directory,
             Ports = PortSet.Free(),
-            Services = [ResourceNames.Api],
+            Services = [ResourceNames.Api, ResourceNames.Realtime],
             StartRabbitMq = false,
             Environment = "Production",
             ServiceEnvironment = new Dictionary<string, string>
@@ -42,6 +44,10 @@ internal sealed class BenchEnvironment : IAsyncDisposable
                 ["RateLimits__PerIpPerMinute"] = "1000000000",
                 ["RateLimits__PerConversationPerMinute"] = "1000000000",
                 ["Logging__LogLevel__Default"] = "Warning",
+                ["Realtime__MaxConnectionsPerIp"] = "1000000",
+                ["Realtime__MaxConnectionsPerConversation"] = "1000000",
+                // Scenario 5 measures the hub at rest with 30 s pings.
+                ["Realtime__PingInterval"] = "00:00:30",
             },
         }, cancellationToken);
         var environment = new BenchEnvironment(app, directory);
@@ -81,4 +87,41 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>The process's open-file limit (setrlimit), raised as far as the system lets us.</summary>
+internal static partial class FileDescriptors
+{
+    private const int NoFile = 7; // RLIMIT_NOFILE on Linux
+
+    /// <summary>The soft limit now in force.</summary>
+    public static ulong Current => GetRLimit(NoFile, out var limit) == 0 ? limit.Current : 0;
+
+    public static void Raise(ulong wanted)
+    {
+        if (GetRLimit(NoFile, out var limit) != 0)
+        {
+            return;
+        }
+        // Root may raise the hard limit too (up to fs.nr_open); anyone may raise the soft limit to the hard one.
+        var raised = new RLimit { Current = wanted, Maximum = Math.Max(wanted, limit.Maximum) };
+        if (SetRLimit(NoFile, in raised) != 0)
+        {
+            raised = new RLimit { Current = Math.Min(wanted, limit.Maximum), Maximum = limit.Maximum };
+            _ = SetRLimit(NoFile, in raised);
+        }
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static partial int GetRLimit(int resource, out RLimit limit);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setrlimit")]
+    private static partial int SetRLimit(int resource, in RLimit limit);
 }

@@ -44,4 +44,21 @@ internal static class Charts
         plot.ShowLegend();
         plot.SavePng(path, 900, 500);
     }
+
+    /// <summary>Latency by percentile (50 → 99.9) of ours and the baseline.</summary>
+    public static void LatencyPercentiles(string path, string title, HdrHistogram.HistogramBase ours, HdrHistogram.HistogramBase baseline)
+    {
+        double[] percentiles = [50, 75, 90, 95, 99, 99.9];
+        var plot = new Plot();
+        double[] xs = [.. Enumerable.Range(0, percentiles.Length).Select(i => (double)i)];
+        var o = plot.Add.Scatter(xs, percentiles.Select(p => ours.GetValueAtPercentile(p) / 1000.0).ToArray());
+        o.LegendText = "ours";
+        var b = plot.Add.Scatter(xs, percentiles.Select(p => baseline.GetValueAtPercentile(p) / 1000.0).ToArray());
+        b.LegendText = "raw baseline";
+        plot.Axes.Bottom.SetTicks(xs, [.. percentiles.Select(p => $"p{p}")]);
+        plot.Title(title);
+        plot.YLabel("ms");
+        plot.ShowLegend();
+        plot.SavePng(path, 900, 500);
+    }
 }

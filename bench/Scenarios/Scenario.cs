@@ -11,7 +11,21 @@ internal sealed record ScenarioResult(
     double Goal,
     bool Pass,
     IReadOnlyDictionary<string, double> Details,
-    string Note = "");
+    string Note = "")
+{
+    /// <summary>For latency goals: pass when <see cref="Ratio"/> (ours / baseline) is at most <see cref="Goal"/>.</summary>
+    public bool LowerIsBetter { get; init; }
+
+    /// <summary>The goal as the report prints it.</summary>
+    public string GoalText => LowerIsBetter
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≤ {Goal:0.#}×")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≥ {Goal:P0}");
+
+    /// <summary>The ratio as the report prints it.</summary>
+    public string RatioText => LowerIsBetter
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Ratio:0.##}×")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Ratio:P0}");
+}
 
 /// <summary>How long to measure.</summary>
 internal sealed record BenchSettings(bool Quick, string OutputDirectory)
