@@ -23,5 +23,6 @@ app.MapV2TemplateEndpoints();
 app.MapV2AuditEndpoints();
 app.MapV2EventEndpoints();
 app.MapV2RealtimeEndpoints();
+app.MapV2WebhookEndpoints();
 
 await app.RunServiceAsync();

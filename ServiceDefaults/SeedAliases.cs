@@ -44,6 +44,7 @@ public static class SeedAliases
         Alias("RABBITMQ_URL", "ConnectionStrings:rabbitmq", v => v);
         Alias("CONVERSATION_JWT_SECRET", "Security:ConversationJwtSecret", v => v);
         Alias("SERVICE_TOKEN", "Security:ServiceToken", v => v);
+        Alias("WEBHOOK_SIGNING_KEY", "Security:WebhookSigningKey", v => v);
         Alias("LOG_LEVEL", "Logging:LogLevel:Default", v => v);
 
         var port = configuration["PORT"];

@@ -37,7 +37,6 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             DataDirectory = directory,
             Ports = PortSet.Free(),
             Services = [ResourceNames.Api, ResourceNames.Realtime],
-            StartRabbitMq = false,
             Environment = "Production",
             ServiceEnvironment = new Dictionary<string, string>
             {

@@ -3,10 +3,10 @@ using OmniChat.Bench;
 using OmniChat.Bench.Scenarios;
 
 // dotnet run -c Release --project bench -- <scenario>|all [--quick] [--out bench/results/<name>]
-IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario()];
+IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario(), new OutboxDrainScenario()];
 string[] notYet =
 [
-    "6 outbox drain (Workers dispatcher)", "7 Telegram sender (sandbox)", "9 socket.io peer",
+    "7 Telegram sender (sandbox)", "9 socket.io peer",
 ];
 
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
@@ -28,7 +28,7 @@ using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var settings = new BenchSettings(quick, output);
 var results = new List<ScenarioResult>();
-Console.WriteLine($"Starting PostgreSQL, Redis, the Api and the Realtime hub for the benchmark ({(quick ? "quick" : "full")} run)...");
+Console.WriteLine($"Starting PostgreSQL, Redis, RabbitMQ, the Api and the Realtime hub for the benchmark ({(quick ? "quick" : "full")} run)...");
 await using (var environment = await BenchEnvironment.StartAsync(cancel.Token))
 {
     foreach (var scenario in selected)

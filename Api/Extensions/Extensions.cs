@@ -9,6 +9,7 @@ using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Api.Extensions;
 
@@ -23,6 +24,7 @@ internal static class Extensions
         builder.AddOmniChatRedis();
         builder.AddOmniChatSecrets();
         builder.AddOmniChatConversations();
+        builder.AddOmniChatWebhooks();
         builder.AddOmniChatRateLimiting();
         builder.Services.AddSingleton<OmniChat.Core.Events.TenantEventLog>();
 

@@ -243,6 +243,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             // The hub never serves the v1 admin API: it does not get the service token.
             ["Security__ServiceToken"] = service == ResourceNames.Realtime ? null : _secrets.ServiceToken,
             ["Security__ConversationJwtSecret"] = _secrets.ConversationJwtSecret,
+            // Webhook secrets are derived from this key where webhooks are created (Api) and signed (Workers).
+            ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.WebhookSigningKey : null,
+            // Local receivers (127.0.0.1) are fine while developing; never in production.
+            ["Webhooks__AllowLoopback"] = _options.Environment == "Development" ? "true" : null,
             ["OTEL_SERVICE_NAME"] = service,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid():N},deployment.environment={_options.Environment.ToLowerInvariant()}",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),

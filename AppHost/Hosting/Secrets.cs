@@ -18,6 +18,7 @@ internal sealed class Secrets
     public string RabbitMqPassword { get; set; } = Generate();
     public string ServiceToken { get; set; } = Generate(48);
     public string ConversationJwtSecret { get; set; } = Generate(64);
+    public string WebhookSigningKey { get; set; } = Generate(64);
     public string OperatorPassword { get; set; } = Generate(20);
 
     /// <summary>Per seeded tenant identifier: its admin password and all-scopes API key.</summary>

@@ -73,6 +73,12 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
+    public DbSet<OmniChat.Core.Webhooks.WebhookSubscription> WebhookSubscriptions => Set<OmniChat.Core.Webhooks.WebhookSubscription>();
+
+    public DbSet<OmniChat.Core.Webhooks.WebhookDelivery> WebhookDeliveries => Set<OmniChat.Core.Webhooks.WebhookDelivery>();
+
+    public DbSet<OmniChat.Core.Webhooks.ProcessedMessage> ProcessedMessages => Set<OmniChat.Core.Webhooks.ProcessedMessage>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -44,6 +44,7 @@ public static class PersistenceExtensions
                 return options.Options;
             });
             builder.Services.AddSingleton<SystemDbContextFactory>();
+            builder.Services.AddSingleton(_ => new SystemDataSource(BuildDataSource(systemConnectionString)));
         }
 
         builder.Services.AddHealthChecks()

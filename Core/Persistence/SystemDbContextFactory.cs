@@ -31,3 +31,16 @@ public sealed class SystemDbContext : OmniChatDbContext
     {
     }
 }
+
+/// <summary>
+/// Raw Npgsql on the system role (row-level security bypassed), for platform loops that work across tenants by design
+/// (the outbox dispatcher). Registered only where the system scope is (<c>withSystemScope</c>).
+/// </summary>
+public sealed class SystemDataSource(Npgsql.NpgsqlDataSource value) : IDisposable
+{
+    /// <summary>The data source.</summary>
+    public Npgsql.NpgsqlDataSource Value => value;
+
+    /// <inheritdoc />
+    public void Dispose() => value.Dispose();
+}

@@ -17,6 +17,9 @@ public sealed class SecurityOptions
 
     /// <summary>Bearer token of the legacy v1 admin API.</summary>
     public string? ServiceToken { get; set; }
+
+    /// <summary>Platform key webhook secrets are derived from (<c>WEBHOOK_SIGNING_KEY</c>); needed where webhooks are created or sent.</summary>
+    public string? WebhookSigningKey { get; set; }
 }
 
 /// <summary>Registers <see cref="SecurityOptions"/> with start-time validation.</summary>

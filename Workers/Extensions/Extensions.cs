@@ -1,6 +1,10 @@
 using OmniChat.Core.Caching;
 using OmniChat.Core.Messaging;
+using OmniChat.Core.Outbox;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Webhooks;
+using OmniChat.Workers.Outbox;
+using OmniChat.Workers.Webhooks;
 
 namespace OmniChat.Workers.Extensions;
 
@@ -11,6 +15,15 @@ internal static class Extensions
     {
         builder.AddOmniChatPersistence(withSystemScope: true);
         builder.AddOmniChatRedis();
-        builder.AddOmniChatMessaging();
+        builder.AddOmniChatWebhooks();
+        builder.AddOmniChatMessaging(bus => bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition)));
+        builder.Services.AddSingleton<WebhookSenderSignal>();
+        builder.Services.AddHostedService<WebhookSender>();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
+            .Validate(o => o.Dispatchers > 0 && o.PartitionsPerBatch > 0 && o.RowsPerBatch > 0 && o.PublishConcurrency > 0, "Outbox settings must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IOutboxPublisher, MassTransitOutboxPublisher>();
+        builder.Services.AddSingleton<OutboxDispatcher>();
+        builder.Services.AddHostedService<OutboxDispatchService>();
     }
 }

@@ -41,8 +41,12 @@ public class ServersFixture : IAsyncLifetime
     public Task<(DatabaseConnections Connections, SeedResult Seed)> CreateDatabaseAsync() =>
         App.CreateDatabaseAsync("test_" + Guid.NewGuid().ToString("N")[..16], TestContext.Current.CancellationToken);
 
+    /// <summary>Runs before everything stops (stop what <see cref="OnStartedAsync"/> started).</summary>
+    protected virtual Task OnStoppingAsync() => Task.CompletedTask;
+
     public async ValueTask DisposeAsync()
     {
+        await OnStoppingAsync();
         await App.DisposeAsync();
         _directory.Dispose();
         GC.SuppressFinalize(this);

@@ -1,0 +1,108 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OmniChat.Core;
+using OmniChat.Core.Contracts;
+using OmniChat.Core.Outbox;
+using OmniChat.Core.Persistence;
+
+namespace OmniChat.Workers.Tests;
+
+/// <summary>The outbox dispatcher: every committed row reaches RabbitMQ once per round, in seq order per conversation.</summary>
+public sealed class OutboxDispatcherShould(WorkersFixture workers)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PublishEveryRowOnceInSeqOrderPerConversationWithSeveralDispatchersAtOnce()
+    {
+        var (connections, seed) = await workers.CreateDatabaseAsync();
+        var tenant = seed.Tenants[0].Id;
+        var conversations = Enumerable.Range(0, 20).Select(_ => Guid.CreateVersion7()).ToList();
+        await InsertRowsAsync(connections.System, tenant, conversations, perConversation: 25);
+        using var system = new SystemDataSource(PersistenceExtensions.BuildDataSource(connections.System));
+        var options = Options.Create(new OutboxOptions { PartitionsPerBatch = 3, RowsPerBatch = 40 });
+        var publisher = new MassTransitOutboxPublisher(workers.Bus);
+
+        // Four dispatchers race over the same rows until none is left.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            var dispatcher = new OutboxDispatcher(system, publisher, options, NullLogger<OutboxDispatcher>.Instance);
+            while ((await dispatcher.DispatchOnceAsync(Ct)).Published > 0)
+            {
+            }
+        }));
+        var received = await workers.WaitForAsync(r => r.Count(m => conversations.Contains(m.Event.ConversationId)) >= 500);
+        await Task.Delay(500, Ct); // any duplicate would arrive by now
+
+        var ours = received.Where(m => conversations.Contains(m.Event.ConversationId)).ToList();
+        Assert.Equal(500, ours.Count);
+        Assert.Equal(500, ours.Select(m => m.MessageId).Distinct().Count());
+        foreach (var conversation in conversations)
+        {
+            Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i),
+                ours.Where(m => m.Event.ConversationId == conversation).Select(m => ((MessageAdded)m.Event).Seq));
+        }
+        Assert.Equal(0L, await ScalarAsync<long>(connections.System, "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL"));
+    }
+
+    [Fact]
+    public async Task DeliverAVisitorMessageFromTheWorkersProcessWokenByNotify()
+    {
+        using var api = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        using var started = await api.PostAsJsonAsync("/v1/conversations", new { name = "dispatched" }, Ct);
+        var body = await started.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var id = body.GetProperty("conversationId").GetGuid();
+        api.DefaultRequestHeaders.Authorization = new("Bearer", body.GetProperty("token").GetString());
+        (await api.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = "to the broker" }, Ct)).EnsureSuccessStatusCode();
+
+        // The Workers poll only every five minutes: this arrives because the insert notified them.
+        var received = await workers.WaitForAsync(r => r.Any(m => m.Event is MessageAdded { Text: "to the broker" } a && a.ConversationId == id));
+
+        var message = received.Single(m => m.Event is MessageAdded a && a.ConversationId == id);
+        Assert.Contains(received, m => m.Event is ConversationStarted s && s.ConversationId == id);
+        Assert.Equal(await ScalarAsync<Guid>(workers.App.Database.System,
+            $"SELECT id FROM outbox_messages WHERE partition_key = '{id}' AND message_type = 'MessageAdded'"), message.MessageId);
+        Assert.True(await ScalarAsync<bool>(workers.App.Database.System,
+            $"SELECT bool_and(sent_at IS NOT NULL) FROM outbox_messages WHERE partition_key = '{id}'"));
+    }
+
+    private static async Task InsertRowsAsync(string connectionString, Guid tenant, IReadOnlyList<Guid> conversations, int perConversation)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        var now = DateTimeOffset.UtcNow;
+        // Interleaved across conversations, as concurrent writers would commit them.
+        for (var seq = 1; seq <= perConversation; seq++)
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var conversation in conversations)
+            {
+                var e = new MessageAdded(Guid.CreateVersion7(), tenant, conversation, now, Guid.CreateVersion7(), seq, "INBOUND", $"m{seq}", null, null);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                    INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
+                    VALUES ($1, $2, 'MessageAdded', $3::jsonb, $4, $5, now(), now(), 0)
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = Guid.CreateVersion7() }, new() { Value = tenant },
+                        new() { Value = JsonSerializer.Serialize(e, CoreJson.Default.MessageAdded) }, new() { Value = conversation },
+                        new() { Value = (long)seq },
+                    },
+                });
+            }
+            await batch.ExecuteNonQueryAsync(Ct);
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(Ct))!;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OmniChat.Core;
+using OmniChat.Core.Webhooks;
+
+namespace OmniChat.Workers.Tests;
+
+/// <summary>Outgoing webhooks end to end: Api → outbox → RabbitMQ → Workers (fan-out, sender) → a receiver on 127.0.0.1.</summary>
+public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
+{
+    private static readonly string[] MessageAdded = ["message.added"];
+    private static readonly string[] Everything = ["everything"];
+    private static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+    private WebhookReceiver _receiver = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+
+    public ValueTask DisposeAsync() => _receiver.DisposeAsync();
+
+    private HttpClient Api(string key)
+    {
+        var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private string DefaultKey => workers.App.Credentials.Tenants.Single(t => t.Identifier == "default").ApiKey;
+
+    private string DemoKey => workers.App.Credentials.Tenants.Single(t => t.Identifier == "demo").ApiKey;
+
+    private async Task<(Guid Id, string Secret)> SubscribeAsync(HttpClient api, string path)
+    {
+        using var created = await api.PostAsJsonAsync("/v2/webhooks", new { url = new Uri(_receiver.BaseUrl, path).ToString(), events = MessageAdded }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return (body.GetProperty("id").GetGuid(), body.GetProperty("secret").GetString()!);
+    }
+
+    // A v1 visitor message in the default tenant; returns the conversation id.
+    private async Task<Guid> PostVisitorMessageAsync(string text)
+    {
+        using var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        using var started = await client.PostAsJsonAsync("/v1/conversations", new { name = "webhooks" }, Ct);
+        var body = await started.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var id = body.GetProperty("conversationId").GetGuid();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+        (await client.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text }, Ct)).EnsureSuccessStatusCode();
+        return id;
+    }
+
+    private static bool IsFor(ReceivedDelivery delivery, Guid conversation) =>
+        JsonDocument.Parse(delivery.Body).RootElement.GetProperty("data").GetProperty("conversationId").GetGuid() == conversation;
+
+    [Fact]
+    public async Task DeliverAV1MessageSignedWithTheSecretGivenAtCreation()
+    {
+        using var api = Api(DefaultKey);
+        var (subscription, secret) = await SubscribeAsync(api, "/signed");
+
+        var conversation = await PostVisitorMessageAsync("hello webhooks");
+        var received = await _receiver.WaitForAsync("/signed", r => r.Any(d => IsFor(d, conversation)));
+
+        var delivery = received.Single(d => IsFor(d, conversation));
+        var body = JsonDocument.Parse(delivery.Body).RootElement;
+        Assert.True(WebhookSigning.Verify(delivery.Body, delivery.Signature, secret, DateTimeOffset.UtcNow, Tolerance));
+        Assert.False(WebhookSigning.Verify(delivery.Body + " ", delivery.Signature, secret, DateTimeOffset.UtcNow, Tolerance));
+        Assert.Equal(["id", "type", "tenantId", "occurredAt", "data"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("message.added", body.GetProperty("type").GetString());
+        Assert.Equal(delivery.EventId, body.GetProperty("id").GetString());
+        var message = body.GetProperty("data").GetProperty("message");
+        Assert.Equal(["id", "seq", "direction", "text", "createdAt"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("hello webhooks", "INBOUND", 1L), (message.GetProperty("text").GetString(), message.GetProperty("direction").GetString(),
+            message.GetProperty("seq").GetInt64()));
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
+    public async Task RetryAfterA500WithTheSameEventIdAndAValidSignature()
+    {
+        _receiver.Answer = (path, before) => path == "/flaky" && before == 0 ? 500 : 200;
+        using var api = Api(DefaultKey);
+        var (subscription, secret) = await SubscribeAsync(api, "/flaky");
+
+        var conversation = await PostVisitorMessageAsync("try again");
+        var received = await _receiver.WaitForAsync("/flaky", r => r.Count(d => IsFor(d, conversation)) >= 2);
+        var log = await WaitForDeliveryAsync(api, subscription, d => Of(d, conversation) && d.GetProperty("status").GetString() == "sent");
+
+        var attempts = received.Where(d => IsFor(d, conversation)).ToList();
+        Assert.Equal([500, 200], attempts.Select(d => d.AnsweredWith));
+        Assert.Single(attempts.Select(d => d.EventId).Distinct());
+        Assert.All(attempts, d => Assert.True(WebhookSigning.Verify(d.Body, d.Signature, secret, DateTimeOffset.UtcNow, Tolerance)));
+        Assert.Equal(2, log.GetProperty("attempts").GetInt32());
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
+    public async Task DeadLetterWhatKeepsFailingAndDeliverItOnReplay()
+    {
+        var up = false;
+        _receiver.Answer = (path, _) => path == "/down" && !Volatile.Read(ref up) ? 503 : 200;
+        using var api = Api(DefaultKey);
+        var (subscription, secret) = await SubscribeAsync(api, "/down");
+
+        var conversation = await PostVisitorMessageAsync("nobody home");
+        var dead = await WaitForDeliveryAsync(api, subscription, d => Of(d, conversation) && d.GetProperty("status").GetString() == "dead", seconds: 45);
+        var letters = await (await api.GetAsync(new Uri("/v2/webhooks/dead-letters", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Volatile.Write(ref up, true);
+        using var replay = await api.PostAsync(
+            new Uri($"/v2/webhooks/{subscription}/deliveries/{dead.GetProperty("id").GetGuid()}/redeliver", UriKind.Relative), null, Ct);
+        var received = await _receiver.WaitForAsync("/down", r => r.Any(d => IsFor(d, conversation) && d.AnsweredWith == 200));
+
+        Assert.True(dead.GetProperty("attempts").GetInt32() > 1);
+        Assert.Equal(503, dead.GetProperty("lastStatusCode").GetInt32());
+        Assert.Contains(letters.GetProperty("deliveries").EnumerateArray(), d => d.GetProperty("id").GetGuid() == dead.GetProperty("id").GetGuid());
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        var delivered = received.Last(d => IsFor(d, conversation));
+        Assert.Equal(dead.GetProperty("eventId").GetString(), delivered.EventId);
+        Assert.True(WebhookSigning.Verify(delivered.Body, delivered.Signature, secret, DateTimeOffset.UtcNow, Tolerance));
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
+    public async Task SignWithBothSecretsWhileARotationOverlaps()
+    {
+        using var api = Api(DefaultKey);
+        var (subscription, oldSecret) = await SubscribeAsync(api, "/rotated");
+        using var rotated = await api.PostAsJsonAsync($"/v2/webhooks/{subscription}/rotate-secret", new { overlapMinutes = 60 }, Ct);
+        var newSecret = (await rotated.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("secret").GetString()!;
+
+        var conversation = await PostVisitorMessageAsync("rotating");
+        var delivery = (await _receiver.WaitForAsync("/rotated", r => r.Any(d => IsFor(d, conversation)))).Single(d => IsFor(d, conversation));
+
+        Assert.NotEqual(oldSecret, newSecret);
+        Assert.Equal(2, delivery.Signature.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)));
+        Assert.True(WebhookSigning.Verify(delivery.Body, delivery.Signature, newSecret, DateTimeOffset.UtcNow, Tolerance));
+        Assert.True(WebhookSigning.Verify(delivery.Body, delivery.Signature, oldSecret, DateTimeOffset.UtcNow, Tolerance));
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Theory]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data")]
+    [InlineData("http://192.168.1.10/hook")]
+    [InlineData("ftp://example.com/hook")]
+    [InlineData("not a url")]
+    public async Task RefusePrivateLinkLocalAndMalformedTargets(string url)
+    {
+        using var api = Api(DefaultKey);
+
+        using var response = await api.PostAsJsonAsync("/v2/webhooks", new { url, events = MessageAdded }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _));
+    }
+
+    [Fact]
+    public async Task KeepEachTenantsSubscriptionsToItself()
+    {
+        using var owner = Api(DefaultKey);
+        using var other = Api(DemoKey);
+        var (subscription, _) = await SubscribeAsync(owner, "/mine");
+
+        using var get = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+        using var deliveries = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries", UriKind.Relative), Ct);
+        using var delete = await other.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+        var list = await (await other.GetAsync(new Uri("/v2/webhooks", UriKind.Relative), Ct)).Content.ReadAsStringAsync(Ct);
+        using var badEvents = await owner.PostAsJsonAsync("/v2/webhooks",
+            new { url = new Uri(_receiver.BaseUrl, "/x").ToString(), events = Everything }, Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, deliveries.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.DoesNotContain(subscription.ToString(), list, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badEvents.StatusCode);
+        using var still = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        await owner.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    private static bool Of(JsonElement delivery, Guid conversation) => delivery.GetProperty("conversationId").GetGuid() == conversation;
+
+    private static async Task<JsonElement> WaitForDeliveryAsync(HttpClient api, Guid subscription, Func<JsonElement, bool> done, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var log = await (await api.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries", UriKind.Relative), Ct)).Content
+                .ReadFromJsonAsync<JsonElement>(Ct);
+            var match = log.GetProperty("deliveries").EnumerateArray().FirstOrDefault(done);
+            if (match.ValueKind == JsonValueKind.Object)
+            {
+                return match;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No matching delivery in {seconds} s: {log}");
+            }
+            await Task.Delay(200, Ct);
+        }
+    }
+}
