@@ -300,6 +300,15 @@ public sealed class DistributedApplication : IAsyncDisposable
             _options.Ports.Redis, _secrets.RedisPassword, _options.Ephemeral, _logs, cancellationToken);
     }
 
+    /// <summary>Stops the RabbitMQ server this application started and starts it again on the same ports (outage tests).</summary>
+    public async Task RestartRabbitMqAsync(CancellationToken cancellationToken = default)
+    {
+        var rabbitMq = _rabbitMq ?? throw new InvalidOperationException("This application did not start RabbitMQ.");
+        await rabbitMq.StopAsync();
+        _rabbitMq = await RabbitMqServer.StartAsync(_binaries!, Path.Combine(_options.DataDirectory, "rabbitmq"), Path.Combine(_options.DataDirectory, "run"),
+            _options.Ports.RabbitMq, _options.Ports.RabbitMqDistribution, _options.Ports.RabbitMqEpmd, _secrets.RabbitMqPassword, _logs, cancellationToken);
+    }
+
     private Task<ManagedProcess?> StartServiceAsync(string service, CancellationToken cancellationToken) =>
         StartServiceAsync(ServiceSpec(service), service, Url(service), cancellationToken);
 
@@ -470,4 +479,7 @@ public sealed class ServiceReplica
 
     /// <summary>Stops it gracefully (SIGTERM, then SIGKILL after 15 s), as an orchestrator scaling down would.</summary>
     public Task StopAsync() => _process.StopAsync(Posix.SigTerm, TimeSpan.FromSeconds(15));
+
+    /// <summary>Kills it outright (SIGKILL to its process group), as a crash or an OOM kill would.</summary>
+    public Task KillAsync() => _process.StopAsync(Posix.SigKill, TimeSpan.FromSeconds(5));
 }

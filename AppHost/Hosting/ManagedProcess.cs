@@ -52,6 +52,8 @@ public sealed class ManagedProcess
     /// <summary>True once <see cref="StopAsync"/> was called: an exit after that is expected.</summary>
     public bool IsStopping => _stopping;
 
+    private bool _stopped;
+
     internal static async Task<ManagedProcess> StartAsync(ProcessSpec spec, LogSink logs, CancellationToken cancellationToken)
     {
         await ReapLeftoverAsync(spec, logs, cancellationToken);
@@ -115,6 +117,10 @@ public sealed class ManagedProcess
     /// </summary>
     internal async Task StopAsync(int signal, TimeSpan grace, bool wholeGroup = true)
     {
+        if (_stopped)
+        {
+            return; // already stopped (a killed replica is stopped again with the rest)
+        }
         _stopping = true;
         if (!Exited.IsCompleted)
         {
@@ -135,6 +141,7 @@ public sealed class ManagedProcess
             // The group is gone; the exit notification may lag behind.
         }
         File.Delete(_spec.PidFile);
+        _stopped = true;
         _process.Dispose();
     }
 

@@ -141,6 +141,60 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
     }
 
+    [Fact]
+    public async Task VerifyWithTheDocumentedShellRecipe()
+    {
+        using var api = Api(DefaultKey);
+        var (subscription, secret) = await SubscribeAsync(api, "/shell");
+        var conversation = await PostVisitorMessageAsync("checked by openssl");
+        var delivery = (await _receiver.WaitForAsync("/shell", r => r.Any(d => IsFor(d, conversation)))).Single(d => IsFor(d, conversation));
+
+        var recipe = DocumentedShellRecipe();
+        var valid = await RunRecipeAsync(recipe, delivery.Body, delivery.Signature, secret);
+        var tampered = await RunRecipeAsync(recipe, delivery.Body.Replace("openssl", "OpenSSL", StringComparison.Ordinal), delivery.Signature, secret);
+
+        Assert.Equal("valid", valid.Trim());
+        Assert.Equal("", tampered.Trim());
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    // The first ```sh block of docs/webhooks.md, so the documentation cannot drift from what is tested.
+    private static string DocumentedShellRecipe()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory!.FullName, "OmniChat.sln")))
+        {
+            directory = directory.Parent;
+        }
+        var doc = File.ReadAllText(Path.Combine(directory.FullName, "docs", "webhooks.md"));
+        var start = doc.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
+        return doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+    }
+
+    private static async Task<string> RunRecipeAsync(string recipe, string body, string header, string secret)
+    {
+        var directory = Directory.CreateTempSubdirectory("omnichat-webhook-recipe-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "body.json"), body, Ct);
+            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", recipe])
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment = { ["secret"] = secret, ["header"] = header },
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+            return output;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("http://10.1.2.3/hook")]
     [InlineData("http://169.254.169.254/latest/meta-data")]
