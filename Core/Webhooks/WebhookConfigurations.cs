@@ -25,7 +25,7 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.HasIndex(d => new { d.TenantId, d.SubscriptionId, d.EventId }).IsUnique();
         // The sender scans pending deliveries by due time; the log lists a subscription's newest first.
         builder.HasIndex(d => new { d.NextAttemptAt }).HasFilter("status = 'Pending'");
-        builder.HasIndex(d => new { d.SubscriptionId, d.PartitionKey, d.Seq }).HasFilter("status = 'Pending'");
+        builder.HasIndex(d => new { d.SubscriptionId, d.PartitionKey, d.Seq });
         builder.HasIndex(d => new { d.TenantId, d.SubscriptionId, d.CreatedAt });
         builder.HasOne<WebhookSubscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
     }

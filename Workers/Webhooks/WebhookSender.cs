@@ -10,8 +10,8 @@ namespace OmniChat.Workers.Webhooks;
 
 /// <summary>
 /// Sends due webhook deliveries across tenants (system role). Per subscription and conversation only the oldest pending
-/// delivery is due, and an advisory lock keeps two senders off the same pair, so a receiver gets one conversation's
-/// events in seq order. A 2xx answer marks the delivery sent; anything else (or a timeout) schedules a retry with
+/// delivery is due, and only once every earlier event of the conversation has been fanned out; an advisory lock keeps
+/// two senders off the same pair. So a receiver gets one conversation's events in seq order. A 2xx answer marks the delivery sent; anything else (or a timeout) schedules a retry with
 /// exponential backoff and jitter until the retry window closes, then the delivery is dead (the dead-letter store) and
 /// the conversation's next event goes.
 /// </summary>
@@ -81,12 +81,25 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
     {
         await using var claim = new NpgsqlCommand("""
             WITH heads AS (
-                SELECT DISTINCT ON (d.subscription_id, d.partition_key) d.id, d.next_attempt_at
+                SELECT DISTINCT ON (d.subscription_id, d.partition_key) d.id, d.tenant_id, d.subscription_id, d.partition_key, d.seq, d.next_attempt_at
                 FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.enabled
                 WHERE d.status = 'Pending'
                 ORDER BY d.subscription_id, d.partition_key, d.seq, d.created_at
             ), due AS (
-                SELECT id FROM heads WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1
+                SELECT h.id FROM heads h
+                WHERE h.next_attempt_at <= now()
+                  -- An earlier event of the conversation may not have been fanned out yet (a consumer crashed holding it,
+                  -- or a redelivery overtook it): wait until every outbox row between the last delivery that went out and
+                  -- this one has been processed, so the receiver still sees seq order.
+                  AND NOT EXISTS (
+                      SELECT 1 FROM outbox_messages o
+                      WHERE o.tenant_id = h.tenant_id AND o.partition_key = h.partition_key AND o.seq < h.seq
+                        AND o.seq > coalesce((SELECT max(x.seq) FROM webhook_deliveries x
+                                              WHERE x.subscription_id = h.subscription_id AND x.partition_key = h.partition_key
+                                                AND x.status <> 'Pending'), 0)
+                        AND NOT EXISTS (SELECT 1 FROM processed_messages p
+                                        WHERE p.tenant_id = o.tenant_id AND p.consumer = $2 AND p.message_id = o.id))
+                ORDER BY h.next_attempt_at LIMIT $1
             )
             SELECT d.id, d.subscription_id, d.event_id, d.payload, d.attempts, d.retry_until,
                    s.url, s.secret_version, s.previous_secret_version, s.previous_secret_expires_at
@@ -96,6 +109,7 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
             FOR UPDATE OF d SKIP LOCKED
             """, connection, transaction);
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.Concurrency * 4 });
+        claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = WebhookFanOutConsumer.Name });
         var due = new List<Due>();
         await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

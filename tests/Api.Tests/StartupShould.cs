@@ -23,6 +23,7 @@ public sealed class StartupShould
         info.Environment["REDIS_URL"] = "redis://127.0.0.1:1";
         info.Environment["SERVICE_TOKEN"] = new string('s', 40);
         info.Environment["CONVERSATION_JWT_SECRET"] = new string('j', 40);
+        info.Environment["WEBHOOK_SIGNING_KEY"] = new string('w', 40);
 
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync(ct);

@@ -88,8 +88,7 @@ namespace OmniChat.Core.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_webhook_deliveries_subscription_id_partition_key_seq",
                 table: "webhook_deliveries",
-                columns: new[] { "subscription_id", "partition_key", "seq" },
-                filter: "status = 'Pending'");
+                columns: new[] { "subscription_id", "partition_key", "seq" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_webhook_deliveries_tenant_id_subscription_id_created_at",

@@ -1166,8 +1166,7 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasFilter("status = 'Pending'");
 
                     b.HasIndex("SubscriptionId", "PartitionKey", "Seq")
-                        .HasDatabaseName("ix_webhook_deliveries_subscription_id_partition_key_seq")
-                        .HasFilter("status = 'Pending'");
+                        .HasDatabaseName("ix_webhook_deliveries_subscription_id_partition_key_seq");
 
                     b.HasIndex("TenantId", "SubscriptionId", "CreatedAt")
                         .HasDatabaseName("ix_webhook_deliveries_tenant_id_subscription_id_created_at");
