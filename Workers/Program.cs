@@ -1,5 +1,6 @@
 using OmniChat.Workers.Extensions;
 using OmniChat.ServiceDefaults;
+using OmniChat.Workers.Operator;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,5 +10,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapOperatorEndpoints();
 
 await app.RunServiceAsync();

@@ -104,7 +104,7 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
             WHERE o.sent_at IS NULL
             ORDER BY 5, o.seq NULLS FIRST, o.created_at, o.id
             LIMIT $2
-            FOR UPDATE OF o
+            FOR UPDATE OF o SKIP LOCKED
             """, connection, transaction);
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.PartitionsPerBatch });
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.RowsPerBatch });

@@ -124,6 +124,39 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LetTheOperatorListInspectAndReplayDeadLettersAcrossTenants()
+    {
+        var up = false;
+        _receiver.Answer = (path, _) => path == "/operator" && !Volatile.Read(ref up) ? 500 : 200;
+        using var api = Api(DefaultKey);
+        var (subscription, _) = await SubscribeAsync(api, "/operator");
+        var conversation = await PostVisitorMessageAsync("for the operator");
+        var dead = await WaitForDeliveryAsync(api, subscription, d => Of(d, conversation) && d.GetProperty("status").GetString() == "dead", seconds: 45);
+        var deadId = dead.GetProperty("id").GetGuid();
+        using var workersApi = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Workers] };
+
+        using var anonymous = await workersApi.GetAsync(new Uri("/v2/operator/dead-letters", UriKind.Relative), Ct);
+        using var withApiKey = new HttpRequestMessage(HttpMethod.Get, "/v2/operator/dead-letters");
+        withApiKey.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DefaultKey);
+        using var tenantKey = await workersApi.SendAsync(withApiKey, Ct);
+        workersApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workers.App.Credentials.ServiceToken);
+        var list = await (await workersApi.GetAsync(new Uri("/v2/operator/dead-letters", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var inspected = await (await workersApi.GetAsync(new Uri($"/v2/operator/dead-letters/{deadId}", UriKind.Relative), Ct)).Content
+            .ReadFromJsonAsync<JsonElement>(Ct);
+        Volatile.Write(ref up, true);
+        using var replay = await workersApi.PostAsync(new Uri($"/v2/operator/dead-letters/{deadId}/replay", UriKind.Relative), null, Ct);
+        var received = await _receiver.WaitForAsync("/operator", r => r.Any(d => IsFor(d, conversation) && d.AnsweredWith == 200));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, tenantKey.StatusCode);
+        var listed = list.GetProperty("deadLetters").EnumerateArray().Single(d => d.GetProperty("id").GetGuid() == deadId);
+        Assert.Equal(workers.App.Credentials.Tenants.Single(t => t.Identifier == "default").Id, listed.GetProperty("tenantId").GetGuid());
+        Assert.Equal(received.Last(d => IsFor(d, conversation)).Body, inspected.GetProperty("body").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
     public async Task SignWithBothSecretsWhileARotationOverlaps()
     {
         using var api = Api(DefaultKey);
