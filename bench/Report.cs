@@ -36,7 +36,7 @@ internal static class Report
         {
             var details = string.Join(", ", r.Details.Select(d => $"{d.Key} {d.Value:0.##}"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.Variant} | {r.Ours:0.##} {r.Unit} | {r.Baseline:0.##} {r.Unit} | {r.RatioText} | {r.GoalText} | {(r.Pass ? "✅" : "❌")} | {r.Note} {details} |");
+                $"| {r.Scenario} | {r.Variant} | {r.Ours:0.##} {r.Unit} | {r.Baseline:0.##} {r.Unit} | {r.RatioText} | {r.GoalText} | {r.PassText} | {r.Note} {details} |");
         }
         md.AppendLine();
         if (notRun.Count > 0)

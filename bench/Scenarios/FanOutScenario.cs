@@ -107,6 +107,31 @@ internal sealed class FanOutScenario : IScenario
             socket.Dispose();
         }
         await Task.WhenAll(receivers);
+
+        // Scenario 9: the same fan-out with socket.io + redis-adapter, next to ours.
+        int[] rates = [1_000, 10_000];
+        var (peer, reason) = await SocketIoPeer.RunAsync(environment.App.RedisConnectionString, Sockets, settings, rates, cancellationToken);
+        foreach (var deliveriesPerSecond in rates)
+        {
+            var hub = results.Single(r => r.Scenario == "fanout-latency" && r.Variant.StartsWith($"{deliveriesPerSecond:N0} ", StringComparison.Ordinal));
+            if (peer?.SingleOrDefault(p => p.DeliveriesPerSecond == deliveriesPerSecond) is { } run)
+            {
+                results.Add(new ScenarioResult("socketio-peer", $"{deliveriesPerSecond:N0} deliveries/s, {Sockets} sockets", "ms p99", hub.Ours, run.P99Ms,
+                    hub.Ours / Math.Max(0.001, run.P99Ms), 0, true,
+                    new Dictionary<string, double>
+                    {
+                        ["socketio_p50_ms"] = run.P50Ms, ["ours_p50_ms"] = hub.Details["ours_p50_ms"], ["socketio_delivered"] = run.Delivered,
+                        ["socketio_expected"] = run.Expected,
+                    },
+                    "baseline column = socket.io 4.8 + @socket.io/redis-adapter (Node.js), ratio = ours / socket.io")
+                { LowerIsBetter = true, Informational = true });
+            }
+            else
+            {
+                results.Add(new ScenarioResult("socketio-peer", $"{deliveriesPerSecond:N0} deliveries/s", "ms p99", hub.Ours, 0, 0, 0, true,
+                    new Dictionary<string, double>(), $"not run: {reason}") { Informational = true });
+            }
+        }
         return results;
     }
 

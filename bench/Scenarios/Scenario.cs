@@ -16,8 +16,14 @@ internal sealed record ScenarioResult(
     /// <summary>For latency goals: pass when <see cref="Ratio"/> (ours / baseline) is at most <see cref="Goal"/>.</summary>
     public bool LowerIsBetter { get; init; }
 
+    /// <summary>A side-by-side line with no goal (peers).</summary>
+    public bool Informational { get; init; }
+
+    /// <summary>The pass column as the report prints it.</summary>
+    public string PassText => Informational ? "—" : Pass ? "✅" : "❌";
+
     /// <summary>The goal as the report prints it.</summary>
-    public string GoalText => LowerIsBetter
+    public string GoalText => Informational ? "side by side" : LowerIsBetter
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≤ {Goal:0.#}×")
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≥ {Goal:P0}");
 
