@@ -134,7 +134,9 @@ internal static class V2WebhookEndpoints
         var query = db.WebhookDeliveries.AsNoTracking().Where(d => d.SubscriptionId == id);
         if (status is not null)
         {
-            query = query.Where(d => d.Status == ParseStatus(status));
+            // Parsed before the query: a bad value is a 400, not an error inside query translation.
+            var wanted = ParseStatus(status);
+            query = query.Where(d => d.Status == wanted);
         }
         var take = Math.Clamp(limit ?? 50, 1, 200);
         var deliveries = await query.OrderByDescending(d => d.CreatedAt).Take(take).ToListAsync(cancellationToken);

@@ -265,6 +265,8 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
         Assert.DoesNotContain(subscription.ToString(), list, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badEvents.StatusCode);
+        using var badStatus = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries?status=bogus", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
         using var still = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
         await owner.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
