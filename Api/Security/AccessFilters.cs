@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Errors;
@@ -14,9 +12,8 @@ internal static class AccessFilters
     public static TBuilder RequireServiceToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
-            var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.ServiceToken ?? "";
-            var presented = ConversationTokenAuth.BearerToken(context.HttpContext) ?? "";
-            if (expected.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+            var security = context.HttpContext.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
+            if (!security.IsServiceToken(ConversationTokenAuth.BearerToken(context.HttpContext)))
             {
                 throw new UnauthorizedException("invalid_service_token", "The service token is missing or wrong.");
             }

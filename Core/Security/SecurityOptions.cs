@@ -18,6 +18,12 @@ public sealed class SecurityOptions
     /// <summary>Bearer token of the legacy v1 admin API.</summary>
     public string? ServiceToken { get; set; }
 
+    /// <summary>Whether <paramref name="presented"/> is the service token (constant-time; never true when none is configured).</summary>
+    public bool IsServiceToken(string? presented) =>
+        ServiceToken is { Length: > 0 } expected && presented is not null
+        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(presented), System.Text.Encoding.UTF8.GetBytes(expected));
+
     /// <summary>Platform key webhook secrets are derived from (<c>WEBHOOK_SIGNING_KEY</c>); needed where webhooks are created or sent.</summary>
     public string? WebhookSigningKey { get; set; }
 }

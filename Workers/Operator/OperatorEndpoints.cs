@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -81,14 +79,12 @@ internal static class OperatorEndpoints
     private static async ValueTask<object?> RequireServiceToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var expected = http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.ServiceToken;
         var header = http.Request.Headers.Authorization.ToString();
-        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
-        if (string.IsNullOrEmpty(expected)
-            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        if (!http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.IsServiceToken(presented))
         {
             return TypedResults.Problem("The platform service token is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                extensions: new Dictionary<string, object?> { ["code"] = "invalid_token", ["requestId"] = http.TraceIdentifier });
+                extensions: new Dictionary<string, object?> { ["code"] = "invalid_service_token", ["requestId"] = http.TraceIdentifier });
         }
         return await next(context);
     }

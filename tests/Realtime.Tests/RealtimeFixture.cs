@@ -98,6 +98,19 @@ public sealed class RealtimeFixture : ServersFixture
         return socket;
     }
 
+    /// <summary>Asserts that the handshake to <paramref name="uri"/> is refused with <paramref name="status"/>.</summary>
+    public static async Task AssertRefusedAsync(Uri uri, System.Net.HttpStatusCode status, string? origin = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, Ct));
+        Assert.Equal(status, socket.HttpStatusCode);
+    }
+
     public static Task<ClientWebSocket> ConnectV1Async(Uri realtime, Guid conversationId, string token, string? origin = null) =>
         ConnectAsync(SocketUri(realtime, $"/ws?conversationId={conversationId}&token={Uri.EscapeDataString(token)}"), origin);
 

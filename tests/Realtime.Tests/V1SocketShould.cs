@@ -54,11 +54,11 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         var (id, token) = await hub.StartV1ConversationAsync();
         var (otherId, _) = await hub.StartV1ConversationAsync();
 
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}"), HttpStatusCode.Unauthorized);
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}x"), HttpStatusCode.Unauthorized);
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={otherId}&token={token}"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}x"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={otherId}&token={token}"), HttpStatusCode.Unauthorized);
         // The service token is never a conversation credential.
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={hub.App.Credentials.ServiceToken}"),
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={hub.App.Credentials.ServiceToken}"),
             HttpStatusCode.Unauthorized);
     }
 
@@ -67,7 +67,7 @@ public sealed class V1SocketShould(RealtimeFixture hub)
     {
         var (id, token) = await hub.StartV1ConversationAsync();
 
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
             "https://evil.example");
         var allowed = await RealtimeFixture.ConnectV1Async(hub.FirstRealtime, id, token, RealtimeFixture.AllowedOrigin);
         Assert.Equal(WebSocketState.Open, allowed.State);
@@ -116,7 +116,7 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         var (id, token) = await hub.StartV1ConversationAsync();
         var socket = await RealtimeFixture.ConnectV1Async(hub.FirstRealtime, id, token);
         await socket.CloseQuietlyAsync();
-        await AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
             "https://evil.example");
 
         foreach (var log in Directory.GetFiles(hub.App.LogDirectory, "realtime*.log"))
@@ -130,17 +130,5 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync(Ct);
-    }
-
-    private static async Task AssertRefusedAsync(Uri uri, HttpStatusCode status, string? origin = null)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        if (origin is not null)
-        {
-            socket.Options.SetRequestHeader("Origin", origin);
-        }
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, Ct));
-        Assert.Equal(status, socket.HttpStatusCode);
     }
 }

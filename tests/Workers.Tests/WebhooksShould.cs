@@ -256,6 +256,9 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         using var get = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         using var deliveries = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries", UriKind.Relative), Ct);
         using var delete = await other.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+        using var patch = await other.PatchAsJsonAsync($"/v2/webhooks/{subscription}", new { enabled = false }, Ct);
+        using var rotate = await other.PostAsJsonAsync($"/v2/webhooks/{subscription}/rotate-secret", new { overlapMinutes = 0 }, Ct);
+        using var redeliver = await other.PostAsync(new Uri($"/v2/webhooks/{subscription}/deliveries/{Guid.NewGuid()}/redeliver", UriKind.Relative), null, Ct);
         var list = await (await other.GetAsync(new Uri("/v2/webhooks", UriKind.Relative), Ct)).Content.ReadAsStringAsync(Ct);
         using var badEvents = await owner.PostAsJsonAsync("/v2/webhooks",
             new { url = new Uri(_receiver.BaseUrl, "/x").ToString(), events = Everything }, Ct);
@@ -263,12 +266,16 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, deliveries.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, patch.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, rotate.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, redeliver.StatusCode);
         Assert.DoesNotContain(subscription.ToString(), list, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badEvents.StatusCode);
         using var badStatus = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries?status=bogus", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
         using var still = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        Assert.True((await still.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("enabled").GetBoolean());
         await owner.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
     }
 
