@@ -74,4 +74,71 @@ internal static class LoadRunner
         }
         return new LoadResult(total, Interlocked.Read(ref errors), elapsed, histogram, perSecond);
     }
+
+    /// <summary>
+    /// Open loop: starts operations at a fixed total <paramref name="ratePerSecond"/>, spread evenly, whether or not earlier
+    /// ones finished (as independent people would), and records each latency from the moment it was <em>scheduled</em>,
+    /// so a stall is charged to every operation it delayed (no coordinated omission). The operation gets its sequence
+    /// number (the caller maps it to an agent) and its scheduled <see cref="Stopwatch"/> timestamp.
+    /// </summary>
+    public static async Task<LoadResult> RunPacedAsync(double ratePerSecond, TimeSpan warmUp, TimeSpan duration, Func<long, long, Task> operation,
+        CancellationToken cancellationToken)
+    {
+        var histogram = new LongConcurrentHistogram(1, 60_000_000, 3);
+        long operations = 0, errors = 0;
+        var perSecond = new List<double>();
+        var inFlight = new List<Task>();
+        var interval = Stopwatch.Frequency / ratePerSecond;
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+        var end = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long next = 0, previous = 0;
+        var secondEnds = measureFrom + Stopwatch.Frequency;
+
+        async Task One(long sequence, long scheduled, bool measured)
+        {
+            try
+            {
+                await operation(sequence, scheduled);
+                if (measured)
+                {
+                    histogram.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(scheduled).TotalMicroseconds));
+                    Interlocked.Increment(ref operations);
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        }
+
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= end)
+            {
+                break;
+            }
+            // Start everything due by now (a late timer tick starts the overdue ones at once, each charged from its slot).
+            for (var scheduled = start + (long)(next * interval); scheduled <= now && scheduled < end; scheduled = start + (long)(next * interval))
+            {
+                inFlight.Add(One(next, scheduled, scheduled >= measureFrom));
+                next++;
+            }
+            if (now >= secondEnds)
+            {
+                var done = Interlocked.Read(ref operations);
+                perSecond.Add(done - previous);
+                previous = done;
+                secondEnds += Stopwatch.Frequency;
+            }
+            if (inFlight.Count > 4096)
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
+            }
+            await Task.Delay(1, cancellationToken);
+        }
+        await Task.WhenAll(inFlight);
+        return new LoadResult(Interlocked.Read(ref operations), Interlocked.Read(ref errors), duration, histogram, perSecond);
+    }
 }

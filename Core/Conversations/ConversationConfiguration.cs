@@ -17,8 +17,10 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.Property(c => c.Metadata).HasColumnType("jsonb");
         builder.Property(c => c.Channel).HasMaxLength(32);
         builder.Property(c => c.Interface).HasMaxLength(32);
-        builder.HasIndex(c => new { c.TenantId, c.UpdatedAt });
-        builder.HasIndex(c => new { c.TenantId, c.Status });
+        // Lists are newest activity first with an (updated_at, id) keyset cursor: both indexes end in those columns, so a
+        // page is a short backward index scan, never a sort of every open conversation.
+        builder.HasIndex(c => new { c.TenantId, c.UpdatedAt, c.Id });
+        builder.HasIndex(c => new { c.TenantId, c.Status, c.UpdatedAt, c.Id });
         builder.HasIndex(c => new { c.TenantId, c.ThreadId });
         builder.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.SetNull);

@@ -19,11 +19,14 @@ internal sealed record ScenarioResult(
     /// <summary>A side-by-side line with no goal (peers).</summary>
     public bool Informational { get; init; }
 
+    /// <summary>What the goal column says for an informational line (default: a peer shown side by side).</summary>
+    public string InformationalGoal { get; init; } = "side by side";
+
     /// <summary>The pass column as the report prints it.</summary>
     public string PassText => Informational ? "—" : Pass ? "✅" : "❌";
 
     /// <summary>The goal as the report prints it.</summary>
-    public string GoalText => Informational ? "side by side" : LowerIsBetter
+    public string GoalText => Informational ? InformationalGoal : LowerIsBetter
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≤ {Goal:0.#}×")
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"≥ {Goal:P0}");
 

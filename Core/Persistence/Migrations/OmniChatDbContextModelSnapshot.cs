@@ -387,14 +387,14 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasIndex("CustomerId")
                         .HasDatabaseName("ix_conversations_customer_id");
 
-                    b.HasIndex("TenantId", "Status")
-                        .HasDatabaseName("ix_conversations_tenant_id_status");
-
                     b.HasIndex("TenantId", "ThreadId")
                         .HasDatabaseName("ix_conversations_tenant_id_thread_id");
 
-                    b.HasIndex("TenantId", "UpdatedAt")
-                        .HasDatabaseName("ix_conversations_tenant_id_updated_at");
+                    b.HasIndex("TenantId", "UpdatedAt", "Id")
+                        .HasDatabaseName("ix_conversations_tenant_id_updated_at_id");
+
+                    b.HasIndex("TenantId", "Status", "UpdatedAt", "Id")
+                        .HasDatabaseName("ix_conversations_tenant_id_status_updated_at_id");
 
                     b.ToTable("conversations", (string)null);
                 });
