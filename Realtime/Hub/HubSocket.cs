@@ -21,10 +21,14 @@ internal abstract partial class HubSocket : IEventSink
 
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Client frames are small (acks, typing, resumes); a larger one grows the rented buffer up to the frame limit.</summary>
+    private const int ReceiveBufferBytes = 1024;
+
     private readonly Channel<object> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly int _maxFrameBytes;
     private CloseRequest? _closeRequest;
+    private bool _draining;
 
     protected HubSocket(WebSocket socket, string kind, RealtimeOptions options, RealtimeMetrics metrics, ILogger logger)
     {
@@ -170,41 +174,25 @@ internal abstract partial class HubSocket : IEventSink
         }
     }
 
+    /// <summary>
+    /// Reads client frames. Between frames the socket holds no receive buffer: it waits with a zero-byte read and rents
+    /// one only while a frame is arriving, so an idle socket costs the hub nothing here.
+    /// </summary>
     private async Task ReceiveAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(1024);
-        var message = new ArrayBufferWriter<byte>(256);
-        var tooBig = false;
         try
         {
             while (true)
             {
-                var result = await Socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
+                var next = await Socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                if (next.MessageType == WebSocketMessageType.Close)
                 {
                     return;
                 }
-                if (tooBig)
+                if (!await ReceiveFrameAsync(next))
                 {
-                    continue; // draining until the client answers our close
+                    return;
                 }
-                if (message.WrittenCount + result.Count > _maxFrameBytes)
-                {
-                    tooBig = true;
-                    Metrics.Refused("frame_too_big");
-                    Close(WebSocketCloseStatus.MessageTooBig, $"Frames are limited to {_maxFrameBytes} bytes.", immediately: true);
-                    continue;
-                }
-                message.Write(buffer.AsSpan(0, result.Count));
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-                if (result.MessageType == WebSocketMessageType.Text)
-                {
-                    await OnClientFrameAsync(message.WrittenMemory);
-                }
-                message.ResetWrittenCount();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -214,6 +202,54 @@ internal abstract partial class HubSocket : IEventSink
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogReceiveFailed(Logger, Kind, ex);
+        }
+    }
+
+    /// <summary>Reads the rest of the frame <paramref name="first"/> began and handles it; false once the client closed.</summary>
+    private async Task<bool> ReceiveFrameAsync(ValueWebSocketReceiveResult first)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+        var length = 0;
+        try
+        {
+            var result = first;
+            while (!result.EndOfMessage)
+            {
+                if (length == buffer.Length)
+                {
+                    if (_draining)
+                    {
+                        length = 0;
+                    }
+                    else
+                    {
+                        // Grows at most to twice the frame limit: past the limit the frame is refused.
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+                result = await Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return false;
+                }
+                length += result.Count;
+                if (length > _maxFrameBytes && !_draining)
+                {
+                    // From here on every frame is read and dropped until the client answers our close.
+                    _draining = true;
+                    length = 0;
+                    Metrics.Refused("frame_too_big");
+                    Close(WebSocketCloseStatus.MessageTooBig, $"Frames are limited to {_maxFrameBytes} bytes.", immediately: true);
+                }
+            }
+            if (!_draining && first.MessageType == WebSocketMessageType.Text)
+            {
+                await OnClientFrameAsync(buffer.AsMemory(0, length));
+            }
+            return true;
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -42,6 +43,25 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         Assert.Equal(Enumerable.Range(1, 50).Select(i => $"missed {i}"), replayed.Select(f => f.Str("text")));
         Assert.Equal((52L, 52L), (live, next.GetProperty("seq").GetInt64()));
         await again.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task ReadAClientFrameLargerThanOneReadAndSentInFragments()
+    {
+        var (id, token) = await hub.StartV1ConversationAsync();
+        await hub.PostVisitorMessageAsync(id, token, "stored");
+        var socket = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, await hub.WidgetTicketAsync(id, token));
+
+        // 20 KB of JSON whitespace around a resume, in three fragments: the hub must join them into one frame.
+        var frame = Encoding.UTF8.GetBytes($"{{{new string(' ', 20_000)}\"type\":\"resume\",\"afterSeq\":0}}");
+        var third = frame.Length / 3;
+        await socket.SendAsync(frame.AsMemory(0, third), WebSocketMessageType.Text, endOfMessage: false, Ct);
+        await socket.SendAsync(frame.AsMemory(third, third), WebSocketMessageType.Text, endOfMessage: false, Ct);
+        await socket.SendAsync(frame.AsMemory(2 * third), WebSocketMessageType.Text, endOfMessage: true, Ct);
+
+        var replayed = await socket.ReceiveAsync();
+        Assert.Equal(("message", 1L, "stored"), (replayed.Str("type"), replayed.GetProperty("seq").GetInt64(), replayed.Str("text")));
+        await socket.CloseQuietlyAsync();
     }
 
     [Fact]
