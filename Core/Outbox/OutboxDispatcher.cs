@@ -82,8 +82,11 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
         return (sent.Count, failed);
     }
 
-    // Due rows of the conversations this round could lock, oldest conversations first, each in seq order. FOR UPDATE
-    // re-reads each row's latest version, so a row another dispatcher sent since this statement's snapshot is skipped.
+    // Due rows of the conversations this round could lock, oldest conversations first, each in seq order. Each claimed
+    // conversation gets an equal share of the round's rows, so a backlog in a few conversations cannot crowd the others
+    // out of the round (they publish in parallel; one long conversation would publish alone, one row at a time). FOR
+    // UPDATE re-reads each row's latest version, so a row another dispatcher sent since this statement's snapshot is
+    // skipped.
     private async Task<List<OutboxRow>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var claim = new NpgsqlCommand("""
@@ -94,17 +97,24 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
                       ORDER BY available_at, created_at
                       LIMIT $3) oldest_rows
                 GROUP BY 1
-            ), claimed AS (
-                SELECT p FROM (SELECT p FROM due ORDER BY oldest) ordered
+            ), claimed AS MATERIALIZED (
+                -- OFFSET 0 keeps the lock call above the sort: pushed down, it would lock every due conversation
+                -- rather than the first $1, leaving the other dispatchers nothing to claim.
+                SELECT p FROM (SELECT p FROM due ORDER BY oldest OFFSET 0) ordered
                 WHERE pg_try_advisory_xact_lock(hashtextextended(p::text, 7310))
                 LIMIT $1
             )
-            SELECT o.id, o.tenant_id, o.message_type, o.payload::text, coalesce(o.partition_key, o.id), o.seq
-            FROM outbox_messages o JOIN claimed c ON coalesce(o.partition_key, o.id) = c.p
-            WHERE o.sent_at IS NULL
-            ORDER BY 5, o.seq NULLS FIRST, o.created_at, o.id
-            LIMIT $2
-            FOR UPDATE OF o SKIP LOCKED
+            SELECT r.id, r.tenant_id, r.message_type, r.payload::text, c.p, r.seq
+            FROM claimed c
+            CROSS JOIN LATERAL (
+                SELECT o.id, o.tenant_id, o.message_type, o.payload, o.seq, o.created_at
+                FROM outbox_messages o
+                WHERE coalesce(o.partition_key, o.id) = c.p AND o.sent_at IS NULL
+                ORDER BY o.seq NULLS FIRST, o.created_at, o.id
+                LIMIT (SELECT greatest(1, $2 / count(*)) FROM claimed)
+                FOR UPDATE OF o SKIP LOCKED
+            ) r
+            ORDER BY c.p, r.seq NULLS FIRST, r.created_at, r.id
             """, connection, transaction);
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.PartitionsPerBatch });
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.RowsPerBatch });

@@ -49,6 +49,51 @@ public sealed class OutboxDispatcherShould(WorkersFixture workers)
     }
 
     [Fact]
+    public async Task LeaveTheConversationsItDidNotClaimToTheNextDispatcher()
+    {
+        var (connections, seed) = await workers.CreateDatabaseAsync();
+        var conversations = Enumerable.Range(0, 4).Select(_ => Guid.CreateVersion7()).ToList();
+        await InsertRowsAsync(connections.System, seed.Tenants[0].Id, conversations, perConversation: 3);
+        using var system = new SystemDataSource(PersistenceExtensions.BuildDataSource(connections.System));
+        var options = Options.Create(new OutboxOptions { PartitionsPerBatch = 2, RowsPerBatch = 100 });
+        var held = new HoldingPublisher();
+        var recorded = new RecordingPublisher();
+
+        // The first dispatcher's round stays open (its publish waits) while the second one claims.
+        var first = new OutboxDispatcher(system, held, options, NullLogger<OutboxDispatcher>.Instance).DispatchOnceAsync(Ct);
+        await held.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var second = await new OutboxDispatcher(system, recorded, options, NullLogger<OutboxDispatcher>.Instance).DispatchOnceAsync(Ct);
+        held.Release.SetResult();
+        var firstRound = await first;
+
+        Assert.Equal((6, false), second);
+        Assert.Equal((6, false), firstRound);
+        Assert.Equal(2, recorded.Rows.Select(r => r.Partition).Distinct().Count());
+        Assert.Empty(recorded.Rows.Select(r => r.Partition).Intersect(held.Rows.Select(r => r.Partition)));
+    }
+
+    [Fact]
+    public async Task ShareARoundBetweenItsConversationsSoABacklogCannotCrowdTheOthersOut()
+    {
+        var (connections, seed) = await workers.CreateDatabaseAsync();
+        var tenant = seed.Tenants[0].Id;
+        var backlog = Guid.CreateVersion7();
+        await InsertRowsAsync(connections.System, tenant, [backlog], perConversation: 50);
+        var others = Enumerable.Range(0, 3).Select(_ => Guid.CreateVersion7()).ToList();
+        await InsertRowsAsync(connections.System, tenant, others, perConversation: 5);
+        using var system = new SystemDataSource(PersistenceExtensions.BuildDataSource(connections.System));
+        var options = Options.Create(new OutboxOptions { PartitionsPerBatch = 4, RowsPerBatch = 20 });
+        var recorded = new RecordingPublisher();
+
+        var round = await new OutboxDispatcher(system, recorded, options, NullLogger<OutboxDispatcher>.Instance).DispatchOnceAsync(Ct);
+
+        // 20 rows over 4 conversations: 5 each, the backlog's first five in seq order.
+        Assert.Equal((20, false), round);
+        Assert.All(recorded.Rows.GroupBy(r => r.Partition), g => Assert.Equal([1L, 2, 3, 4, 5], g.Select(r => r.Seq!.Value)));
+        Assert.Equal(4, recorded.Rows.Select(r => r.Partition).Distinct().Count());
+    }
+
+    [Fact]
     public async Task DeliverAVisitorMessageFromTheWorkersProcessWokenByNotify()
     {
         using var api = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
@@ -95,6 +140,47 @@ public sealed class OutboxDispatcherShould(WorkersFixture workers)
                 });
             }
             await batch.ExecuteNonQueryAsync(Ct);
+        }
+    }
+
+    /// <summary>Records what it was given.</summary>
+    private class RecordingPublisher : IOutboxPublisher
+    {
+        private readonly List<OutboxRow> _rows = [];
+
+        public IReadOnlyList<OutboxRow> Rows
+        {
+            get
+            {
+                lock (_rows)
+                {
+                    return [.. _rows];
+                }
+            }
+        }
+
+        public virtual Task PublishAsync(OutboxRow row, CancellationToken cancellationToken)
+        {
+            lock (_rows)
+            {
+                _rows.Add(row);
+            }
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Records, then holds every publish until released.</summary>
+    private sealed class HoldingPublisher : RecordingPublisher
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task PublishAsync(OutboxRow row, CancellationToken cancellationToken)
+        {
+            await base.PublishAsync(row, cancellationToken);
+            Started.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
         }
     }
 
