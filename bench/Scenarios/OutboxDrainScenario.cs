@@ -46,27 +46,51 @@ internal sealed class OutboxDrainScenario : IScenario
             await DirectAsync(bus, Contracts(tenant, 200), options.Value.PublishConcurrency, cancellationToken);
 
             await InsertAsync(system, tenant, rows, cancellationToken);
+            var postgres = environment.App.Processes.Single(p => p.Name == ResourceNames.Postgres).Pid;
+            var rabbit = environment.App.Processes.Single(p => p.Name == ResourceNames.RabbitMq).Pid;
+            var cpu = Cpu.Start(postgres, rabbit);
             var clock = Stopwatch.StartNew();
             var drained = await DrainAsync(system, publisher, options, cancellationToken);
             var drainRate = drained / clock.Elapsed.TotalSeconds;
+            var drainCpu = cpu.PerMessage(drained, "drain");
 
             var messages = Contracts(tenant, rows);
+            cpu = Cpu.Start(postgres, rabbit);
             clock.Restart();
             await DirectAsync(bus, messages, options.Value.PublishConcurrency, cancellationToken);
             var directRate = rows / clock.Elapsed.TotalSeconds;
+            var directCpu = cpu.PerMessage(rows, "direct");
 
             var ratio = drainRate / directRate;
             return
             [
                 new ScenarioResult(Name, $"{rows:N0} rows, {Conversations} conversations, 2 dispatchers", "msg/s", drainRate, directRate, ratio, 0.50,
                     ratio >= 0.50 && drained == rows,
-                    new Dictionary<string, double> { ["drained"] = drained, ["rows"] = rows },
-                    "baseline = direct MassTransit publish of the same messages"),
+                    new Dictionary<string, double>(drainCpu.Concat(directCpu)) { ["drained"] = drained, ["rows"] = rows },
+                    "baseline = direct MassTransit publish of the same messages; CPU ms per message of the publishing process (this one), PostgreSQL and RabbitMQ"),
             ];
         }
         finally
         {
             await bus.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>CPU of this process (dispatchers or direct publishers), PostgreSQL and RabbitMQ over a run, per message.</summary>
+    private sealed record Cpu(int Postgres, int Rabbit, TimeSpan SelfBefore, TimeSpan PostgresBefore, TimeSpan RabbitBefore)
+    {
+        public static Cpu Start(int postgres, int rabbit) =>
+            new(postgres, rabbit, ProcessCpu.Of(Environment.ProcessId), ProcessCpu.OfTree(postgres), ProcessCpu.OfTree(rabbit));
+
+        public Dictionary<string, double> PerMessage(long messages, string run)
+        {
+            var n = Math.Max(1, messages);
+            return new Dictionary<string, double>
+            {
+                [$"{run}_publisher_cpu_ms_per_msg"] = (ProcessCpu.Of(Environment.ProcessId) - SelfBefore).TotalMilliseconds / n,
+                [$"{run}_pg_cpu_ms_per_msg"] = (ProcessCpu.OfTree(Postgres) - PostgresBefore).TotalMilliseconds / n,
+                [$"{run}_rabbitmq_cpu_ms_per_msg"] = (ProcessCpu.OfTree(Rabbit) - RabbitBefore).TotalMilliseconds / n,
+            };
         }
     }
 
