@@ -43,3 +43,24 @@ internal static class ProcessCpu
         return total;
     }
 }
+
+/// <summary>CPU time of a few named processes over a run, reported per operation (<c>{name}_cpu_ms_per_{unit}</c>).</summary>
+internal sealed class CpuMeter
+{
+    private readonly (string Name, Func<TimeSpan> Read, TimeSpan Before)[] _processes;
+
+    private CpuMeter((string Name, Func<TimeSpan> Read)[] processes) =>
+        _processes = [.. processes.Select(p => (p.Name, p.Read, p.Read()))];
+
+    /// <summary>Starts measuring; each process is read through <c>Read</c> (<see cref="ProcessCpu.Of"/> or <see cref="ProcessCpu.OfTree"/>).</summary>
+    public static CpuMeter Start(params (string Name, Func<TimeSpan> Read)[] processes) => new(processes);
+
+    /// <summary>This process (the load generator or publisher).</summary>
+    public static (string Name, Func<TimeSpan> Read) Self(string name) => (name, () => ProcessCpu.Of(Environment.ProcessId));
+
+    public Dictionary<string, double> PerOperation(long operations, string unit = "op")
+    {
+        var n = Math.Max(1, operations);
+        return _processes.ToDictionary(p => $"{p.Name}_cpu_ms_per_{unit}", p => (p.Read() - p.Before).TotalMilliseconds / n);
+    }
+}

@@ -23,12 +23,5 @@ internal static class ConversationTokenAuth
         return tenant;
     }
 
-    public static string? BearerToken(HttpContext http)
-    {
-        var header = http.Request.Headers[HeaderNames.Authorization].ToString();
-        const string Prefix = "Bearer ";
-        return header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && header.Length > Prefix.Length
-            ? header[Prefix.Length..].Trim()
-            : null;
-    }
+    public static string? BearerToken(HttpContext http) => Core.Security.BearerToken.From(http.Request.Headers[HeaderNames.Authorization].ToString());
 }

@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Api.Tenancy;
@@ -31,9 +32,7 @@ internal sealed class ApiKeyTenantStrategy(TimeProvider time, ApiKeyUsage usage)
 
     private static bool TryReadBearer(HttpRequest request, out string token)
     {
-        var header = request.Headers[HeaderNames.Authorization].ToString();
-        const string Prefix = "Bearer ";
-        token = header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? header[Prefix.Length..].Trim() : "";
+        token = BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) ?? "";
         return token.Length > 0;
     }
 }

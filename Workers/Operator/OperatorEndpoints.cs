@@ -79,8 +79,7 @@ internal static class OperatorEndpoints
     private static async ValueTask<object?> RequireServiceToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        var presented = BearerToken.From(http.Request.Headers.Authorization.ToString());
         if (!http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.IsServiceToken(presented))
         {
             return TypedResults.Problem("The platform service token is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",

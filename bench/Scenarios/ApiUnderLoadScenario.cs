@@ -41,7 +41,7 @@ internal sealed class ApiUnderLoadScenario : IScenario
         // (JIT tiers, connection pools) before the paced run is measured.
         var (list, reply) = (NewHistogram(), NewHistogram());
         var step = 0L;
-        var cpu = CpuMeter.Start(api, postgres);
+        var cpu = Meter(api, postgres);
         var measureFrom = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(settings.WarmUp.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var saturated = await LoadRunner.RunAsync(Agents, settings.WarmUp, settings.Duration,
             _ => agentApi.ActAsync(Interlocked.Increment(ref step), System.Diagnostics.Stopwatch.GetTimestamp(), measureFrom, list, reply, cancellationToken),
@@ -54,7 +54,7 @@ internal sealed class ApiUnderLoadScenario : IScenario
             saturated, saturatedCpu, $"closed loop, information only: reached {saturated.Throughput:0} requests/s") with { Informational = true, InformationalGoal = "capacity" };
         // Goal: agents at a (demanding) human pace, open loop.
         (list, reply) = (NewHistogram(), NewHistogram());
-        cpu = CpuMeter.Start(api, postgres);
+        cpu = Meter(api, postgres);
         measureFrom = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(settings.WarmUp.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var paced = await LoadRunner.RunPacedAsync(Agents * ActionsPerAgentPerSecond, settings.WarmUp, settings.Duration,
             (sequence, scheduled) => agentApi.ActAsync(sequence, scheduled, measureFrom, list, reply, cancellationToken), cancellationToken);
@@ -119,23 +119,8 @@ internal sealed class ApiUnderLoadScenario : IScenario
         }
     }
 
-    /// <summary>CPU of the Api, PostgreSQL and this process over a run, per operation.</summary>
-    private sealed record CpuMeter(int Api, int Postgres, TimeSpan ApiBefore, TimeSpan PostgresBefore, TimeSpan SelfBefore)
-    {
-        public static CpuMeter Start(int api, int postgres) =>
-            new(api, postgres, ProcessCpu.Of(api), ProcessCpu.OfTree(postgres), ProcessCpu.Of(Environment.ProcessId));
-
-        public Dictionary<string, double> PerOperation(long operations)
-        {
-            var n = Math.Max(1, operations);
-            return new Dictionary<string, double>
-            {
-                ["api_cpu_ms_per_op"] = (ProcessCpu.Of(Api) - ApiBefore).TotalMilliseconds / n,
-                ["pg_cpu_ms_per_op"] = (ProcessCpu.OfTree(Postgres) - PostgresBefore).TotalMilliseconds / n,
-                ["bench_cpu_ms_per_op"] = (ProcessCpu.Of(Environment.ProcessId) - SelfBefore).TotalMilliseconds / n,
-            };
-        }
-    }
+    private static CpuMeter Meter(int api, int postgres) =>
+        CpuMeter.Start(("api", () => ProcessCpu.Of(api)), ("pg", () => ProcessCpu.OfTree(postgres)), CpuMeter.Self("bench"));
 
     // Open conversations straight into the database (system role): seeding is not what is measured.
     private static async Task<List<Guid>> SeedAsync(BenchEnvironment environment, Guid tenantId, int count, CancellationToken cancellationToken)

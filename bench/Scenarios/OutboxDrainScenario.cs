@@ -48,18 +48,18 @@ internal sealed class OutboxDrainScenario : IScenario
             await InsertAsync(system, tenant, rows, cancellationToken);
             var postgres = environment.App.Processes.Single(p => p.Name == ResourceNames.Postgres).Pid;
             var rabbit = environment.App.Processes.Single(p => p.Name == ResourceNames.RabbitMq).Pid;
-            var cpu = Cpu.Start(postgres, rabbit);
+            var cpu = Meter("drain", postgres, rabbit);
             var clock = Stopwatch.StartNew();
             var drained = await DrainAsync(system, publisher, options, cancellationToken);
             var drainRate = drained / clock.Elapsed.TotalSeconds;
-            var drainCpu = cpu.PerMessage(drained, "drain");
+            var drainCpu = cpu.PerOperation(drained, "msg");
 
             var messages = Contracts(tenant, rows);
-            cpu = Cpu.Start(postgres, rabbit);
+            cpu = Meter("direct", postgres, rabbit);
             clock.Restart();
             await DirectAsync(bus, messages, options.Value.PublishConcurrency, cancellationToken);
             var directRate = rows / clock.Elapsed.TotalSeconds;
-            var directCpu = cpu.PerMessage(rows, "direct");
+            var directCpu = cpu.PerOperation(rows, "msg");
 
             var ratio = drainRate / directRate;
             return
@@ -76,23 +76,9 @@ internal sealed class OutboxDrainScenario : IScenario
         }
     }
 
-    /// <summary>CPU of this process (dispatchers or direct publishers), PostgreSQL and RabbitMQ over a run, per message.</summary>
-    private sealed record Cpu(int Postgres, int Rabbit, TimeSpan SelfBefore, TimeSpan PostgresBefore, TimeSpan RabbitBefore)
-    {
-        public static Cpu Start(int postgres, int rabbit) =>
-            new(postgres, rabbit, ProcessCpu.Of(Environment.ProcessId), ProcessCpu.OfTree(postgres), ProcessCpu.OfTree(rabbit));
-
-        public Dictionary<string, double> PerMessage(long messages, string run)
-        {
-            var n = Math.Max(1, messages);
-            return new Dictionary<string, double>
-            {
-                [$"{run}_publisher_cpu_ms_per_msg"] = (ProcessCpu.Of(Environment.ProcessId) - SelfBefore).TotalMilliseconds / n,
-                [$"{run}_pg_cpu_ms_per_msg"] = (ProcessCpu.OfTree(Postgres) - PostgresBefore).TotalMilliseconds / n,
-                [$"{run}_rabbitmq_cpu_ms_per_msg"] = (ProcessCpu.OfTree(Rabbit) - RabbitBefore).TotalMilliseconds / n,
-            };
-        }
-    }
+    /// <summary>CPU of this process (dispatchers or direct publishers), PostgreSQL and RabbitMQ over a run.</summary>
+    private static CpuMeter Meter(string run, int postgres, int rabbit) => CpuMeter.Start(
+        CpuMeter.Self($"{run}_publisher"), ($"{run}_pg", () => ProcessCpu.OfTree(postgres)), ($"{run}_rabbitmq", () => ProcessCpu.OfTree(rabbit)));
 
     private static async Task<long> DrainAsync(SystemDataSource system, IOutboxPublisher publisher, IOptions<OutboxOptions> options,
         CancellationToken cancellationToken)
