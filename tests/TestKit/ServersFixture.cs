@@ -46,9 +46,19 @@ public class ServersFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await OnStoppingAsync();
-        await App.DisposeAsync();
-        _directory.Dispose();
-        GC.SuppressFinalize(this);
+        try
+        {
+            // App is null when the start itself failed (the AppHost has stopped what it started by then).
+            if (App is not null)
+            {
+                await OnStoppingAsync();
+                await App.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _directory.Dispose();
+            GC.SuppressFinalize(this);
+        }
     }
 }

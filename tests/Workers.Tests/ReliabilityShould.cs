@@ -54,8 +54,18 @@ public sealed class ReliabilityShould : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
-        _directory.Dispose();
+        try
+        {
+            // Null when the start itself failed (the AppHost has stopped what it started by then).
+            if (_app is not null)
+            {
+                await _app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _directory.Dispose();
+        }
     }
 
     [Fact]
