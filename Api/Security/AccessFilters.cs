@@ -13,7 +13,7 @@ internal static class AccessFilters
         builder.AddEndpointFilter(async (context, next) =>
         {
             var security = context.HttpContext.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
-            if (!security.IsServiceToken(ConversationTokenAuth.BearerToken(context.HttpContext)))
+            if (!security.IsServiceToken(context.HttpContext.Request.BearerToken()))
             {
                 throw new UnauthorizedException("invalid_service_token", "The service token is missing or wrong.");
             }

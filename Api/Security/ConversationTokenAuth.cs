@@ -1,4 +1,3 @@
-using Microsoft.Net.Http.Headers;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
@@ -10,7 +9,7 @@ internal static class ConversationTokenAuth
 {
     public static async Task<TenantInfo> RequireAsync(HttpContext http, ConversationTokens tokens, ITenantContext tenants, Guid conversationId)
     {
-        var claims = BearerToken(http) is { } token ? await tokens.ValidateAsync(token) : null;
+        var claims = http.Request.BearerToken() is { } token ? await tokens.ValidateAsync(token) : null;
         if (claims is null)
         {
             throw new UnauthorizedException("invalid_token", "A valid conversation token is required.");
@@ -22,6 +21,4 @@ internal static class ConversationTokenAuth
         }
         return tenant;
     }
-
-    public static string? BearerToken(HttpContext http) => Core.Security.BearerToken.From(http.Request.Headers[HeaderNames.Authorization].ToString());
 }

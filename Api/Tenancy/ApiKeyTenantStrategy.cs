@@ -1,6 +1,5 @@
-using Microsoft.Net.Http.Headers;
+using OmniChat.Api.Security;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Api.Tenancy;
@@ -14,7 +13,7 @@ internal sealed class ApiKeyTenantStrategy(TimeProvider time, ApiKeyUsage usage)
 {
     public async Task<TenantInfo?> ResolveAsync(object context, ITenantStore store, CancellationToken cancellationToken)
     {
-        if (context is not HttpContext http || !TryReadBearer(http.Request, out var key) || !ApiKeySecret.LooksLikeKey(key))
+        if (context is not HttpContext http || http.Request.BearerToken() is not { } key || !ApiKeySecret.LooksLikeKey(key))
         {
             return null;
         }
@@ -28,12 +27,6 @@ internal sealed class ApiKeyTenantStrategy(TimeProvider time, ApiKeyUsage usage)
         http.Features.Set(new ApiKeyPrincipal(resolved.ApiKeyId, resolved.Scopes));
         await usage.TouchAsync(resolved.Tenant.Id, resolved.ApiKeyId, cancellationToken);
         return resolved.Tenant;
-    }
-
-    private static bool TryReadBearer(HttpRequest request, out string token)
-    {
-        token = BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) ?? "";
-        return token.Length > 0;
     }
 }
 

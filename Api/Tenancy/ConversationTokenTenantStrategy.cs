@@ -14,7 +14,7 @@ internal sealed class ConversationTokenTenantStrategy(ConversationTokens tokens)
     public async Task<TenantInfo?> ResolveAsync(object context, ITenantStore store, CancellationToken cancellationToken)
     {
         if (context is not HttpContext http || !http.Request.Path.StartsWithSegments("/v2/widget")
-            || ConversationTokenAuth.BearerToken(http) is not { } token || ApiKeySecret.LooksLikeKey(token)
+            || http.Request.BearerToken() is not { } token || ApiKeySecret.LooksLikeKey(token)
             || await tokens.ValidateAsync(token) is not { } claims)
         {
             return null;

@@ -6,6 +6,23 @@ namespace OmniChat.AppHost.Hosting;
 /// <summary>The ports of every resource. Defaults are the documented local ports (SPEC §3).</summary>
 public sealed record PortSet
 {
+    /// <summary>Ports <see cref="FreePort"/> draws from: from 10,000 up to the kernel's ephemeral range.</summary>
+    private static readonly Lazy<(int Low, int High)> PrivatePool = new(() =>
+    {
+        const int Lowest = 10_000; // above the documented defaults and common development ports
+        var ephemeralLow = 32_768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            ephemeralLow = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Not Linux, or not readable: assume the usual range.
+        }
+        return (Lowest, Math.Max(Lowest, ephemeralLow));
+    });
+
     public int Api { get; init; } = 4012;
     public int Realtime { get; init; } = 4013;
     public int AdminPortal { get; init; } = 4014;
@@ -62,22 +79,6 @@ public sealed record PortSet
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    private static readonly Lazy<(int Low, int High)> PrivatePool = new(() =>
-    {
-        const int Lowest = 10_000; // above the documented defaults and common development ports
-        var ephemeralLow = 32_768;
-        try
-        {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            ephemeralLow = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            // Not Linux, or not readable: assume the usual range.
-        }
-        return (Lowest, Math.Max(Lowest, ephemeralLow));
-    });
 
     private static bool CanListen(int port)
     {
