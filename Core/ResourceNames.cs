@@ -32,4 +32,7 @@ public static class ResourceNames
 
     /// <summary>Background workers (outbox dispatch, consumers, scheduled jobs).</summary>
     public const string Workers = "workers";
+
+    /// <summary>The Telegram Bot API emulator (local runs, tests and benchmarks only).</summary>
+    public const string TelegramSandbox = "telegramsandbox";
 }

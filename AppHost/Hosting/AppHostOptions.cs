@@ -8,7 +8,7 @@ public sealed record AppHostOptions
 {
     /// <summary>Every service the AppHost knows, in start order.</summary>
     public static readonly IReadOnlyList<string> AllServices =
-        [ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers, ResourceNames.AdminPortal];
+        [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers, ResourceNames.AdminPortal];
 
     /// <summary>Root of all state: servers' data, logs, pid files, secrets, credentials.</summary>
     public required string DataDirectory { get; init; }
@@ -89,7 +89,9 @@ public sealed record AppHostOptions
     }
 
     /// <summary>The environment variable that overrides the port of <paramref name="resource"/>.</summary>
-    public static string PortSetting(string resource) => $"OMNICHAT_{resource.ToUpperInvariant()}_PORT";
+    public static string PortSetting(string resource) => resource == ResourceNames.TelegramSandbox
+        ? "OMNICHAT_TELEGRAM_SANDBOX_PORT"
+        : $"OMNICHAT_{resource.ToUpperInvariant()}_PORT";
 
     private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -100,6 +102,7 @@ public sealed record AppHostOptions
         ["--realtime-port"] = "OMNICHAT_REALTIME_PORT",
         ["--adminportal-port"] = "OMNICHAT_ADMINPORTAL_PORT",
         ["--workers-port"] = "OMNICHAT_WORKERS_PORT",
+        ["--telegram-sandbox-port"] = "OMNICHAT_TELEGRAM_SANDBOX_PORT",
         ["--postgres-port"] = "OMNICHAT_POSTGRES_PORT",
         ["--redis-port"] = "OMNICHAT_REDIS_PORT",
         ["--rabbitmq-port"] = "OMNICHAT_RABBITMQ_PORT",

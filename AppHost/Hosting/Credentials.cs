@@ -17,7 +17,8 @@ public sealed record CredentialServices(
     string Api,
     string Realtime,
     string AdminPortal,
-    string Workers);
+    string Workers,
+    string TelegramSandbox);
 
 public sealed record CredentialConnectionStrings(
     string Postgres,

@@ -18,6 +18,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         [ResourceNames.Realtime] = "Realtime",
         [ResourceNames.Workers] = "Workers",
         [ResourceNames.AdminPortal] = "AdminPortal",
+        [ResourceNames.TelegramSandbox] = "TelegramSandbox",
     };
 
     private static readonly string[] SystemScopeServices = [ResourceNames.Workers, ResourceNames.AdminPortal];
@@ -201,7 +202,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     private Credentials BuildCredentials(SeedResult seed) => new(
-        new CredentialServices(Url(ResourceNames.Api), Url(ResourceNames.Realtime), Url(ResourceNames.AdminPortal), Url(ResourceNames.Workers)),
+        new CredentialServices(Url(ResourceNames.Api), Url(ResourceNames.Realtime), Url(ResourceNames.AdminPortal), Url(ResourceNames.Workers),
+            Url(ResourceNames.TelegramSandbox)),
         new CredentialConnectionStrings(Database.App, Database.Owner, Database.System, RedisConnectionString, RabbitMqConnectionString),
         _secrets.ServiceToken,
         seed.Operator,
@@ -230,19 +232,23 @@ public sealed class DistributedApplication : IAsyncDisposable
             throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build OmniChat.sln).", dll);
         }
 
+        // The sandbox stands in for Telegram: it gets no connection string and no secret of ours.
+        var ours = service != ResourceNames.TelegramSandbox;
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = _options.Environment,
             ["DOTNET_ENVIRONMENT"] = _options.Environment,
             ["ASPNETCORE_URLS"] = Url(port),
-            [$"ConnectionStrings__{ResourceNames.Postgres}"] = Database.App,
+            [$"ConnectionStrings__{ResourceNames.Postgres}"] = ours ? Database.App : null,
             // The RLS-bypassing role only where system work happens.
             [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = SystemScopeServices.Contains(service) ? Database.System : null,
-            [$"ConnectionStrings__{ResourceNames.Redis}"] = RedisConnectionString,
-            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = RabbitMqConnectionString,
+            [$"ConnectionStrings__{ResourceNames.Redis}"] = ours ? RedisConnectionString : null,
+            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = ours ? RabbitMqConnectionString : null,
             // The hub never serves the v1 admin API: it does not get the service token.
-            ["Security__ServiceToken"] = service == ResourceNames.Realtime ? null : _secrets.ServiceToken,
-            ["Security__ConversationJwtSecret"] = _secrets.ConversationJwtSecret,
+            ["Security__ServiceToken"] = service is ResourceNames.Realtime or ResourceNames.TelegramSandbox ? null : _secrets.ServiceToken,
+            ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
+            // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
+            ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
             // Webhook secrets are derived from this key where webhooks are created (Api) and signed (Workers).
             ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.WebhookSigningKey : null,
             // Local receivers (127.0.0.1) are fine while developing; never in production.
@@ -360,6 +366,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         ResourceNames.Realtime => _options.Ports.Realtime,
         ResourceNames.AdminPortal => _options.Ports.AdminPortal,
         ResourceNames.Workers => _options.Ports.Workers,
+        ResourceNames.TelegramSandbox => _options.Ports.TelegramSandbox,
         _ => throw new ArgumentException($"Unknown service '{service}'."),
     };
 

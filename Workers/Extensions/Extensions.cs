@@ -1,4 +1,5 @@
 using OmniChat.Core.Caching;
+using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
 using OmniChat.Core.Persistence;
@@ -15,6 +16,7 @@ internal static class Extensions
     {
         builder.AddOmniChatPersistence(withSystemScope: true);
         builder.AddOmniChatRedis();
+        builder.AddOmniChatTelegram();
         builder.AddOmniChatWebhooks();
         builder.AddOmniChatMessaging(bus => bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition)));
         builder.Services.AddSingleton<WebhookSenderSignal>();

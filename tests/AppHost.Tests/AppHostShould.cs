@@ -44,7 +44,7 @@ public sealed class AppHostShould : IDisposable
             using var credentials = JsonDocument.Parse(await File.ReadAllTextAsync(app.CredentialsPath, ct));
             var root = credentials.RootElement;
             Assert.Equal(app.ServiceUrls[ResourceNames.Api].ToString().TrimEnd('/'), root.GetProperty("services").GetProperty("api").GetString());
-            foreach (var name in new[] { "realtime", "adminPortal", "workers" })
+            foreach (var name in new[] { "realtime", "adminPortal", "workers", "telegramSandbox" })
             {
                 Assert.StartsWith("http://127.0.0.1:", root.GetProperty("services").GetProperty(name).GetString(), StringComparison.Ordinal);
             }
@@ -77,7 +77,7 @@ public sealed class AppHostShould : IDisposable
         {
             Assert.Empty(ProcessTable.GroupMembers(pid));
         }
-        foreach (var port in new[] { ports.Api, ports.Realtime, ports.AdminPortal, ports.Workers, ports.Postgres, ports.Redis, ports.RabbitMq, ports.RabbitMqDistribution, ports.RabbitMqEpmd })
+        foreach (var port in new[] { ports.Api, ports.Realtime, ports.AdminPortal, ports.TelegramSandbox, ports.Workers, ports.Postgres, ports.Redis, ports.RabbitMq, ports.RabbitMqDistribution, ports.RabbitMqEpmd })
         {
             Assert.False(PortSet.IsListening(port), $"port {port} is still open");
         }

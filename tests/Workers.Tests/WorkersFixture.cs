@@ -14,7 +14,7 @@ namespace OmniChat.Workers.Tests;
 /// PostgreSQL, Redis, RabbitMQ, the Api and the Workers process, started through the AppHost library, plus a MassTransit
 /// bus in the test process that records every <see cref="MessageAdded"/> and <see cref="ConversationStarted"/> it gets.
 /// The Workers' outbox poll interval is five minutes, so anything dispatched sooner was woken by LISTEN/NOTIFY; webhook
-/// retries are shortened to seconds.
+/// retries are shortened to seconds. The Telegram sandbox runs with Telegram's flood limits on.
 /// </summary>
 public sealed class WorkersFixture : ServersFixture
 {
@@ -22,7 +22,7 @@ public sealed class WorkersFixture : ServersFixture
 
     protected override AppHostOptions Configure(AppHostOptions options) => options with
     {
-        Services = [ResourceNames.Api, ResourceNames.Workers],
+        Services = [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Workers],
         ServiceEnvironment = new Dictionary<string, string>
         {
             ["Outbox__PollInterval"] = "00:05:00",

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using OmniChat.Core.RateLimiting;
+
+namespace OmniChat.Core.Channels.Telegram;
+
+/// <summary>Registers the Telegram sender (needs Redis: <c>AddOmniChatRedis</c>).</summary>
+public static class TelegramExtensions
+{
+    public static IHostApplicationBuilder AddOmniChatTelegram(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section)
+            .Validate(o => o.ApiBaseUrl.IsAbsoluteUri && o.ApiBaseUrl.Scheme is "http" or "https", "Telegram:ApiBaseUrl must be an absolute http(s) URL")
+            .Validate(o => o.PerBotPerSecond > 0 && o.PerBotBurst > 0 && o.PerChatPerMinute > 0 && o.PerGroupPerMinute > 0 && o.PerGroupBurst > 0,
+                "Telegram rate limits must be positive")
+            .Validate(o => o.MaxAttempts > 0 && o.RetryBaseDelay > TimeSpan.Zero && o.RequestTimeout > TimeSpan.Zero, "Telegram retry settings must be positive")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<RedisRateLimiter>();
+        builder.Services.AddSingleton<TelegramSender>();
+        return builder;
+    }
+}

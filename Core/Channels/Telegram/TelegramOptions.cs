@@ -1,0 +1,42 @@
+namespace OmniChat.Core.Channels.Telegram;
+
+/// <summary>How OmniChat talks to the Bot API (section <c>Telegram</c>).</summary>
+public sealed class TelegramOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Telegram";
+
+    /// <summary>The Bot API server: Telegram's, a local Bot API server, or the sandbox (the AppHost points it there).</summary>
+    public Uri ApiBaseUrl { get; set; } = new("https://api.telegram.org");
+
+    /// <summary>Messages a second one bot sends in all (Telegram's broadcast limit is about 30).</summary>
+    public int PerBotPerSecond { get; set; } = 30;
+
+    /// <summary>Messages a bot may send at once above its rate. Kept well under Telegram's own burst, so arrival jitter
+    /// between our clock and Telegram's never turns into a 429.</summary>
+    public int PerBotBurst { get; set; } = 5;
+
+    /// <summary>Messages a minute into one private chat (Telegram: about one a second).</summary>
+    public int PerChatPerMinute { get; set; } = 60;
+
+    /// <summary>Messages a minute into one group, forum topics included (Telegram: 20).</summary>
+    public int PerGroupPerMinute { get; set; } = 20;
+
+    /// <summary>Messages a group may take at once above its rate (half of Telegram's, for the same reason).</summary>
+    public int PerGroupBurst { get; set; } = 10;
+
+    /// <summary>Attempts of one send (429, 5xx and connection failures are retried) before it fails for good.</summary>
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>First delay after a 5xx or a connection failure; each next one doubles, with ±20 % jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between attempts.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The wait after a 429 that carries no <c>retry_after</c>.</summary>
+    public TimeSpan RetryAfterFallback { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A Bot API call must answer within this time.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
