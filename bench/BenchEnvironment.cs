@@ -36,7 +36,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         {
             DataDirectory = directory,
             Ports = PortSet.Free(),
-            Services = [ResourceNames.Api, ResourceNames.Realtime],
+            Services = [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Realtime],
             Environment = "Production",
             ServiceEnvironment = new Dictionary<string, string>
             {

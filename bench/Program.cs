@@ -3,11 +3,8 @@ using OmniChat.Bench;
 using OmniChat.Bench.Scenarios;
 
 // dotnet run -c Release --project bench -- <scenario>|all [--quick] [--out bench/results/<name>]
-IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario(), new OutboxDrainScenario()];
-string[] notYet =
-[
-    "7 Telegram sender (sandbox)",
-];
+IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario(), new OutboxDrainScenario(), new TelegramSenderScenario()];
+string[] notYet = [];
 
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 var quick = args.Contains("--quick");
