@@ -105,7 +105,14 @@ public static class Extensions
                     .AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryNames.ActivitySources)
                     .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
-                    .AddHttpClientInstrumentation())
+                    .AddHttpClientInstrumentation(o => o.EnrichWithHttpRequestMessage = (activity, request) =>
+                    {
+                        // Bot API calls carry the bot token in the path; the query is already left out.
+                        if (request.RequestUri is { } uri)
+                        {
+                            activity.SetTag("url.full", SecretUrls.Redact(uri));
+                        }
+                    }))
                 .UseOtlpExporter();
         }
     }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -39,7 +39,7 @@ public sealed class TelegramSenderShould(WorkersFixture fixture) : IAsyncLifetim
     private static TelegramBot NewBot(Guid? tenant = null) =>
         new(tenant ?? Guid.NewGuid(), $"{Interlocked.Increment(ref _nextBotId)}:AAH{Guid.NewGuid():N}");
 
-    private TelegramSender Sender(Action<TelegramOptions>? configure = null, Uri? baseUrl = null)
+    private TelegramSender Sender(Action<TelegramOptions>? configure = null, Uri? baseUrl = null, TimeProvider? time = null)
     {
         var options = new TelegramOptions
         {
@@ -48,7 +48,7 @@ public sealed class TelegramSenderShould(WorkersFixture fixture) : IAsyncLifetim
             RetryAfterFallback = TimeSpan.FromMilliseconds(200),
         };
         configure?.Invoke(options);
-        return new TelegramSender(new RedisRateLimiter(_redis, NullLogger<RedisRateLimiter>.Instance), Options.Create(options), TimeProvider.System,
+        return new TelegramSender(new RedisRateLimiter(_redis, NullLogger<RedisRateLimiter>.Instance), Options.Create(options), time ?? TimeProvider.System,
             NullLogger<TelegramSender>.Instance);
     }
 
@@ -124,18 +124,33 @@ public sealed class TelegramSenderShould(WorkersFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task WaitTheRetryAfterTelegramAsksForAndThenDeliverOnce()
+    public async Task WaitTheRetryAfterTelegramAsksForOrTheFallbackAndThenDeliverOnce()
     {
-        using var sender = Sender();
+        var time = new RecordingTime();
+        using var sender = Sender(time: time);
         var bot = NewBot();
-        await InjectAsync(bot, new { method = "sendMessage", errorCode = 429, retryAfter = 1, count = 1 });
+        await InjectAsync(bot, new { method = "sendMessage", errorCode = 429, retryAfter = 2, count = 1 });
+        await InjectAsync(bot, new { method = "sendMessage", errorCode = 429, description = "Too Many Requests", count = 1 });
 
-        var clock = Stopwatch.StartNew();
         await sender.SendMessageAsync(bot, new TelegramOutgoingMessage(42, "after the flood"), Ct);
 
-        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"sent again after {clock.Elapsed}, before retry_after");
+        // The waits the sender asked its clock for: Telegram's retry_after, then the fallback for a 429 without one.
+        Assert.Contains(TimeSpan.FromSeconds(2), time.Delays);
+        Assert.Contains(TimeSpan.FromMilliseconds(200), time.Delays);
         Assert.Single(await MessagesAsync(bot, 42));
-        Assert.Equal(2, (await StatsAsync(bot)).GetProperty("requests").GetInt64());
+        Assert.Equal(3, (await StatsAsync(bot)).GetProperty("requests").GetInt64());
+    }
+
+    /// <summary>The system clock, remembering every delay asked of it (<c>Task.Delay(delay, timeProvider)</c> makes a timer).</summary>
+    private sealed class RecordingTime : TimeProvider
+    {
+        public ConcurrentQueue<TimeSpan> Delays { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Delays.Enqueue(dueTime);
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     [Fact]
