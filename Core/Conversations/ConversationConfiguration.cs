@@ -23,6 +23,9 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.HasIndex(c => new { c.TenantId, c.Status, c.UpdatedAt, c.Id });
         builder.HasIndex(c => new { c.TenantId, c.ThreadId });
         builder.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.SetNull);
+        // The tenant is part of the key (ADR 0011), so the database cannot null just the customer when one is deleted:
+        // whoever deletes a customer first moves or detaches its conversations (EF does so for tracked ones).
+        builder.HasOne<Customer>().WithMany().HasForeignKey(c => new { c.TenantId, c.CustomerId })
+            .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.ClientSetNull);
     }
 }

@@ -40,6 +40,7 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         builder.ToTable("refresh_tokens");
         builder.HasIndex(t => new { t.TenantId, t.TokenHash }).IsUnique();
         builder.HasIndex(t => new { t.TenantId, t.FamilyId });
-        builder.HasOne<Conversation>().WithMany().HasForeignKey(t => t.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(t => new { t.TenantId, t.ConversationId })
+            .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -13,7 +13,8 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         builder.Property(c => c.Locale).HasMaxLength(35);
         builder.HasIndex(c => new { c.TenantId, c.UpdatedAt });
         builder.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasMany(c => c.Identities).WithOne().HasForeignKey(i => i.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(c => c.Identities).WithOne().HasForeignKey(i => new { i.TenantId, i.CustomerId })
+            .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

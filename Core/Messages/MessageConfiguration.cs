@@ -19,6 +19,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.HasIndex(m => new { m.TenantId, m.ConversationId, m.ClientMessageId })
             .IsUnique()
             .HasFilter("client_message_id IS NOT NULL");
-        builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        // References within a tenant include the tenant: a foreign-key check is not subject to row-level security, so a
+        // key on the id alone would accept another tenant's conversation (ADR 0011).
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(m => new { m.TenantId, m.ConversationId })
+            .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -27,7 +27,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.HasIndex(d => new { d.NextAttemptAt }).HasFilter("status = 'Pending'");
         builder.HasIndex(d => new { d.SubscriptionId, d.PartitionKey, d.Seq });
         builder.HasIndex(d => new { d.TenantId, d.SubscriptionId, d.CreatedAt });
-        builder.HasOne<WebhookSubscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<WebhookSubscription>().WithMany().HasForeignKey(d => new { d.TenantId, d.SubscriptionId })
+            .HasPrincipalKey(s => new { s.TenantId, s.Id }).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

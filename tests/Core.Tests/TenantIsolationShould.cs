@@ -56,13 +56,29 @@ public sealed class TenantIsolationShould(ServersFixture servers) : IAsyncLifeti
     [Fact]
     public async Task RefuseToMoveARowToAnotherTenant()
     {
+        var ct = TestContext.Current.CancellationToken;
         var own = await _db.AddConversationAsync(_db.TenantA, "mine");
-        await using var context = _db.ForTenant(_db.TenantA);
-        var tracked = await context.Conversations.SingleAsync(c => c.Id == own.Id, TestContext.Current.CancellationToken);
+        await using (var context = _db.ForTenant(_db.TenantA))
+        {
+            var tracked = await context.Conversations.SingleAsync(c => c.Id == own.Id, ct);
+            tracked.TenantId = _db.TenantB.Id;
 
-        tracked.TenantId = _db.TenantB.Id;
+            // The tenant is part of a conversation's key (ADR 0011): EF refuses the change before our own check runs.
+            await Assert.ThrowsAnyAsync<InvalidOperationException>(() => context.SaveChangesAsync(ct));
+        }
+        await using (var context = _db.ForTenant(_db.TenantA))
+        {
+            var message = new Messages.Message { Id = Guid.CreateVersion7(), ConversationId = own.Id, Seq = 1, Text = "mine", CreatedAt = DateTimeOffset.UtcNow };
+            context.Messages.Add(message);
+            await context.SaveChangesAsync(ct);
+            message.TenantId = _db.TenantB.Id;
 
-        await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.SaveChangesAsync(TestContext.Current.CancellationToken));
+            await Assert.ThrowsAsync<CrossTenantWriteException>(() => context.SaveChangesAsync(ct));
+        }
+
+        await using var system = _db.ForSystem();
+        Assert.Equal(_db.TenantA.Id, (await system.Conversations.SingleAsync(c => c.Id == own.Id, ct)).TenantId);
+        Assert.Equal([_db.TenantA.Id], await system.Messages.Where(m => m.ConversationId == own.Id).Select(m => m.TenantId).ToListAsync(ct));
     }
 
     [Fact]

@@ -384,8 +384,11 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_conversations");
 
-                    b.HasIndex("CustomerId")
-                        .HasDatabaseName("ix_conversations_customer_id");
+                    b.HasAlternateKey("TenantId", "Id")
+                        .HasName("ak_conversations_tenant_id_id");
+
+                    b.HasIndex("TenantId", "CustomerId")
+                        .HasDatabaseName("ix_conversations_tenant_id_customer_id");
 
                     b.HasIndex("TenantId", "ThreadId")
                         .HasDatabaseName("ix_conversations_tenant_id_thread_id");
@@ -442,8 +445,8 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_refresh_tokens");
 
-                    b.HasIndex("ConversationId")
-                        .HasDatabaseName("ix_refresh_tokens_conversation_id");
+                    b.HasIndex("TenantId", "ConversationId")
+                        .HasDatabaseName("ix_refresh_tokens_tenant_id_conversation_id");
 
                     b.HasIndex("TenantId", "FamilyId")
                         .HasDatabaseName("ix_refresh_tokens_tenant_id_family_id");
@@ -486,6 +489,9 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_customers");
+
+                    b.HasAlternateKey("TenantId", "Id")
+                        .HasName("ak_customers_tenant_id_id");
 
                     b.HasIndex("TenantId", "UpdatedAt")
                         .HasDatabaseName("ix_customers_tenant_id_updated_at");
@@ -530,9 +536,6 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_customer_identities");
-
-                    b.HasIndex("CustomerId")
-                        .HasDatabaseName("ix_customer_identities_customer_id");
 
                     b.HasIndex("TenantId", "CustomerId")
                         .HasDatabaseName("ix_customer_identities_tenant_id_customer_id");
@@ -801,9 +804,6 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_messages");
-
-                    b.HasIndex("ConversationId")
-                        .HasDatabaseName("ix_messages_conversation_id");
 
                     b.HasIndex("TenantId", "ConversationId", "ClientMessageId")
                         .IsUnique()
@@ -1227,6 +1227,9 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_webhook_subscriptions");
 
+                    b.HasAlternateKey("TenantId", "Id")
+                        .HasName("ak_webhook_subscriptions_tenant_id_id");
+
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("ix_webhook_subscriptions_tenant_id_created_at");
 
@@ -1292,28 +1295,29 @@ namespace OmniChat.Core.Persistence.Migrations
 
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
                 {
-                    b.HasOne("OmniChat.Core.Customers.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.SetNull)
-                        .HasConstraintName("fk_conversations_customers_customer_id");
-
                     b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_conversations_tenants_tenant_id");
+
+                    b.HasOne("OmniChat.Core.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "CustomerId")
+                        .HasPrincipalKey("TenantId", "Id")
+                        .HasConstraintName("fk_conversations_customers_tenant_id_customer_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.RefreshToken", b =>
                 {
                     b.HasOne("OmniChat.Core.Conversations.Conversation", null)
                         .WithMany()
-                        .HasForeignKey("ConversationId")
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_refresh_tokens_conversations_conversation_id");
+                        .HasConstraintName("fk_refresh_tokens_conversations_tenant_id_conversation_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Customers.Customer", b =>
@@ -1330,10 +1334,11 @@ namespace OmniChat.Core.Persistence.Migrations
                 {
                     b.HasOne("OmniChat.Core.Customers.Customer", null)
                         .WithMany("Identities")
-                        .HasForeignKey("CustomerId")
+                        .HasForeignKey("TenantId", "CustomerId")
+                        .HasPrincipalKey("TenantId", "Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_customer_identities_customers_customer_id");
+                        .HasConstraintName("fk_customer_identities_customers_tenant_id_customer_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Identity.ApiKey", b =>
@@ -1367,10 +1372,11 @@ namespace OmniChat.Core.Persistence.Migrations
                 {
                     b.HasOne("OmniChat.Core.Conversations.Conversation", null)
                         .WithMany()
-                        .HasForeignKey("ConversationId")
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_messages_conversations_conversation_id");
+                        .HasConstraintName("fk_messages_conversations_tenant_id_conversation_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Tenancy.Tenant", b =>
@@ -1387,10 +1393,11 @@ namespace OmniChat.Core.Persistence.Migrations
                 {
                     b.HasOne("OmniChat.Core.Webhooks.WebhookSubscription", null)
                         .WithMany()
-                        .HasForeignKey("SubscriptionId")
+                        .HasForeignKey("TenantId", "SubscriptionId")
+                        .HasPrincipalKey("TenantId", "Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_webhook_deliveries_webhook_subscriptions_subscription_id");
+                        .HasConstraintName("fk_webhook_deliveries_webhook_subscriptions_tenant_id_subscrip");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Customers.Customer", b =>
