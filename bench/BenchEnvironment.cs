@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 
@@ -50,14 +49,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             },
         }, cancellationToken);
         var environment = new BenchEnvironment(app, directory);
-        await using var connection = new NpgsqlConnection(app.Database.System);
-        await connection.OpenAsync(cancellationToken);
-        await using var plan = new NpgsqlCommand("""
-            INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes, attachment_max_bytes)
-            VALUES ('bench', 'Benchmark', 2000000000, 2000000000, 1000, 1000000000, 0, 0) ON CONFLICT (id) DO NOTHING;
-            UPDATE tenants SET plan_id = 'bench' WHERE identifier = 'default';
-            """, connection);
-        await plan.ExecuteNonQueryAsync(cancellationToken);
+        await UnlimitedPlan.ApplyAsync(app, "default", cancellationToken);
         return environment;
     }
 

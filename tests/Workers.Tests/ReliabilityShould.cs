@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.TestKit;
@@ -42,14 +41,7 @@ public sealed class ReliabilityShould : IAsyncLifetime
                 ["Webhooks__PollInterval"] = "00:00:00.200",
             },
         }, Ct);
-        await using var connection = new NpgsqlConnection(_app.Database.System);
-        await connection.OpenAsync(Ct);
-        await using var plan = new NpgsqlCommand("""
-            INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes, attachment_max_bytes)
-            VALUES ('unlimited', 'Unlimited', 2000000000, 2000000000, 1000, 1000000000, 0, 0);
-            UPDATE tenants SET plan_id = 'unlimited' WHERE identifier = 'default';
-            """, connection);
-        await plan.ExecuteNonQueryAsync(Ct);
+        await UnlimitedPlan.ApplyAsync(_app, "default", Ct);
     }
 
     public async ValueTask DisposeAsync()
