@@ -50,7 +50,7 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
                 "getme" => BotApiResponse.Success(bot.User),
                 "sendmessage" => SendMessage(bot, arguments),
                 "createforumtopic" => CreateForumTopic(bot, arguments),
-                "editforumtopic" => EditTopic(bot, arguments, t => arguments.Text("name") is { Length: > 0 } name ? t with { Name = name } : t),
+                "editforumtopic" => RenameTopic(bot, arguments),
                 "closeforumtopic" => EditTopic(bot, arguments, t => t with { Closed = true }),
                 "reopenforumtopic" => EditTopic(bot, arguments, t => t with { Closed = false }),
                 "deleteforumtopic" => EditTopic(bot, arguments, t => t with { Deleted = true }),
@@ -59,12 +59,14 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
         }
     }
 
+    // Reads never create a bot: asking about a bot that made no call answers zeros and empty lists.
     public BotStats Stats(long botId)
     {
         lock (_lock)
         {
-            var bot = Bot(botId);
-            return new BotStats(botId, bot.Requests, bot.MessagesSent, bot.TooManyRequests, bot.FaultsServed);
+            return _bots.TryGetValue(botId, out var bot)
+                ? new BotStats(botId, bot.Requests, bot.MessagesSent, bot.TooManyRequests, bot.FaultsServed)
+                : new BotStats(botId, 0, 0, 0, 0);
         }
     }
 
@@ -72,7 +74,7 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
     {
         lock (_lock)
         {
-            return Bot(botId).Chats.TryGetValue(chatId, out var chat) ? [.. chat.Messages] : [];
+            return _bots.TryGetValue(botId, out var bot) && bot.Chats.TryGetValue(chatId, out var chat) ? [.. chat.Messages] : [];
         }
     }
 
@@ -80,7 +82,7 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
     {
         lock (_lock)
         {
-            return Bot(botId).Chats.TryGetValue(chatId, out var chat) ? [.. chat.Topics.Values] : [];
+            return _bots.TryGetValue(botId, out var bot) && bot.Chats.TryGetValue(chatId, out var chat) ? [.. chat.Topics.Values] : [];
         }
     }
 
@@ -142,7 +144,7 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
             return BotApiResponse.Error(400, "Bad Request: the chat is not a forum");
         }
         var name = arguments.Text("name");
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 128)
+        if (name is null || !ValidTopicName(name))
         {
             return BotApiResponse.Error(400, "Bad Request: TOPIC_NAME_INVALID");
         }
@@ -157,6 +159,15 @@ public sealed class BotApiState(FloodControl floodControl, TimeProvider time)
         var iconColor = arguments.SmallNumber("icon_color") ?? 0x6FB9F0;
         return BotApiResponse.Success(new ForumTopic(opening.MessageId, name, iconColor));
     }
+
+    private static BotApiResponse RenameTopic(BotRecord bot, BotApiArguments arguments) => arguments.Text("name") switch
+    {
+        null => EditTopic(bot, arguments, t => t),
+        var name when !ValidTopicName(name) => BotApiResponse.Error(400, "Bad Request: TOPIC_NAME_INVALID"),
+        var name => EditTopic(bot, arguments, t => t with { Name = name }),
+    };
+
+    private static bool ValidTopicName(string name) => !string.IsNullOrWhiteSpace(name) && name.Length <= 128;
 
     private static BotApiResponse EditTopic(BotRecord bot, BotApiArguments arguments, Func<TopicInfo, TopicInfo> change)
     {

@@ -73,7 +73,7 @@ public sealed record AppHostOptions
                 Api = Port("OMNICHAT_API_PORT", defaults.Api),
                 Realtime = Port("OMNICHAT_REALTIME_PORT", defaults.Realtime),
                 AdminPortal = Port("OMNICHAT_ADMINPORTAL_PORT", defaults.AdminPortal),
-                TelegramSandbox = Port("OMNICHAT_TELEGRAM_SANDBOX_PORT", defaults.TelegramSandbox),
+                TelegramSandbox = Port(TelegramSandboxPortSetting, defaults.TelegramSandbox),
                 Workers = Port("OMNICHAT_WORKERS_PORT", defaults.Workers),
                 Postgres = Port("OMNICHAT_POSTGRES_PORT", defaults.Postgres),
                 Redis = Port("OMNICHAT_REDIS_PORT", defaults.Redis),
@@ -90,8 +90,11 @@ public sealed record AppHostOptions
 
     /// <summary>The environment variable that overrides the port of <paramref name="resource"/>.</summary>
     public static string PortSetting(string resource) => resource == ResourceNames.TelegramSandbox
-        ? "OMNICHAT_TELEGRAM_SANDBOX_PORT"
+        ? TelegramSandboxPortSetting
         : $"OMNICHAT_{resource.ToUpperInvariant()}_PORT";
+
+    // Documented with an underscore between the words, unlike the resource name.
+    private const string TelegramSandboxPortSetting = "OMNICHAT_TELEGRAM_SANDBOX_PORT";
 
     private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -102,7 +105,7 @@ public sealed record AppHostOptions
         ["--realtime-port"] = "OMNICHAT_REALTIME_PORT",
         ["--adminportal-port"] = "OMNICHAT_ADMINPORTAL_PORT",
         ["--workers-port"] = "OMNICHAT_WORKERS_PORT",
-        ["--telegram-sandbox-port"] = "OMNICHAT_TELEGRAM_SANDBOX_PORT",
+        ["--telegram-sandbox-port"] = TelegramSandboxPortSetting,
         ["--postgres-port"] = "OMNICHAT_POSTGRES_PORT",
         ["--redis-port"] = "OMNICHAT_REDIS_PORT",
         ["--rabbitmq-port"] = "OMNICHAT_RABBITMQ_PORT",

@@ -52,6 +52,13 @@ public sealed class TelegramSandboxShould(WorkersFixture fixture) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, empty);
         Assert.Equal("Bad Request: message text is empty", emptyText.GetProperty("description").GetString());
 
+        var (_, topic) = await ReadAsync(await _http.PostAsJsonAsync($"/bot{_token}/createForumTopic", new { chat_id = -100, name = "Topic" }, Ct));
+        var threadId = topic.GetProperty("result").GetProperty("message_thread_id").GetInt32();
+        var (longName, renamed) = await ReadAsync(await _http.PostAsJsonAsync($"/bot{_token}/editForumTopic",
+            new { chat_id = -100, message_thread_id = threadId, name = new string('n', 129) }, Ct));
+        Assert.Equal(HttpStatusCode.BadRequest, longName);
+        Assert.Equal("Bad Request: TOPIC_NAME_INVALID", renamed.GetProperty("description").GetString());
+
         using var broken = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
         var (badJson, _) = await ReadAsync(await _http.PostAsync($"/bot{_token}/sendMessage", broken, Ct));
         Assert.Equal(HttpStatusCode.BadRequest, badJson);

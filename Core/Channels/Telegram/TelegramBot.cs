@@ -5,6 +5,11 @@ namespace OmniChat.Core.Channels.Telegram;
 /// <summary>A tenant's bot: its token, and whose it is. Limits and clients are kept per tenant and bot.</summary>
 public sealed record TelegramBot(Guid TenantId, string Token)
 {
+    // Get-only, so `with` cannot give a bot a new token while it keeps the old token's Id.
+    public Guid TenantId { get; } = TenantId;
+
+    public string Token { get; } = Token;
+
     /// <summary>The bot's numeric id: the part of the token before the colon.</summary>
     public long Id { get; } = ParseId(Token);
 

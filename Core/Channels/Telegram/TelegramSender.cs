@@ -144,9 +144,11 @@ public sealed partial class TelegramSender : IDisposable
         string.Create(CultureInfo.InvariantCulture, $"tg:{bot.TenantId:N}:{bot.Id}"), _options.PerBotBurst, _options.PerBotPerSecond * 60);
 
     // Negative ids are groups and channels, positive ones people (Telegram's convention).
-    private RateLimitBucket ChatBucket(TelegramBot bot, long chatId) => chatId < 0
-        ? new(string.Create(CultureInfo.InvariantCulture, $"tg:{bot.TenantId:N}:{bot.Id}:{chatId}"), _options.PerGroupBurst, _options.PerGroupPerMinute)
-        : new(string.Create(CultureInfo.InvariantCulture, $"tg:{bot.TenantId:N}:{bot.Id}:{chatId}"), 1, _options.PerChatPerMinute);
+    private RateLimitBucket ChatBucket(TelegramBot bot, long chatId)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"tg:{bot.TenantId:N}:{bot.Id}:{chatId}");
+        return chatId < 0 ? new(key, _options.PerGroupBurst, _options.PerGroupPerMinute) : new(key, 1, _options.PerChatPerMinute);
+    }
 
     private TimeSpan Backoff(int attempt)
     {
