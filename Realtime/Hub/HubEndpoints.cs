@@ -6,6 +6,7 @@ using OmniChat.Core.Events;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
+using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Hub;
 
@@ -134,6 +135,20 @@ internal static partial class HubEndpoints
     private static async Task RunAsync(HttpContext http, RealtimeOptions options, HubServices hub, Guid tenantId, Guid? conversationId,
         Func<WebSocket, HubSocket> create, string channel)
     {
+        // Subscribed before the handshake completes: v1 has no resume, so a client must not miss what is published the
+        // moment it is connected. Events that arrive before the socket exists wait in `early`.
+        var early = new EarlyEvents();
+        IDisposable membership;
+        try
+        {
+            membership = await hub.FanOut.JoinAsync(channel, early);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "realtime_unavailable", "Live updates are unavailable; try again shortly.", hub);
+            return;
+        }
+        using var joined = membership;
         using var webSocket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.PingInterval,
@@ -155,7 +170,7 @@ internal static partial class HubEndpoints
         hub.Registry.Add(socket);
         try
         {
-            using var membership = await hub.FanOut.JoinAsync(channel, socket);
+            early.Attach(socket);
             if (socket is AgentSocket agent)
             {
                 using var poll = new PeriodicTimer(options.AgentPollInterval);

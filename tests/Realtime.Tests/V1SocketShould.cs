@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniChat.Core.Realtime;
+using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Tests;
 
@@ -108,6 +111,27 @@ public sealed class V1SocketShould(RealtimeFixture hub)
             await socket.CloseQuietlyAsync();
         }
         extra.Dispose();
+    }
+
+    [Fact]
+    public async Task DeliverWhatIsPublishedTheMomentTheHandshakeCompletes()
+    {
+        // v1 has no resume: once the client's handshake completes, the hub must already be subscribed. Each round is a
+        // new conversation (a new Redis channel) published to straight from Redis, as fast as the test can.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(hub.App.RedisConnectionString);
+        var publisher = new RedisRealtimePublisher(redis, NullLogger<RedisRealtimePublisher>.Instance);
+        for (var round = 0; round < 20; round++)
+        {
+            var (id, token) = await hub.StartV1ConversationAsync();
+            var socket = await RealtimeFixture.ConnectV1Async(hub.FirstRealtime, id, token);
+            await publisher.PublishAsync(new RealtimeEvent(RealtimeEvent.Message, hub.DefaultTenant.Id, id, DateTimeOffset.UtcNow)
+            {
+                Id = Guid.CreateVersion7(), Seq = 1, Direction = "INBOUND", Text = $"first {round}",
+            });
+
+            Assert.Equal($"first {round}", (await socket.ReceiveAsync(seconds: 5)).Str("text"));
+            await socket.CloseQuietlyAsync();
+        }
     }
 
     [Fact]
