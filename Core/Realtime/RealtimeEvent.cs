@@ -67,9 +67,9 @@ public sealed record RealtimeEvent(
 /// <summary>Redis channel names of the realtime fan-out.</summary>
 public static class RealtimeChannels
 {
-    /// <summary>Events of one conversation (visitor sockets subscribe here).</summary>
-    public static string Conversation(Guid tenantId, Guid conversationId) => $"omnichat:t:{tenantId:N}:c:{conversationId:N}";
-
-    /// <summary>Every event of a tenant (agent streams subscribe here).</summary>
+    /// <summary>
+    /// Every event of a tenant, the only realtime channel: hubs subscribe once per tenant they have sockets for and hand
+    /// each event to the sockets of its conversation and the tenant's agent streams (ADR 0012).
+    /// </summary>
     public static string Tenant(Guid tenantId) => $"omnichat:t:{tenantId:N}:events";
 }

@@ -7,7 +7,7 @@ namespace OmniChat.Core.Realtime;
 /// <summary>Publishes committed events to the realtime hubs.</summary>
 public interface IRealtimePublisher
 {
-    /// <summary>Publishes <paramref name="realtimeEvent"/> on its conversation and tenant channels. Never throws:
+    /// <summary>Publishes <paramref name="realtimeEvent"/> on its tenant's channel. Never throws:
     /// a lost publish is recovered by the hubs' resume from PostgreSQL.</summary>
     Task PublishAsync(RealtimeEvent realtimeEvent);
 }
@@ -24,11 +24,8 @@ public sealed partial class RedisRealtimePublisher(IConnectionMultiplexer redis,
         try
         {
             // Fire-and-forget: the request does not wait for Redis's reply (order on the one connection is kept); a lost
-            // publish is recovered by resume from PostgreSQL.
-            await Task.WhenAll(
-                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Conversation(realtimeEvent.TenantId, realtimeEvent.ConversationId)), payload,
-                    CommandFlags.FireAndForget),
-                subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Tenant(realtimeEvent.TenantId)), payload, CommandFlags.FireAndForget));
+            // publish is recovered by resume from PostgreSQL. One channel per tenant: hubs route to conversations locally.
+            await subscriber.PublishAsync(RedisChannel.Literal(RealtimeChannels.Tenant(realtimeEvent.TenantId)), payload, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

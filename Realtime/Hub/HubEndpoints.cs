@@ -47,7 +47,7 @@ internal static partial class HubEndpoints
             return;
         }
         await RunAsync(http, options.Value, hub, tenant.Id, conversationId,
-            socket => new V1VisitorSocket(socket, options.Value, hub.Metrics, hub.Logger), RealtimeChannels.Conversation(tenant.Id, conversationId));
+            socket => new V1VisitorSocket(socket, options.Value, hub.Metrics, hub.Logger));
     }
 
     /// <summary><c>/v2/ws?ticket=[&amp;afterSeq=N]</c>: widget v2, any tenant, single-use ticket from <c>POST /v2/widget/ws-ticket</c>.</summary>
@@ -88,7 +88,7 @@ internal static partial class HubEndpoints
                 visitor.Resume(after);
             }
             return visitor;
-        }, RealtimeChannels.Conversation(tenant.Id, conversationId));
+        });
     }
 
     /// <summary><c>/v2/agents/ws?ticket=</c>: a tenant-wide agent stream, ticket from <c>POST /v2/realtime/tickets</c>.</summary>
@@ -113,7 +113,7 @@ internal static partial class HubEndpoints
         }
         var head = await log.HeadAsync(tenant.Id, http.RequestAborted);
         await RunAsync(http, options.Value, hub, tenant.Id, null,
-            socket => new AgentSocket(socket, tenant.Id, head, log, options.Value, hub.Metrics, hub.Logger), RealtimeChannels.Tenant(tenant.Id));
+            socket => new AgentSocket(socket, tenant.Id, head, log, options.Value, hub.Metrics, hub.Logger));
     }
 
     private static async Task<bool> CheckTenantAndOriginAsync(HttpContext http, TenantInfo tenant, IReadOnlyCollection<string> allowlist,
@@ -133,7 +133,7 @@ internal static partial class HubEndpoints
     }
 
     private static async Task RunAsync(HttpContext http, RealtimeOptions options, HubServices hub, Guid tenantId, Guid? conversationId,
-        Func<WebSocket, HubSocket> create, string channel)
+        Func<WebSocket, HubSocket> create)
     {
         // Subscribed before the handshake completes: v1 has no resume, so a client must not miss what is published the
         // moment it is connected. Events that arrive before the socket exists wait in `early`.
@@ -141,7 +141,7 @@ internal static partial class HubEndpoints
         IDisposable membership;
         try
         {
-            membership = await hub.FanOut.JoinAsync(channel, early);
+            membership = await hub.FanOut.JoinAsync(tenantId, conversationId, early);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

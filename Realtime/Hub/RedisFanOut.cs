@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 using OmniChat.Core;
 using OmniChat.Core.Realtime;
@@ -16,16 +18,18 @@ internal interface IEventSink
 }
 
 /// <summary>
-/// This instance's Redis subscriptions. A channel is subscribed while at least one local socket listens to it; each
-/// message is decoded once, framed once per protocol, and handed to every local socket in the order Redis delivered it
-/// (one ordered queue per channel). Instances share nothing but Redis, so any socket can land on any instance.
+/// This instance's Redis subscriptions: one per tenant with at least one local socket, on the tenant's channel (every event
+/// of the tenant is published there). Each message is decoded once, framed once per protocol, and handed to the tenant's
+/// agent sockets and to the sockets of its conversation, in the order Redis delivered it (one ordered queue per tenant,
+/// so per conversation too). A socket therefore costs a dictionary entry here, not a Redis subscription with a queue of
+/// its own (ADR 0012). Instances share nothing but Redis, so any socket can land on any instance.
 /// </summary>
 internal sealed partial class RedisFanOut
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<RedisFanOut> _logger;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, TenantGroup> _groups = [];
 
     public RedisFanOut(IConnectionMultiplexer redis, ILogger<RedisFanOut> logger)
     {
@@ -44,33 +48,24 @@ internal sealed partial class RedisFanOut
         };
     }
 
-    /// <summary>Number of channels this instance listens to.</summary>
-    public int ChannelCount
+    /// <summary>
+    /// Adds <paramref name="sink"/> to the events of <paramref name="conversationId"/>, or to every event of the tenant when
+    /// it is null; completes once Redis confirmed the tenant's subscription (at once when another socket already holds it).
+    /// </summary>
+    public async Task<IDisposable> JoinAsync(Guid tenantId, Guid? conversationId, IEventSink sink)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _groups.Count;
-            }
-        }
-    }
-
-    /// <summary>Adds <paramref name="sink"/> to <paramref name="channel"/>; completes once Redis confirmed the subscription.</summary>
-    public async Task<IDisposable> JoinAsync(string channel, IEventSink sink)
-    {
-        Group group;
+        TenantGroup group;
         lock (_gate)
         {
-            if (!_groups.TryGetValue(channel, out group!))
+            if (!_groups.TryGetValue(tenantId, out group!))
             {
-                group = new Group(this, channel);
-                _groups.Add(channel, group);
+                group = new TenantGroup(this, tenantId);
+                _groups.Add(tenantId, group);
                 group.Subscribed = SubscribeAsync(group);
             }
-            group.Sinks = group.Sinks.Add(sink);
+            group.Add(conversationId, sink);
         }
-        var membership = new Membership(this, group, sink);
+        var membership = new Membership(this, group, conversationId, sink);
         try
         {
             await group.Subscribed;
@@ -83,31 +78,32 @@ internal sealed partial class RedisFanOut
         return membership;
     }
 
-    private async Task SubscribeAsync(Group group)
+    private async Task SubscribeAsync(TenantGroup group)
     {
-        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(group.Channel));
+        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RealtimeChannels.Tenant(group.TenantId)));
         group.Queue = queue;
         queue.OnMessage(message => group.Dispatch(message.Message));
     }
 
-    private void Leave(Group group, IEventSink sink)
+    private void Leave(TenantGroup group, Guid? conversationId, IEventSink sink)
     {
         ChannelMessageQueue? unsubscribe = null;
+        bool empty;
         lock (_gate)
         {
-            group.Sinks = group.Sinks.Remove(sink);
-            if (group.Sinks.IsEmpty && _groups.TryGetValue(group.Channel, out var current) && ReferenceEquals(current, group))
+            empty = group.Remove(conversationId, sink);
+            if (empty && _groups.TryGetValue(group.TenantId, out var current) && ReferenceEquals(current, group))
             {
-                _groups.Remove(group.Channel);
+                _groups.Remove(group.TenantId);
                 unsubscribe = group.Queue;
             }
         }
         if (unsubscribe is not null)
         {
-            // Only this group's queue: a new group for the same channel keeps its own subscription.
+            // Only this group's queue: a new group for the same tenant keeps its own subscription.
             _ = unsubscribe.UnsubscribeAsync(CommandFlags.FireAndForget);
         }
-        else if (group.Sinks.IsEmpty && group.Queue is null)
+        else if (empty && group.Queue is null)
         {
             // Left before the subscription completed: drop it once it does.
             _ = group.Subscribed.ContinueWith(_ => group.Queue?.UnsubscribeAsync(CommandFlags.FireAndForget), TaskScheduler.Default);
@@ -118,19 +114,75 @@ internal sealed partial class RedisFanOut
     {
         lock (_gate)
         {
-            return [.. _groups.Values.SelectMany(g => g.Sinks)];
+            return [.. _groups.Values.SelectMany(g => g.Sinks())];
         }
     }
 
-    private sealed class Group(RedisFanOut owner, string channel)
+    /// <summary>
+    /// The local sockets of one tenant. Changed only under the owner's gate; <see cref="Dispatch"/> reads without it (the
+    /// Redis queue calls it for one message at a time), seeing each conversation's sockets as an immutable array.
+    /// </summary>
+    private sealed class TenantGroup(RedisFanOut owner, Guid tenantId)
     {
-        public string Channel => channel;
+        private readonly ConcurrentDictionary<Guid, ImmutableArray<IEventSink>> _conversations = new();
+        private ImmutableArray<IEventSink> _tenantSinks = [];
+        private int _count;
 
-        public System.Collections.Immutable.ImmutableArray<IEventSink> Sinks { get; set; } = [];
+        public Guid TenantId => tenantId;
 
         public Task Subscribed { get; set; } = Task.CompletedTask;
 
         public ChannelMessageQueue? Queue { get; set; }
+
+        public void Add(Guid? conversationId, IEventSink sink)
+        {
+            if (conversationId is { } id)
+            {
+                _conversations[id] = _conversations.TryGetValue(id, out var sinks) ? sinks.Add(sink) : [sink];
+            }
+            else
+            {
+                _tenantSinks = _tenantSinks.Add(sink);
+            }
+            _count++;
+        }
+
+        /// <summary>Removes <paramref name="sink"/>; true when the tenant has no local socket left.</summary>
+        public bool Remove(Guid? conversationId, IEventSink sink)
+        {
+            if (conversationId is { } id)
+            {
+                if (_conversations.TryGetValue(id, out var sinks))
+                {
+                    var rest = sinks.Remove(sink);
+                    if (rest.Length == sinks.Length)
+                    {
+                        return _count == 0;
+                    }
+                    if (rest.IsEmpty)
+                    {
+                        _conversations.TryRemove(id, out _);
+                    }
+                    else
+                    {
+                        _conversations[id] = rest;
+                    }
+                    _count--;
+                }
+            }
+            else
+            {
+                var rest = _tenantSinks.Remove(sink);
+                if (rest.Length != _tenantSinks.Length)
+                {
+                    _tenantSinks = rest;
+                    _count--;
+                }
+            }
+            return _count == 0;
+        }
+
+        public IEnumerable<IEventSink> Sinks() => _tenantSinks.Concat(_conversations.Values.SelectMany(s => s));
 
         public void Dispatch(RedisValue payload)
         {
@@ -141,22 +193,36 @@ internal sealed partial class RedisFanOut
             }
             catch (JsonException ex)
             {
-                LogBadPayload(owner._logger, channel, ex);
+                LogBadPayload(owner._logger, tenantId, ex);
                 return;
             }
-            if (e is null)
+            if (e is null || e.TenantId != tenantId)
             {
+                return;
+            }
+            var tenantSinks = _tenantSinks;
+            _conversations.TryGetValue(e.ConversationId, out var conversationSinks);
+            if (tenantSinks.IsEmpty && conversationSinks.IsDefaultOrEmpty)
+            {
+                // Another instance's socket (or nobody's): nothing to frame.
                 return;
             }
             var live = new LiveEvent(e);
-            foreach (var sink in Sinks)
+            foreach (var sink in tenantSinks)
             {
                 sink.Deliver(live);
+            }
+            if (!conversationSinks.IsDefault)
+            {
+                foreach (var sink in conversationSinks)
+                {
+                    sink.Deliver(live);
+                }
             }
         }
     }
 
-    private sealed class Membership(RedisFanOut owner, Group group, IEventSink sink) : IDisposable
+    private sealed class Membership(RedisFanOut owner, TenantGroup group, Guid? conversationId, IEventSink sink) : IDisposable
     {
         private int _disposed;
 
@@ -164,7 +230,7 @@ internal sealed partial class RedisFanOut
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                owner.Leave(group, sink);
+                owner.Leave(group, conversationId, sink);
             }
         }
     }
@@ -172,6 +238,6 @@ internal sealed partial class RedisFanOut
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis subscriptions restored; sockets catch up from PostgreSQL")]
     private static partial void LogRestored(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an undecodable realtime payload on {Channel}")]
-    private static partial void LogBadPayload(ILogger logger, string channel, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored an undecodable realtime payload for tenant {TenantId}")]
+    private static partial void LogBadPayload(ILogger logger, Guid tenantId, Exception exception);
 }

@@ -54,7 +54,7 @@ internal sealed class FanOutScenario : IScenario
             });
         }
 
-        var channel = RedisChannel.Literal(RealtimeChannels.Conversation(tenantId, conversationId));
+        var channel = RedisChannel.Literal(RealtimeChannels.Tenant(tenantId));
         var results = new List<ScenarioResult>();
         foreach (var deliveriesPerSecond in new[] { 1_000, 10_000 })
         {

@@ -78,7 +78,18 @@ internal sealed class IngestScenario : IScenario
         await LoadRunner.RunAsync(warmUpConcurrency, jitWarmUp, TimeSpan.Zero, worker => PostOursAsync(warmOurs[worker]), cancellationToken);
         await LoadRunner.RunAsync(warmUpConcurrency, jitWarmUp / 3, TimeSpan.Zero, worker => InsertRawAsync(warmRaw[worker]), cancellationToken);
 
-        foreach (var concurrency in new[] { 1, 8, 32 })
+        // The parts a c=1 request waits for that the raw transaction does not: an HTTP round trip to the Api (its
+        // liveness endpoint, no work) and one Redis round trip (the rate limiter's). Reported, not judged.
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(environment.App.RedisConnectionString);
+        var budgetTime = settings.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+        var httpNoOp = await LoadRunner.RunAsync(1, settings.WarmUp, budgetTime, async _ =>
+        {
+            using var response = await client.GetAsync("/health", cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }, cancellationToken);
+        var redisRoundTrip = await LoadRunner.RunAsync(1, settings.WarmUp, budgetTime, _ => redis.GetDatabase().PingAsync(), cancellationToken);
+
+        foreach (var concurrency in (Environment.GetEnvironmentVariable("INGEST_C") ?? "1,8,32").Split(',').Select(int.Parse))
         {
             var oursConversations = new List<(Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token)>();
             var rawConversations = new List<Guid>();
@@ -111,6 +122,7 @@ internal sealed class IngestScenario : IScenario
                     ["api_cpu_ms_per_msg"] = (apiAfter - apiBefore).TotalMilliseconds / Math.Max(1, ours.Operations),
                     ["pg_cpu_ms_per_msg_ours"] = (pgAfter - pgBefore).TotalMilliseconds / Math.Max(1, ours.Operations),
                     ["pg_cpu_ms_per_msg_raw"] = pgRaw.TotalMilliseconds / Math.Max(1, baseline.Operations),
+                    ["http_noop_p50_ms"] = httpNoOp.PercentileMs(50), ["redis_round_trip_p50_ms"] = redisRoundTrip.PercentileMs(50),
                 }));
         }
 

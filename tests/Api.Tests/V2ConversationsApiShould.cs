@@ -143,13 +143,20 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
     }
 
     [Fact]
-    public async Task PublishCommittedMessagesToTheRealtimeChannels()
+    public async Task PublishCommittedMessagesToTheTenantsRealtimeChannel()
     {
         var (id, token, _) = await api.StartV1ConversationAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(api.App.RedisConnectionString);
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var channel = RedisChannel.Literal($"omnichat:t:{api.DefaultTenant.Id:N}:c:{id:N}");
-        await redis.GetSubscriber().SubscribeAsync(channel, (_, value) => received.TrySetResult(value!));
+        var channel = RedisChannel.Literal($"omnichat:t:{api.DefaultTenant.Id:N}:events");
+        // The tenant's channel carries every conversation's events (other tests write to this tenant too).
+        await redis.GetSubscriber().SubscribeAsync(channel, (_, value) =>
+        {
+            if (JsonDocument.Parse((string)value!).RootElement.GetProperty("conversationId").GetGuid() == id)
+            {
+                received.TrySetResult(value!);
+            }
+        });
         using var visitor = api.CreateClient(token);
 
         using var sent = await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = "live" }, Ct);
