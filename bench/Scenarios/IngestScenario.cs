@@ -89,7 +89,7 @@ internal sealed class IngestScenario : IScenario
         }, cancellationToken);
         var redisRoundTrip = await LoadRunner.RunAsync(1, settings.WarmUp, budgetTime, _ => redis.GetDatabase().PingAsync(), cancellationToken);
 
-        foreach (var concurrency in (Environment.GetEnvironmentVariable("INGEST_C") ?? "1,8,32").Split(',').Select(int.Parse))
+        foreach (var concurrency in new[] { 1, 8, 32 })
         {
             var oursConversations = new List<(Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token)>();
             var rawConversations = new List<Guid>();
