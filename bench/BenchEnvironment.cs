@@ -61,7 +61,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     /// <summary>A fresh v1 conversation and its token.</summary>
     public static async Task<(Guid Id, AuthenticationHeaderValue Token)> StartConversationAsync(HttpClient client, CancellationToken cancellationToken)
     {
-        using var response = await client.PostAsJsonAsync("/v1/conversations", new { name = "bench" }, cancellationToken);
+        using var response = await client.PostAsync("/v1/conversations", JsonBody.Of(new { name = "bench" }), cancellationToken);
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         return (body.GetProperty("conversationId").GetGuid(), new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString()));

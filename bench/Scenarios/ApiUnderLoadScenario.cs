@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using HdrHistogram;
 using Npgsql;
 using OmniChat.Core;
@@ -106,7 +105,7 @@ internal sealed class ApiUnderLoadScenario : IScenario
                 var id = conversations[Random.Shared.Next(conversations.Count)];
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"/v2/conversations/{id}/messages")
                 {
-                    Content = JsonContent.Create(new { agent = $"agent{sequence % Agents}", text = "On it." }),
+                    Content = JsonBody.Of(new { agent = $"agent{sequence % Agents}", text = "On it." }),
                 };
                 request.Headers.Authorization = auth;
                 using var response = await client.SendAsync(request, cancellationToken);

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Npgsql;
 
 namespace OmniChat.Bench.Scenarios;
@@ -9,6 +8,8 @@ namespace OmniChat.Bench.Scenarios;
 /// </summary>
 internal sealed class HotConversationScenario : IScenario
 {
+    private static readonly byte[] HotMessage = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { text = "hot" });
+
     public string Name => "hot-conversation";
 
     public async Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchEnvironment environment, BenchSettings settings, CancellationToken cancellationToken)
@@ -21,7 +22,7 @@ internal sealed class HotConversationScenario : IScenario
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{id}/messages")
                 {
-                    Content = JsonContent.Create(new { text = "hot" }),
+                    Content = JsonBody.Of(HotMessage),
                 };
                 request.Headers.Authorization = token;
                 using var response = await client.SendAsync(request, cancellationToken);

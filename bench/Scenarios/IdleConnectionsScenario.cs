@@ -107,7 +107,7 @@ internal sealed class IdleConnectionsScenario : IScenario
         var visitors = new (Guid, string)[n];
         await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            using var response = await client.PostAsJsonAsync("/v1/conversations", new { name = "idle" }, ct);
+            using var response = await client.PostAsync("/v1/conversations", JsonBody.Of(new { name = "idle" }), ct);
             response.EnsureSuccessStatusCode();
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
             visitors[i] = (body.GetProperty("conversationId").GetGuid(), body.GetProperty("token").GetString()!);

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,6 +10,8 @@ namespace OmniChat.Bench.Scenarios;
 /// </summary>
 internal sealed class IngestScenario : IScenario
 {
+    private static readonly byte[] Message = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { text = "benchmark message" });
+
     private const string RawSql = """
         WITH bumped AS (
             UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3, last_inbound_at = $3
@@ -43,7 +44,7 @@ internal sealed class IngestScenario : IScenario
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{conversation.Id}/messages")
             {
-                Content = JsonContent.Create(new { text = "benchmark message" }),
+                Content = JsonBody.Of(Message),
             };
             request.Headers.Authorization = conversation.Token;
             using var response = await client.SendAsync(request, cancellationToken);
