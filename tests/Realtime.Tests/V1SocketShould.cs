@@ -116,8 +116,10 @@ public sealed class V1SocketShould(RealtimeFixture hub)
     [Fact]
     public async Task DeliverWhatIsPublishedTheMomentTheHandshakeCompletes()
     {
-        // v1 has no resume: once the client's handshake completes, the hub must already be subscribed. Each round is a
-        // new conversation (a new Redis channel) published to straight from Redis, as fast as the test can.
+        // v1 has no resume: once the client's handshake completes, the hub must already route the conversation's events.
+        // Each round is a new conversation, published to straight from Redis as fast as the test can. The tenant's
+        // channel is usually subscribed already (other sockets); that a join waits for Redis to confirm a new
+        // subscription is RedisFanOutShould's part.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(hub.App.RedisConnectionString);
         var publisher = new RedisRealtimePublisher(redis, NullLogger<RedisRealtimePublisher>.Instance);
         for (var round = 0; round < 20; round++)
