@@ -45,6 +45,20 @@ public sealed class RealtimeTickets(IConnectionMultiplexer redis)
         return value.HasValue ? JsonSerializer.Deserialize((string)value!, CoreJson.Default.RealtimeTicketGrant) : null;
     }
 
+    /// <summary>
+    /// What <paramref name="ticket"/> would grant, without using it up: for checks that must not spend a ticket on a
+    /// handshake that is then refused. Only <see cref="RedeemAsync"/> makes it count.
+    /// </summary>
+    public async Task<RealtimeTicketGrant?> PeekAsync(string? ticket)
+    {
+        if (string.IsNullOrEmpty(ticket) || ticket.Length > 100)
+        {
+            return null;
+        }
+        var value = await redis.GetDatabase().StringGetAsync(Key(ticket));
+        return value.HasValue ? JsonSerializer.Deserialize((string)value!, CoreJson.Default.RealtimeTicketGrant) : null;
+    }
+
     private static RedisKey Key(string ticket) =>
         "omnichat:ticket:" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket)));
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
@@ -31,6 +33,21 @@ internal static class Extensions
         builder.Services.AddSingleton<SocketRegistry>();
         builder.Services.AddSingleton<OriginPolicy>();
         builder.Services.AddSingleton<HubServices>();
+        builder.Services.AddSingleton<HubHandshakes>();
+        builder.Services.AddSingleton<ConnectionHandshake>();
+        // Every endpoint Kestrel listens on (including those from ASPNETCORE_URLS) first offers its connections to the
+        // connection-level handshake, which hands what is not a visitor socket on to HTTP.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RealtimeOptions>>((kestrel, realtime) =>
+        {
+            if (realtime.Value.AcceptAtConnectionLevel)
+            {
+                kestrel.ConfigureEndpointDefaults(listen =>
+                {
+                    var handshake = listen.ApplicationServices.GetRequiredService<ConnectionHandshake>();
+                    listen.Use(next => connection => handshake.HandleAsync(connection, next));
+                });
+            }
+        });
     }
 
     public static void UseHub(this WebApplication app)

@@ -1,11 +1,6 @@
-using System.Globalization;
-using Microsoft.AspNetCore.WebUtilities;
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
-using OmniChat.Core.Events;
-using OmniChat.Core.Realtime;
-using OmniChat.Core.Security;
-using OmniChat.Core.Tenancy;
 using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Hub;
@@ -32,147 +27,99 @@ internal static partial class HubEndpoints
     }
 
     /// <summary><c>/ws?conversationId=&amp;token=</c>: widget v1, the <c>default</c> tenant, conversation token in the query string.</summary>
-    private static async Task V1Async(HttpContext http, ConversationTokens tokens, ITenantStore tenants, OriginPolicy origins,
-        IOptions<RealtimeOptions> options, HubServices hub)
+    private static async Task V1Async(HttpContext http, HubHandshakes handshakes, HubServices hub)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(http, StatusCodes.Status400BadRequest, "websocket_required", "This route only accepts WebSocket upgrades.", hub);
+            await RefuseAsync(http, Refusal.WebSocketRequired, hub);
             return;
         }
-        var claims = await tokens.ValidateAsync(http.Request.Query["token"].ToString());
-        var tenant = await tenants.FindByIdentifierAsync(Tenant.DefaultIdentifier, http.RequestAborted);
-        if (claims is null || tenant is null || claims.TenantId != tenant.Id
-            || !Guid.TryParse(http.Request.Query["conversationId"], out var conversationId) || claims.ConversationId != conversationId)
-        {
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "invalid_token", "A valid conversation token for this conversation is required.", hub);
-            return;
-        }
-        if (!await CheckTenantAndOriginAsync(http, tenant, options.Value.AllowedOrigins, origins, hub))
-        {
-            return;
-        }
-        await RunAsync(http, options.Value, hub, tenant.Id, conversationId,
-            socket => new V1VisitorSocket(socket, options.Value, hub.Metrics, hub.Logger));
+        var request = http.Request;
+        await AcceptOrRefuseAsync(http, hub, await handshakes.CheckV1Async(request.Query["token"].ToString(), request.Query["conversationId"].ToString(),
+            request.Headers.Origin.ToString(), request.Host.Value, http.RequestAborted));
     }
 
     /// <summary><c>/v2/ws?ticket=[&amp;afterSeq=N]</c>: widget v2, any tenant, single-use ticket from <c>POST /v2/widget/ws-ticket</c>.</summary>
-    private static async Task V2Async(HttpContext http, RealtimeTickets tickets, ITenantStore tenants, OriginPolicy origins,
-        ConversationEventLog log, IRealtimePublisher publisher, TimeProvider time, IOptions<RealtimeOptions> options, HubServices hub)
+    private static async Task V2Async(HttpContext http, HubHandshakes handshakes, HubServices hub)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(http, StatusCodes.Status400BadRequest, "websocket_required", "This route only accepts WebSocket upgrades.", hub);
+            await RefuseAsync(http, Refusal.WebSocketRequired, hub);
             return;
         }
-        long? afterSeq = null;
-        if (http.Request.Query.TryGetValue("afterSeq", out var rawAfter))
-        {
-            if (!long.TryParse(rawAfter, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                await RefuseAsync(http, StatusCodes.Status400BadRequest, "validation_failed", "afterSeq must be a whole number ≥ 0.", hub);
-                return;
-            }
-            afterSeq = parsed;
-        }
-        var grant = await tickets.RedeemAsync(http.Request.Query["ticket"]);
-        if (grant is not { Kind: RealtimeTicketGrant.Conversation, ConversationId: { } conversationId })
-        {
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, expired or already used.", hub);
-            return;
-        }
-        var tenant = await tenants.FindByIdAsync(grant.TenantId, http.RequestAborted);
-        if (tenant is null || !await CheckTenantAndOriginAsync(http, tenant, await origins.TenantAllowlistAsync(tenant.Id, http.RequestAborted), origins, hub))
-        {
-            return;
-        }
-        await RunAsync(http, options.Value, hub, tenant.Id, conversationId, socket =>
-        {
-            var visitor = new V2VisitorSocket(socket, tenant.Id, conversationId, log, publisher, time, options.Value, hub.Metrics, hub.Logger);
-            if (afterSeq is { } after)
-            {
-                visitor.Resume(after);
-            }
-            return visitor;
-        });
+        var request = http.Request;
+        var afterSeq = request.Query.TryGetValue("afterSeq", out var raw) ? raw.ToString() : null;
+        await AcceptOrRefuseAsync(http, hub, await handshakes.CheckV2Async(request.Query["ticket"].ToString(), afterSeq,
+            request.Headers.Origin.ToString(), request.Host.Value, redeem: true, http.RequestAborted));
     }
 
     /// <summary><c>/v2/agents/ws?ticket=</c>: a tenant-wide agent stream, ticket from <c>POST /v2/realtime/tickets</c>.</summary>
-    private static async Task AgentAsync(HttpContext http, RealtimeTickets tickets, ITenantStore tenants, OriginPolicy origins,
-        TenantEventLog log, IOptions<RealtimeOptions> options, HubServices hub)
+    private static async Task AgentAsync(HttpContext http, HubHandshakes handshakes, HubServices hub)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(http, StatusCodes.Status400BadRequest, "websocket_required", "This route only accepts WebSocket upgrades.", hub);
+            await RefuseAsync(http, Refusal.WebSocketRequired, hub);
             return;
         }
-        var grant = await tickets.RedeemAsync(http.Request.Query["ticket"]);
-        if (grant is not { Kind: RealtimeTicketGrant.Agent })
-        {
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, expired or already used.", hub);
-            return;
-        }
-        var tenant = await tenants.FindByIdAsync(grant.TenantId, http.RequestAborted);
-        if (tenant is null || !await CheckTenantAndOriginAsync(http, tenant, await origins.TenantAllowlistAsync(tenant.Id, http.RequestAborted), origins, hub))
-        {
-            return;
-        }
-        var head = await log.HeadAsync(tenant.Id, http.RequestAborted);
-        await RunAsync(http, options.Value, hub, tenant.Id, null,
-            socket => new AgentSocket(socket, tenant.Id, head, log, options.Value, hub.Metrics, hub.Logger));
+        var request = http.Request;
+        await AcceptOrRefuseAsync(http, hub, await handshakes.CheckAgentAsync(request.Query["ticket"].ToString(),
+            request.Headers.Origin.ToString(), request.Host.Value, http.RequestAborted));
     }
 
-    private static async Task<bool> CheckTenantAndOriginAsync(HttpContext http, TenantInfo tenant, IReadOnlyCollection<string> allowlist,
-        OriginPolicy origins, HubServices hub)
+    private static async Task AcceptOrRefuseAsync(HttpContext http, HubServices hub, HandshakeCheck check)
     {
-        if (tenant.Status != TenantStatus.Active)
+        if (check.Accepted is not { } accepted)
         {
-            await RefuseAsync(http, StatusCodes.Status403Forbidden, "tenant_suspended", "The tenant is suspended.", hub);
-            return false;
+            await RefuseAsync(http, check.Refusal!, hub);
+            return;
         }
-        if (!origins.Allows(http.Request, allowlist))
-        {
-            await RefuseAsync(http, StatusCodes.Status403Forbidden, "origin_not_allowed", "This Origin may not open sockets for the tenant.", hub);
-            return false;
-        }
-        return true;
-    }
-
-    private static async Task RunAsync(HttpContext http, RealtimeOptions options, HubServices hub, Guid tenantId, Guid? conversationId,
-        Func<WebSocket, HubSocket> create)
-    {
         // Subscribed before the handshake completes: v1 has no resume, so a client must not miss what is published the
         // moment it is connected. Events that arrive before the socket exists wait in `early`.
         var early = new EarlyEvents();
         IDisposable membership;
         try
         {
-            membership = await hub.FanOut.JoinAsync(tenantId, conversationId, early);
+            membership = await hub.FanOut.JoinAsync(accepted.TenantId, accepted.ConversationId, early);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "realtime_unavailable", "Live updates are unavailable; try again shortly.", hub);
+            await RefuseAsync(http, Refusal.Unavailable, hub);
             return;
         }
         using var joined = membership;
+        var options = hub.Options;
         using var webSocket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.PingInterval,
             KeepAliveTimeout = options.PongTimeout,
         });
-        using var tenantScope = TenantScope(hub.Logger, tenantId);
-        var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        await HostAsync(hub, accepted, early, webSocket, http.Connection.RemoteIpAddress, HandshakePath.Http, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Runs an accepted socket until it closes, whichever path accepted it: the per-IP and per-conversation caps (close
+    /// 1008 over them), the registry that drains it on shutdown, and the agent stream's poll.
+    /// </summary>
+    internal static async Task HostAsync(HubServices hub, AcceptedHandshake accepted, EarlyEvents early, WebSocket webSocket,
+        System.Net.IPAddress? remoteAddress, string path, CancellationToken aborted)
+    {
+        var options = hub.Options;
+        hub.Metrics.Accepted(path);
+        using var tenantScope = TenantScope(hub.Logger, accepted.TenantId);
+        var ip = remoteAddress?.ToString() ?? "unknown";
         using var ipLease = hub.Limits.TryAcquire("ip:" + ip, options.MaxConnectionsPerIp);
-        using var conversationLease = conversationId is { } id ? hub.Limits.TryAcquire("c:" + id.ToString("N"), options.MaxConnectionsPerConversation) : null;
-        if (ipLease is null || (conversationId is not null && conversationLease is null))
+        using var conversationLease = accepted.ConversationId is { } id
+            ? hub.Limits.TryAcquire("c:" + id.ToString("N"), options.MaxConnectionsPerConversation)
+            : null;
+        if (ipLease is null || (accepted.ConversationId is not null && conversationLease is null))
         {
             var reason = ipLease is null ? "Too many connections from this address." : "Too many connections to this conversation.";
             hub.Metrics.Refused(ipLease is null ? "ip_cap" : "conversation_cap");
-            await webSocket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, http.RequestAborted);
+            await webSocket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, aborted);
             return;
         }
 
-        var socket = create(webSocket);
+        var socket = accepted.Create(webSocket);
         hub.Registry.Add(socket);
         try
         {
@@ -204,24 +151,38 @@ internal static partial class HubEndpoints
         }
     }
 
-    private static async Task RefuseAsync(HttpContext http, int status, string code, string detail, HubServices hub)
+    private static async Task RefuseAsync(HttpContext http, Refusal refusal, HubServices hub)
     {
-        hub.Metrics.Refused(code);
-        LogRefused(hub.Logger, http.Request.Path.Value, code);
-        await TypedResults.Problem(detail, statusCode: status, title: ReasonPhrases.GetReasonPhrase(status), extensions: new Dictionary<string, object?>
-        {
-            ["code"] = code,
-            ["requestId"] = http.Response.Headers["X-Request-Id"].ToString() is { Length: > 0 } requestId ? requestId : http.TraceIdentifier,
-        }).ExecuteAsync(http);
+        hub.Metrics.Refused(refusal.Code);
+        LogRefused(hub.Logger, http.Request.Path.Value, refusal.Code);
+        await TypedResults.Problem(refusal.Detail, statusCode: refusal.Status, title: ReasonPhrases.GetReasonPhrase(refusal.Status),
+            extensions: new Dictionary<string, object?>
+            {
+                ["code"] = refusal.Code,
+                ["requestId"] = http.Response.Headers["X-Request-Id"].ToString() is { Length: > 0 } requestId ? requestId : http.TraceIdentifier,
+            }).ExecuteAsync(http);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a socket on {Path}: {Code}")]
     private static partial void LogRefused(ILogger logger, string? path, string code);
 }
 
-/// <summary>The hub's shared parts, in one service so the handlers stay readable.</summary>
-internal sealed class HubServices(RedisFanOut fanOut, ConnectionLimits limits, SocketRegistry registry, RealtimeMetrics metrics, ILogger<HubServices> logger)
+/// <summary>Which path accepted a socket (metric tag).</summary>
+internal static class HandshakePath
 {
+    /// <summary>Kestrel's connection middleware (<see cref="ConnectionHandshake"/>).</summary>
+    public const string Connection = "connection";
+
+    /// <summary>The ASP.NET Core endpoints.</summary>
+    public const string Http = "http";
+}
+
+/// <summary>The hub's shared parts, in one service so the handlers stay readable.</summary>
+internal sealed class HubServices(RedisFanOut fanOut, ConnectionLimits limits, SocketRegistry registry, RealtimeMetrics metrics,
+    IOptions<RealtimeOptions> options, ILogger<HubServices> logger)
+{
+    public RealtimeOptions Options => options.Value;
+
     public RedisFanOut FanOut => fanOut;
 
     public ConnectionLimits Limits => limits;

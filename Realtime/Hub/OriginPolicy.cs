@@ -16,9 +16,12 @@ internal sealed class OriginPolicy(NpgsqlDataSource dataSource, IHostEnvironment
     private readonly ConcurrentDictionary<Guid, (string[] Origins, DateTimeOffset Expires)> _tenantOrigins = new();
 
     /// <summary>Whether the request's Origin passes <paramref name="allowlist"/>.</summary>
-    public bool Allows(HttpRequest request, IReadOnlyCollection<string> allowlist)
+    public bool Allows(HttpRequest request, IReadOnlyCollection<string> allowlist) =>
+        Allows(request.Headers.Origin.ToString(), request.Host.Value, allowlist);
+
+    /// <summary>Whether <paramref name="origin"/> (empty when absent) passes <paramref name="allowlist"/> for a request to <paramref name="host"/>.</summary>
+    public bool Allows(string origin, string? host, IReadOnlyCollection<string> allowlist)
     {
-        var origin = request.Headers.Origin.ToString();
         if (origin.Length == 0)
         {
             return true;
@@ -31,7 +34,7 @@ internal sealed class OriginPolicy(NpgsqlDataSource dataSource, IHostEnvironment
         {
             return true;
         }
-        return Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        return Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The tenant's allowlist (<c>tenants.allowed_origins</c>), cached for a few seconds.</summary>

@@ -13,6 +13,7 @@ public sealed class RealtimeMetrics
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _refused;
     private readonly Histogram<long> _replaySize;
+    private readonly Counter<long> _accepted;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -22,6 +23,7 @@ public sealed class RealtimeMetrics
         _framesOut = meter.CreateCounter<long>("omnichat.realtime.frames_out", "{frame}", "Frames sent to sockets.");
         _evictions = meter.CreateCounter<long>("omnichat.realtime.evictions", "{connection}", "Slow consumers evicted.");
         _refused = meter.CreateCounter<long>("omnichat.realtime.refused", "{connection}", "Handshakes refused or sockets closed by policy.");
+        _accepted = meter.CreateCounter<long>("omnichat.realtime.accepted", "{connection}", "Handshakes accepted, by the path that accepted them.");
         _replaySize = meter.CreateHistogram<long>("omnichat.realtime.replay_size", "{event}", "Stored events replayed per resume.");
     }
 
@@ -32,6 +34,8 @@ public sealed class RealtimeMetrics
     public void FrameSent(string kind) => _framesOut.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void Evicted(string kind) => _evictions.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Accepted(string path) => _accepted.Add(1, new KeyValuePair<string, object?>("path", path));
 
     public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -27,6 +27,12 @@ public sealed class RealtimeOptions
     /// <summary>Origins allowed on the v1 path <c>/ws</c> (the <c>default</c> tenant). Empty: same origin only, any in Development.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Accept visitor sockets in Kestrel's connection middleware, without HTTP request state (ADR 0014). Off: every
+    /// handshake goes through the ASP.NET Core endpoints (same checks, more memory per socket).
+    /// </summary>
+    public bool AcceptAtConnectionLevel { get; set; } = true;
+
     /// <summary>Stored events read per query while replaying.</summary>
     public int ReplayPageSize { get; set; } = 200;
 
