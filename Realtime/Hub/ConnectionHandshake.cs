@@ -90,6 +90,11 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
         while (true)
         {
             var read = await input.ReadAsync(cancellationToken);
+            if (!StartsLikeOurs(read.Buffer))
+            {
+                // Another method or route, or not HTTP at all (a TLS hello): no need to wait for a whole head.
+                return (read, 0);
+            }
             var reader = new SequenceReader<byte>(read.Buffer);
             if (reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8, advancePastDelimiter: true))
             {
@@ -102,6 +107,17 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
             // Everything seen, nothing consumed: wait for more.
             input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
+    }
+
+    /// <summary>Whether the bytes so far can begin a <c>GET</c> of a visitor route (both start with <c>/ws</c> or <c>/v2/ws</c>).</summary>
+    private static bool StartsLikeOurs(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> start = stackalloc byte[10];
+        var length = (int)Math.Min(buffer.Length, start.Length);
+        buffer.Slice(0, length).CopyTo(start);
+        var seen = start[..length];
+        return ("GET /ws"u8.StartsWith(seen[..Math.Min(length, 7)]) && (length <= 7 || seen[7] is (byte)' ' or (byte)'?'))
+            || "GET /v2/ws"u8.StartsWith(seen);
     }
 
     /// <summary>Checks <paramref name="request"/>, joins the fan-out and redeems a v2 ticket; null to leave it to the endpoints.</summary>

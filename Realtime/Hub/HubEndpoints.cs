@@ -8,7 +8,8 @@ namespace OmniChat.Realtime.Hub;
 /// <summary>
 /// The hub's three socket routes. Everything that can be checked is checked before the upgrade (a refused handshake is
 /// an HTTP problem+json answer); caps are enforced after it with close code 1008, as browsers cannot read a refused
-/// handshake's status.
+/// handshake's status. Visitor sockets are normally accepted earlier, by <see cref="ConnectionHandshake"/> (ADR 0014);
+/// these endpoints answer whatever it hands on, with the same checks (<see cref="HubHandshakes"/>).
 /// </summary>
 internal static partial class HubEndpoints
 {

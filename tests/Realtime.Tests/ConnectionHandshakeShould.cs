@@ -11,6 +11,9 @@ namespace OmniChat.Realtime.Tests;
 /// </summary>
 public sealed class ConnectionHandshakeShould(RealtimeFixture hub)
 {
+    private static readonly string[] PlainUpgradeHeaders =
+        ["Host: a", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="];
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -93,6 +96,53 @@ public sealed class ConnectionHandshakeShould(RealtimeFixture hub)
         Assert.StartsWith("HTTP/1.1 101 ", response, StringComparison.Ordinal);
         // Only the ASP.NET Core pipeline stamps a request id: this one went through the endpoint.
         Assert.Contains("X-Request-Id", response, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("POST /ws HTTP/1.1")]
+    [InlineData("GET /ws HTTP/1.0")]
+    [InlineData("GET /v2/agents/ws HTTP/1.1")]
+    [InlineData("GET /wsx HTTP/1.1")]
+    [InlineData("GET /ws HTTP/1.1", "Host: b")]
+    [InlineData("GET /ws HTTP/1.1", "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("GET /ws HTTP/1.1", "Content-Length: 5")]
+    [InlineData("GET /ws HTTP/1.1", "Transfer-Encoding: chunked")]
+    [InlineData("GET /ws HTTP/1.1", " folded: header")]
+    public void TakeOnlyAPlainUpgradeOnAVisitorRoute(string requestLine, string? extraHeader = null)
+    {
+        var head = $"{requestLine}\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            + $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{(extraHeader is null ? "" : extraHeader + "\r\n")}\r\n";
+
+        Assert.Null(Hub.ConnectionHandshake.Parse(new System.Buffers.ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head))));
+    }
+
+    [Theory]
+    [InlineData("Upgrade: h2c")]
+    [InlineData("Connection: keep-alive")]
+    [InlineData("Sec-WebSocket-Version: 8")]
+    [InlineData("Sec-WebSocket-Key: c2hvcnQ=")]
+    public void RefuseAHandshakeHeaderOutsideRfc6455(string replacement)
+    {
+        var name = replacement[..replacement.IndexOf(':', StringComparison.Ordinal)];
+        var headers = PlainUpgradeHeaders.Select(h => h.StartsWith(name + ":", StringComparison.Ordinal) ? replacement : h);
+        var head = "GET /ws HTTP/1.1\r\n" + string.Join("\r\n", headers) + "\r\n\r\n";
+
+        Assert.Null(Hub.ConnectionHandshake.Parse(new System.Buffers.ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head))));
+    }
+
+    [Fact]
+    public void ReadTheRouteQueryAndOriginOfAPlainUpgrade()
+    {
+        var head = "GET /v2/ws?ticket=a%2Bb&afterSeq=7 HTTP/1.1\r\nhost: hub.example\r\nUPGRADE: WebSocket\r\nConnection: keep-alive, Upgrade\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://shop.example\r\n\r\n";
+
+        var request = Hub.ConnectionHandshake.Parse(new System.Buffers.ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head)));
+
+        Assert.NotNull(request);
+        Assert.Equal(("/v2/ws", "a+b", "7", "https://shop.example", "hub.example"),
+            (request.Path, request.Query("ticket"), request.Query("afterSeq"), request.Origin, request.Host));
+        Assert.Null(request.Query("token"));
+        Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", Hub.ConnectionHandshake.AcceptKey(request.Key));
     }
 
     /// <summary>The Prometheus endpoint may answer from a short cache: poll a little.</summary>
