@@ -1,6 +1,11 @@
 namespace OmniChat.Realtime.Tests;
 
-/// <summary>Redis restarted under live sockets: what was published while it was down is recovered from PostgreSQL.</summary>
+/// <summary>
+/// Redis restarted under live sockets: what was published while it was down is recovered from PostgreSQL. The restart
+/// drops every Redis connection, so this runs alone, after the parallel tests (a test holding its own connection, like
+/// <see cref="RedisFanOutShould"/>, would otherwise fail on the restart, not on what it checks).
+/// </summary>
+[Collection(RedisRestart.Name)]
 public sealed class OutageShould(RealtimeFixture hub)
 {
     [Fact]
@@ -36,4 +41,11 @@ public sealed class OutageShould(RealtimeFixture hub)
         Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), before.Concat(after).Select(f => f.GetProperty("seq").GetInt64()));
         await socket.CloseQuietlyAsync();
     }
+}
+
+/// <summary>Tests that restart the shared Redis: never in parallel with anything else.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RedisRestart
+{
+    public const string Name = "Redis restart";
 }
