@@ -35,27 +35,22 @@ public sealed class RealtimeTickets(IConnectionMultiplexer redis)
     }
 
     /// <summary>The grant of <paramref name="ticket"/>, consuming it; null when unknown, expired or already used.</summary>
-    public async Task<RealtimeTicketGrant?> RedeemAsync(string? ticket)
-    {
-        if (string.IsNullOrEmpty(ticket) || ticket.Length > 100)
-        {
-            return null;
-        }
-        var value = await redis.GetDatabase().StringGetDeleteAsync(Key(ticket));
-        return value.HasValue ? JsonSerializer.Deserialize((string)value!, CoreJson.Default.RealtimeTicketGrant) : null;
-    }
+    public Task<RealtimeTicketGrant?> RedeemAsync(string? ticket) => ReadAsync(ticket, consume: true);
 
     /// <summary>
     /// What <paramref name="ticket"/> would grant, without using it up: for checks that must not spend a ticket on a
     /// handshake that is then refused. Only <see cref="RedeemAsync"/> makes it count.
     /// </summary>
-    public async Task<RealtimeTicketGrant?> PeekAsync(string? ticket)
+    public Task<RealtimeTicketGrant?> PeekAsync(string? ticket) => ReadAsync(ticket, consume: false);
+
+    private async Task<RealtimeTicketGrant?> ReadAsync(string? ticket, bool consume)
     {
         if (string.IsNullOrEmpty(ticket) || ticket.Length > 100)
         {
             return null;
         }
-        var value = await redis.GetDatabase().StringGetAsync(Key(ticket));
+        var database = redis.GetDatabase();
+        var value = consume ? await database.StringGetDeleteAsync(Key(ticket)) : await database.StringGetAsync(Key(ticket));
         return value.HasValue ? JsonSerializer.Deserialize((string)value!, CoreJson.Default.RealtimeTicketGrant) : null;
     }
 

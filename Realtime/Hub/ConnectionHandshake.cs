@@ -7,7 +7,6 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
-using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Hub;
 
@@ -152,9 +151,10 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
             membership.Dispose();
             return null;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or Npgsql.NpgsqlException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The endpoints try again and answer with the refusal that fits.
+            // Redis or PostgreSQL trouble, or anything unforeseen: the endpoints try again and answer with the refusal
+            // that fits (503 realtime_unavailable, or the pipeline's problem+json), rather than a dropped connection.
             LogFellBack(logger, request.Path, ex);
             return null;
         }
@@ -201,30 +201,22 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
                 return null;
             }
             var value = line[(colon + 1)..].Trim(' ', '\t');
-            switch (line[..colon].ToUpperInvariant())
+            // A handshake header seen twice, a body, or chunked framing: not a plain upgrade.
+            var usable = line[..colon].ToUpperInvariant() switch
             {
-                case "HOST" when host is null:
-                    host = value;
-                    break;
-                case "UPGRADE" when upgrade is null:
-                    upgrade = value;
-                    break;
-                case "CONNECTION" when connection is null:
-                    connection = value;
-                    break;
-                case "SEC-WEBSOCKET-VERSION" when version is null:
-                    version = value;
-                    break;
-                case "SEC-WEBSOCKET-KEY" when key is null:
-                    key = value;
-                    break;
-                case "ORIGIN" when origin is null:
-                    origin = value;
-                    break;
-                case "CONTENT-LENGTH" when value == "0":
-                    break;
-                case "HOST" or "UPGRADE" or "CONNECTION" or "SEC-WEBSOCKET-VERSION" or "SEC-WEBSOCKET-KEY" or "ORIGIN" or "CONTENT-LENGTH" or "TRANSFER-ENCODING":
-                    return null;
+                "HOST" => SetOnce(ref host, value),
+                "UPGRADE" => SetOnce(ref upgrade, value),
+                "CONNECTION" => SetOnce(ref connection, value),
+                "SEC-WEBSOCKET-VERSION" => SetOnce(ref version, value),
+                "SEC-WEBSOCKET-KEY" => SetOnce(ref key, value),
+                "ORIGIN" => SetOnce(ref origin, value),
+                "CONTENT-LENGTH" => value == "0",
+                "TRANSFER-ENCODING" => false,
+                _ => true,
+            };
+            if (!usable)
+            {
+                return null;
             }
         }
 
@@ -236,6 +228,16 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
             return null;
         }
         return new UpgradeRequest(path, queryStart < 0 ? [] : QueryHelpers.ParseQuery(target[queryStart..]), key, origin ?? "", host);
+    }
+
+    private static bool SetOnce(ref string? field, string value)
+    {
+        if (field is not null)
+        {
+            return false;
+        }
+        field = value;
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking a socket handshake on {Path} failed; the endpoint handles it")]

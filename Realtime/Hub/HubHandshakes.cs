@@ -90,14 +90,10 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         {
             return Refusal.InvalidTicket;
         }
-        var tenant = await tenants.FindByIdAsync(grant.TenantId, cancellationToken);
+        var (tenant, refusal) = await TicketTenantAsync(grant, origin, host, cancellationToken);
         if (tenant is null)
         {
-            return Refusal.InvalidTicket;
-        }
-        if (CheckTenantAndOrigin(tenant, await origins.TenantAllowlistAsync(tenant.Id, cancellationToken), origin, host) is { } refusal)
-        {
-            return refusal;
+            return refusal!;
         }
         var settings = options.Value;
         return new AcceptedHandshake(tenant.Id, conversationId, socket =>
@@ -122,14 +118,10 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         {
             return Refusal.InvalidTicket;
         }
-        var tenant = await tenants.FindByIdAsync(grant.TenantId, cancellationToken);
+        var (tenant, refusal) = await TicketTenantAsync(grant, origin, host, cancellationToken);
         if (tenant is null)
         {
-            return Refusal.InvalidTicket;
-        }
-        if (CheckTenantAndOrigin(tenant, await origins.TenantAllowlistAsync(tenant.Id, cancellationToken), origin, host) is { } refusal)
-        {
-            return refusal;
+            return refusal!;
         }
         var head = await tenantLog.HeadAsync(tenant.Id, cancellationToken);
         var settings = options.Value;
@@ -145,6 +137,19 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         }
         var grant = await tickets.RedeemAsync(accepted.Ticket);
         return grant is { Kind: RealtimeTicketGrant.Conversation } && grant.TenantId == accepted.TenantId && grant.ConversationId == accepted.ConversationId;
+    }
+
+    /// <summary>The tenant a ticket was issued for, if it still exists, is active and accepts this Origin.</summary>
+    private async Task<(TenantInfo? Tenant, Refusal? Refusal)> TicketTenantAsync(RealtimeTicketGrant grant, string origin, string? host,
+        CancellationToken cancellationToken)
+    {
+        var tenant = await tenants.FindByIdAsync(grant.TenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return (null, Refusal.InvalidTicket);
+        }
+        var refusal = CheckTenantAndOrigin(tenant, await origins.TenantAllowlistAsync(tenant.Id, cancellationToken), origin, host);
+        return refusal is null ? (tenant, null) : (null, refusal);
     }
 
     private Refusal? CheckTenantAndOrigin(TenantInfo tenant, IReadOnlyCollection<string> allowlist, string origin, string? host) =>
