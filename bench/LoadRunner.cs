@@ -9,7 +9,25 @@ internal sealed record LoadResult(long Operations, long Errors, TimeSpan Elapsed
     public double Throughput => Operations / Elapsed.TotalSeconds;
 
     public double PercentileMs(double percentile) => Latency.GetValueAtPercentile(percentile) / 1000.0;
+
+    /// <summary>Several timed slices of the same work as one result (operations, time and histograms added up).</summary>
+    public static LoadResult Merge(IReadOnlyList<LoadResult> slices)
+    {
+        var latency = new LongHistogram(1, 60_000_000, 3);
+        foreach (var slice in slices)
+        {
+            latency.Add(slice.Latency);
+        }
+        return new LoadResult(slices.Sum(s => s.Operations), slices.Sum(s => s.Errors), TimeSpan.FromTicks(slices.Sum(s => s.Elapsed.Ticks)),
+            latency, [.. slices.SelectMany(s => s.ThroughputPerSecond)]);
+    }
 }
+
+/// <summary>One side of a comparison: how many workers run it, and what each does per operation.</summary>
+internal sealed record LoadSide(int Concurrency, Func<int, Task> Operation);
+
+/// <summary>A side's merged result, and the CPU time each clock advanced while that side ran (its settling time included).</summary>
+internal sealed record ComparedSide(LoadResult Load, IReadOnlyList<TimeSpan> Cpu);
 
 /// <summary>Runs an operation from <c>concurrency</c> workers for a fixed time, after a warm-up, recording each latency.</summary>
 internal static class LoadRunner
@@ -73,6 +91,40 @@ internal static class LoadRunner
             // Workers stop mid-operation.
         }
         return new LoadResult(total, Interlocked.Read(ref errors), elapsed, histogram, perSecond);
+    }
+
+    /// <summary>
+    /// Runs two or more sides of a comparison in alternating slices instead of one after the other: each side warms up
+    /// once, then every round runs each side for <c>duration / rounds</c> (after a one-second settle), in ABBA order. On a
+    /// shared machine the background load drifts over tens of seconds (other tenants, a checkpoint, autovacuum woken by
+    /// the run's own rows); back-to-back runs charge such a drift to whichever side ran during it, alternating slices
+    /// spread it over both. <paramref name="cpuClocks"/> are read around every slice and charged to its side.
+    /// </summary>
+    public static async Task<IReadOnlyList<ComparedSide>> AlternateAsync(IReadOnlyList<LoadSide> sides, TimeSpan warmUp, TimeSpan duration,
+        int rounds, IReadOnlyList<Func<TimeSpan>> cpuClocks, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        foreach (var side in sides)
+        {
+            await RunAsync(side.Concurrency, warmUp, TimeSpan.Zero, side.Operation, cancellationToken);
+        }
+        var slices = sides.Select(_ => new List<LoadResult>()).ToArray();
+        var cpu = sides.Select(_ => new TimeSpan[cpuClocks.Count]).ToArray();
+        var settle = TimeSpan.FromSeconds(Math.Min(1, warmUp.TotalSeconds));
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < sides.Count; k++)
+            {
+                var index = round % 2 == 0 ? k : sides.Count - 1 - k;
+                var before = cpuClocks.Select(clock => clock()).ToArray();
+                slices[index].Add(await RunAsync(sides[index].Concurrency, settle, duration / rounds, sides[index].Operation, cancellationToken));
+                for (var c = 0; c < cpuClocks.Count; c++)
+                {
+                    cpu[index][c] += cpuClocks[c]() - before[c];
+                }
+            }
+        }
+        return [.. slices.Select((s, i) => new ComparedSide(LoadResult.Merge(s), cpu[i]))];
     }
 
     /// <summary>

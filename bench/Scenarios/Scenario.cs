@@ -42,6 +42,9 @@ internal sealed record BenchSettings(bool Quick, string OutputDirectory)
     public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 
     public TimeSpan Duration => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
+
+    /// <summary>Alternating slices per side in an A/B comparison (<see cref="LoadRunner.AlternateAsync"/>).</summary>
+    public int Rounds => Quick ? 2 : 4;
 }
 
 internal interface IScenario

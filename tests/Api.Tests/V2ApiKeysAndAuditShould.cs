@@ -114,4 +114,30 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         Assert.Equal(1L, await api.ScalarAsync<long>(
             "SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action = 'conversation.claimed' AND actor = 'service_token'", defaultConversation.ToString()));
     }
+    [Fact]
+    public async Task AuditAgentMessagesOnceWithTheirSeq()
+    {
+        var (conversation, _, _) = await api.StartV1ConversationAsync();
+        var clientMessageId = Guid.NewGuid();
+        using var admin = api.ServiceTokenClient();
+        using var first = await admin.PostAsJsonAsync($"/v1/admin/conversations/{conversation}/reply",
+            new { agent = "zed", text = "hello", clientMessageId }, Ct);
+        using var repeat = await admin.PostAsJsonAsync($"/v1/admin/conversations/{conversation}/reply",
+            new { agent = "zed", text = "hello", clientMessageId }, Ct);
+        using var second = await admin.PostAsJsonAsync($"/v1/admin/conversations/{conversation}/reply", new { agent = "zed", text = "again" }, Ct);
+        var (firstBody, secondBody) = (await first.JsonAsync(), await second.JsonAsync());
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        foreach (var body in new[] { firstBody, secondBody })
+        {
+            Assert.Equal(1L, await api.ScalarAsync<long>(
+                "SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action = 'message.added' AND actor = 'service_token' "
+                + "AND details ->> 'messageId' = $2 AND (details ->> 'seq')::bigint = $3",
+                conversation.ToString(), body.GetProperty("id").GetString()!, body.GetProperty("seq").GetInt64()));
+        }
+        Assert.Equal(2L, await api.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action = 'message.added'", conversation.ToString()));
+    }
 }
