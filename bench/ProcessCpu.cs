@@ -15,8 +15,8 @@ internal static class ProcessCpu
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    /// <summary>CPU time of <paramref name="pid"/> and its direct children (PostgreSQL's backends call setsid, so they
-    /// leave the postmaster's process group but stay its children).</summary>
+    /// <summary>CPU time of <paramref name="pid"/>, its live direct children (PostgreSQL's backends call setsid, so they
+    /// leave the postmaster's process group but stay its children) and the children it has reaped.</summary>
     public static TimeSpan OfTree(int pid)
     {
         var total = TimeSpan.Zero;
@@ -33,6 +33,12 @@ internal static class ProcessCpu
                 if (candidate == pid || int.Parse(fields[1], CultureInfo.InvariantCulture) == pid)
                 {
                     total += TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond);
+                }
+                if (candidate == pid)
+                {
+                    // A backend that exited (its connection closed) takes its CPU time out of the live children's sum;
+                    // once reaped it is in the parent's cutime + cstime, so the total never goes backwards.
+                    total += TimeSpan.FromSeconds((long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond);
                 }
             }
             catch (IOException)
