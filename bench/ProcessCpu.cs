@@ -7,38 +7,28 @@ internal static class ProcessCpu
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
 
-    public static TimeSpan Of(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
+    public static TimeSpan Of(int pid) => Cpu(Stat(pid), 11);
 
     /// <summary>CPU time of <paramref name="pid"/>, its live direct children (PostgreSQL's backends call setsid, so they
     /// leave the postmaster's process group but stay its children) and the children it has reaped.</summary>
     public static TimeSpan OfTree(int pid)
     {
-        var total = TimeSpan.Zero;
+        // A backend that exited (its connection closed) leaves the live children's sum; once reaped, its time is in the
+        // parent's cutime + cstime (fields 13, 14), so the total never goes backwards.
+        var root = Stat(pid);
+        var total = Cpu(root, 11) + Cpu(root, 13);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate))
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate) || candidate == pid)
             {
                 continue;
             }
             try
             {
-                var stat = File.ReadAllText($"/proc/{candidate}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (candidate == pid || int.Parse(fields[1], CultureInfo.InvariantCulture) == pid)
+                var fields = Stat(candidate);
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == pid)
                 {
-                    total += TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond);
-                }
-                if (candidate == pid)
-                {
-                    // A backend that exited (its connection closed) takes its CPU time out of the live children's sum;
-                    // once reaped it is in the parent's cutime + cstime, so the total never goes backwards.
-                    total += TimeSpan.FromSeconds((long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond);
+                    total += Cpu(fields, 11);
                 }
             }
             catch (IOException)
@@ -48,6 +38,18 @@ internal static class ProcessCpu
         }
         return total;
     }
+
+    // The fields of /proc/<pid>/stat after the command name (which may hold spaces): [1] ppid, [11] utime, [12] stime,
+    // [13] cutime, [14] cstime.
+    private static string[] Stat(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+
+    // Two consecutive clock-tick fields (user + system) as a duration.
+    private static TimeSpan Cpu(string[] fields, int first) => TimeSpan.FromSeconds(
+        (long.Parse(fields[first], CultureInfo.InvariantCulture) + long.Parse(fields[first + 1], CultureInfo.InvariantCulture)) / TicksPerSecond);
 }
 
 /// <summary>CPU time of a few named processes over a run, reported per operation (<c>{name}_cpu_ms_per_{unit}</c>).</summary>

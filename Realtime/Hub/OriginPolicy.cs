@@ -15,10 +15,6 @@ internal sealed class OriginPolicy(NpgsqlDataSource dataSource, IHostEnvironment
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, (string[] Origins, DateTimeOffset Expires)> _tenantOrigins = new();
 
-    /// <summary>Whether the request's Origin passes <paramref name="allowlist"/>.</summary>
-    public bool Allows(HttpRequest request, IReadOnlyCollection<string> allowlist) =>
-        Allows(request.Headers.Origin.ToString(), request.Host.Value, allowlist);
-
     /// <summary>Whether <paramref name="origin"/> (empty when absent) passes <paramref name="allowlist"/> for a request to <paramref name="host"/>.</summary>
     public bool Allows(string origin, string? host, IReadOnlyCollection<string> allowlist)
     {

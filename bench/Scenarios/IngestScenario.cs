@@ -91,6 +91,8 @@ internal sealed class IngestScenario : IScenario
         }, cancellationToken);
         var redisRoundTrip = await LoadRunner.RunAsync(1, settings.WarmUp, budgetTime, _ => redis.GetDatabase().PingAsync(), cancellationToken);
 
+        var api = environment.App.Processes.Single(p => p.Name == "api").Pid;
+        var postgres = environment.App.Processes.Single(p => p.Name == "postgres").Pid;
         foreach (var concurrency in new[] { 1, 8, 32 })
         {
             var oursConversations = new List<(Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token)>();
@@ -101,8 +103,6 @@ internal sealed class IngestScenario : IScenario
                 rawConversations.Add((await BenchEnvironment.StartConversationAsync(client, cancellationToken)).Id);
             }
 
-            var api = environment.App.Processes.Single(p => p.Name == "api").Pid;
-            var postgres = environment.App.Processes.Single(p => p.Name == "postgres").Pid;
             var sides = await LoadRunner.AlternateAsync(
                 [
                     new LoadSide(concurrency, worker => PostOursAsync(oursConversations[worker])),
