@@ -52,23 +52,56 @@ internal static class ProcessCpu
         (long.Parse(fields[first], CultureInfo.InvariantCulture) + long.Parse(fields[first + 1], CultureInfo.InvariantCulture)) / TicksPerSecond);
 }
 
-/// <summary>CPU time of a few named processes over a run, reported per operation (<c>{name}_cpu_ms_per_{unit}</c>).</summary>
+/// <summary>
+/// CPU time of a few named processes over a run, or over several slices of one (<see cref="Pause"/> and
+/// <see cref="Resume"/>), reported per operation (<c>{name}_cpu_ms_per_{unit}</c>).
+/// </summary>
 internal sealed class CpuMeter
 {
-    private readonly (string Name, Func<TimeSpan> Read, TimeSpan Before)[] _processes;
+    private readonly (string Name, Func<TimeSpan> Read)[] _processes;
+    private readonly TimeSpan[] _counted;
+    private TimeSpan[]? _sliceStart;
 
-    private CpuMeter((string Name, Func<TimeSpan> Read)[] processes) =>
-        _processes = [.. processes.Select(p => (p.Name, p.Read, p.Read()))];
+    private CpuMeter((string Name, Func<TimeSpan> Read)[] processes)
+    {
+        _processes = processes;
+        _counted = new TimeSpan[processes.Length];
+    }
 
     /// <summary>Starts measuring; each process is read through <c>Read</c> (<see cref="ProcessCpu.Of"/> or <see cref="ProcessCpu.OfTree"/>).</summary>
-    public static CpuMeter Start(params (string Name, Func<TimeSpan> Read)[] processes) => new(processes);
+    public static CpuMeter Start(params (string Name, Func<TimeSpan> Read)[] processes)
+    {
+        var meter = new CpuMeter(processes);
+        meter.Resume();
+        return meter;
+    }
+
+    /// <summary>A meter that counts nothing until <see cref="Resume"/>.</summary>
+    public static CpuMeter Paused(params (string Name, Func<TimeSpan> Read)[] processes) => new(processes);
 
     /// <summary>This process (the load generator or publisher).</summary>
     public static (string Name, Func<TimeSpan> Read) Self(string name) => (name, () => ProcessCpu.Of(Environment.ProcessId));
 
+    /// <summary>Counts from now on.</summary>
+    public void Resume() => _sliceStart = [.. _processes.Select(p => p.Read())];
+
+    /// <summary>Stops counting; what the slice since <see cref="Resume"/> used is kept.</summary>
+    public void Pause()
+    {
+        if (_sliceStart is { } start)
+        {
+            for (var i = 0; i < _processes.Length; i++)
+            {
+                _counted[i] += _processes[i].Read() - start[i];
+            }
+            _sliceStart = null;
+        }
+    }
+
     public Dictionary<string, double> PerOperation(long operations, string unit = "op")
     {
+        Pause();
         var n = Math.Max(1, operations);
-        return _processes.ToDictionary(p => $"{p.Name}_cpu_ms_per_{unit}", p => (p.Read() - p.Before).TotalMilliseconds / n);
+        return _processes.Select((p, i) => (p.Name, _counted[i])).ToDictionary(p => $"{p.Name}_cpu_ms_per_{unit}", p => p.Item2.TotalMilliseconds / n);
     }
 }
