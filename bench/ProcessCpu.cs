@@ -98,6 +98,13 @@ internal sealed class CpuMeter
         }
     }
 
+    /// <summary>What <paramref name="name"/> used in the slices counted so far.</summary>
+    public TimeSpan Total(string name)
+    {
+        Pause();
+        return _counted[Array.FindIndex(_processes, p => p.Name == name)];
+    }
+
     public Dictionary<string, double> PerOperation(long operations, string unit = "op")
     {
         Pause();

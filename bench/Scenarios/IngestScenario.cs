@@ -1,17 +1,22 @@
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core;
+using OmniChat.Core.Contracts;
 
 namespace OmniChat.Bench.Scenarios;
 
 /// <summary>
 /// Scenario 1: v1 message POSTs (HTTP, JSON, token check, rate limiter, RLS, audit-less write path, Redis publish) against
-/// a raw Npgsql run of the identical transaction (seq bump + message insert + outbox insert as one statement), at the
-/// same concurrency, each worker on its own conversation, the two sides in alternating slices. Goal: ours ≥ 75 % of raw
-/// throughput.
+/// a raw Npgsql run of the identical transaction (seq bump + message insert + outbox insert of the same event payload,
+/// as one statement), at the same concurrency, each worker on its own conversation, the two sides in alternating slices.
+/// Goal: ours ≥ 75 % of raw throughput.
 /// </summary>
 internal sealed class IngestScenario : IScenario
 {
-    private static readonly byte[] Message = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { text = "benchmark message" });
+    private const string Text = "benchmark message";
+
+    private static readonly byte[] Message = JsonSerializer.SerializeToUtf8Bytes(new { text = Text });
 
     private const string RawSql = """
         WITH bumped AS (
@@ -24,7 +29,7 @@ internal sealed class IngestScenario : IScenario
             RETURNING seq
         )
         INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
-        SELECT $6, $1, 'MessageAdded', jsonb_build_object('seq', seq, 'text', $5::text), $2, seq, $3, $3, 0 FROM inserted
+        SELECT $6, $1, 'MessageAdded', jsonb_set($7, '{seq}', to_jsonb(seq)), $2, seq, $3, $3, 0 FROM inserted
         RETURNING seq
         """;
 
@@ -55,13 +60,19 @@ internal sealed class IngestScenario : IScenario
         async Task InsertRawAsync(Guid conversationId)
         {
             var now = DateTimeOffset.UtcNow;
+            var messageId = Guid.CreateVersion7(now);
+            var added = new MessageAdded(Guid.CreateVersion7(now), tenantId, conversationId, now, messageId, 0, "INBOUND", Text, null, null);
             await using var command = raw.CreateCommand(RawSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenantId });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = conversationId });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(now) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = "benchmark message" });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(now) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = messageId });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Text });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = added.EventId });
+            command.Parameters.Add(new NpgsqlParameter
+            {
+                NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(added, CoreJson.Default.MessageAdded),
+            });
             await command.ExecuteScalarAsync(cancellationToken);
         }
 
