@@ -111,20 +111,32 @@ internal static class LoadRunner
         var slices = sides.Select(_ => new List<LoadResult>()).ToArray();
         var cpu = sides.Select(_ => new TimeSpan[cpuClocks.Count]).ToArray();
         var settle = TimeSpan.FromSeconds(Math.Min(1, warmUp.TotalSeconds));
+        await InSlicesAsync(sides.Count, rounds, async index =>
+        {
+            var before = cpuClocks.Select(clock => clock()).ToArray();
+            slices[index].Add(await RunAsync(sides[index].Concurrency, settle, duration / rounds, sides[index].Operation, cancellationToken));
+            for (var c = 0; c < cpuClocks.Count; c++)
+            {
+                cpu[index][c] += cpuClocks[c]() - before[c];
+            }
+        });
+        return [.. slices.Select((s, i) => new ComparedSide(LoadResult.Merge(s), cpu[i]))];
+    }
+
+    /// <summary>
+    /// Runs one slice of each of <paramref name="sides"/> per round, in ABBA order (first to last in even rounds, last to
+    /// first in odd ones), so a drift in the machine's background load falls on every side alike.
+    /// </summary>
+    public static async Task InSlicesAsync(int sides, int rounds, Func<int, Task> slice)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
         for (var round = 0; round < rounds; round++)
         {
-            for (var k = 0; k < sides.Count; k++)
+            for (var k = 0; k < sides; k++)
             {
-                var index = round % 2 == 0 ? k : sides.Count - 1 - k;
-                var before = cpuClocks.Select(clock => clock()).ToArray();
-                slices[index].Add(await RunAsync(sides[index].Concurrency, settle, duration / rounds, sides[index].Operation, cancellationToken));
-                for (var c = 0; c < cpuClocks.Count; c++)
-                {
-                    cpu[index][c] += cpuClocks[c]() - before[c];
-                }
+                await slice(round % 2 == 0 ? k : sides - 1 - k);
             }
         }
-        return [.. slices.Select((s, i) => new ComparedSide(LoadResult.Merge(s), cpu[i]))];
     }
 
     /// <summary>

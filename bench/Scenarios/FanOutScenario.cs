@@ -12,8 +12,8 @@ namespace OmniChat.Bench.Scenarios;
 /// Scenarios 3 and 4: realtime fan-out. One conversation with S sockets on the hub; events are published on its Redis
 /// channel at a fixed rate so that S × rate deliveries per second reach the sockets (1k/s and 10k/s). Latency is
 /// publish → WebSocket receive. The baseline is bare StackExchange.Redis: the same payload at the same rate to S
-/// subscriptions, publish → handler, the two sides in alternating slices. Goal: our p99 ≤ 3 × the baseline's. Efficiency: deliveries per second of the hub
-/// process's CPU time (from /proc), goal ≥ 25,000.
+/// subscriptions, publish → handler, the two sides in alternating slices. Goal: our p99 ≤ 3 × the baseline's.
+/// Efficiency: deliveries per second of the hub process's CPU time (from /proc), goal ≥ 25,000.
 /// </summary>
 internal sealed class FanOutScenario : IScenario
 {
@@ -65,30 +65,26 @@ internal sealed class FanOutScenario : IScenario
             ours.Reset();
             baseline.Reset();
 
-            // The two sides alternate in slices (ABBA…), so drift in the machine's background load falls on both. A p99
-            // needs samples: at 1,000 deliveries/s a publish reaches all 100 sockets at once, so a second holds only 10
+            // The two sides alternate in slices. A p99 needs samples: at 1,000 deliveries/s a publish reaches all 100 sockets at once, so a second holds only 10
             // independent publishes and the slowest 1 % is a handful of them. The lower rate runs three times as long.
             var sliceTime = settings.Duration * (deliveriesPerSecond < 10_000 ? 3 : 1) / settings.Rounds;
             var hubCpu = CpuMeter.Paused(("hub", () => ProcessCpu.Of(hubPid)));
             long published = 0;
-            for (var round = 0; round < settings.Rounds; round++)
+            await LoadRunner.InSlicesAsync(2, settings.Rounds, async side =>
             {
-                foreach (var oursSide in round % 2 == 0 ? new[] { true, false } : [false, true])
+                if (side == 0)
                 {
-                    if (oursSide)
-                    {
-                        hubCpu.Resume();
-                        published += await PublishAsync(redis, channel, tenantId, conversationId, rate, sliceTime, cancellationToken);
-                        await Task.Delay(500, cancellationToken); // let the last deliveries land
-                        hubCpu.Pause();
-                    }
-                    else
-                    {
-                        await PublishAsync(baselineRedis, baselineChannel, tenantId, conversationId, rate, sliceTime, cancellationToken);
-                        await Task.Delay(500, cancellationToken);
-                    }
+                    hubCpu.Resume();
+                    published += await PublishAsync(redis, channel, tenantId, conversationId, rate, sliceTime, cancellationToken);
+                    await Task.Delay(500, cancellationToken); // let the last deliveries land
+                    hubCpu.Pause();
                 }
-            }
+                else
+                {
+                    await PublishAsync(baselineRedis, baselineChannel, tenantId, conversationId, rate, sliceTime, cancellationToken);
+                    await Task.Delay(500, cancellationToken);
+                }
+            });
             var oursSnapshot = ours.Snapshot();
             var baselineSnapshot = baseline.Snapshot();
 

@@ -52,37 +52,34 @@ internal sealed class OutboxDrainScenario : IScenario
                 await DirectAsync(bus, Contracts(tenant, warmUp), options.Value.PublishConcurrency, cancellationToken);
             }
 
-            // The two sides alternate in equal slices (ABBA…), so drift in the machine's background load falls on both.
+            // The two sides alternate in equal slices.
             var postgres = environment.App.Processes.Single(p => p.Name == ResourceNames.Postgres).Pid;
             var rabbit = environment.App.Processes.Single(p => p.Name == ResourceNames.RabbitMq).Pid;
             var drainCpu = Meter("drain", postgres, rabbit);
             var directCpu = Meter("direct", postgres, rabbit);
             var (drainTime, directTime) = (TimeSpan.Zero, TimeSpan.Zero);
             long drained = 0;
-            for (var round = 0; round < settings.Rounds; round++)
+            await LoadRunner.InSlicesAsync(2, settings.Rounds, async side =>
             {
-                foreach (var drainSide in round % 2 == 0 ? new[] { true, false } : [false, true])
+                if (side == 0)
                 {
-                    if (drainSide)
-                    {
-                        await InsertAsync(system, tenant, slice, cancellationToken);
-                        drainCpu.Resume();
-                        var started = Stopwatch.GetTimestamp();
-                        drained += await DrainAsync(system, publisher, options, cancellationToken);
-                        drainTime += Stopwatch.GetElapsedTime(started);
-                        drainCpu.Pause();
-                    }
-                    else
-                    {
-                        var messages = Contracts(tenant, slice);
-                        directCpu.Resume();
-                        var started = Stopwatch.GetTimestamp();
-                        await DirectAsync(bus, messages, options.Value.PublishConcurrency, cancellationToken);
-                        directTime += Stopwatch.GetElapsedTime(started);
-                        directCpu.Pause();
-                    }
+                    await InsertAsync(system, tenant, slice, cancellationToken);
+                    drainCpu.Resume();
+                    var started = Stopwatch.GetTimestamp();
+                    drained += await DrainAsync(system, publisher, options, cancellationToken);
+                    drainTime += Stopwatch.GetElapsedTime(started);
+                    drainCpu.Pause();
                 }
-            }
+                else
+                {
+                    var messages = Contracts(tenant, slice);
+                    directCpu.Resume();
+                    var started = Stopwatch.GetTimestamp();
+                    await DirectAsync(bus, messages, options.Value.PublishConcurrency, cancellationToken);
+                    directTime += Stopwatch.GetElapsedTime(started);
+                    directCpu.Pause();
+                }
+            });
 
             var measured = slice * settings.Rounds;
             var drainRate = drained / drainTime.TotalSeconds;
