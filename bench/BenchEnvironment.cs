@@ -67,6 +67,16 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         return (body.GetProperty("conversationId").GetGuid(), new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString()));
     }
 
+    /// <summary>POSTs <paramref name="body"/> with <paramref name="authorization"/>; any status but success throws.</summary>
+    public static async Task PostAsync(HttpClient client, string path, HttpContent body, AuthenticationHeaderValue authorization,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
+        request.Headers.Authorization = authorization;
+        using var response = await client.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();

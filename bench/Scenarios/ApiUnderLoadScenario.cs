@@ -103,13 +103,8 @@ internal sealed class ApiUnderLoadScenario : IScenario
             else
             {
                 var id = conversations[Random.Shared.Next(conversations.Count)];
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/v2/conversations/{id}/messages")
-                {
-                    Content = JsonBody.Of(new { agent = $"agent{sequence % Agents}", text = "On it." }),
-                };
-                request.Headers.Authorization = auth;
-                using var response = await client.SendAsync(request, cancellationToken);
-                response.EnsureSuccessStatusCode();
+                await BenchEnvironment.PostAsync(client, $"/v2/conversations/{id}/messages",
+                    JsonBody.Of(new { agent = $"agent{sequence % Agents}", text = "On it." }), auth, cancellationToken);
             }
             if (started >= measureFrom)
             {

@@ -16,16 +16,8 @@ internal sealed class HotConversationScenario : IScenario
     public async Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchEnvironment environment, BenchSettings settings, CancellationToken cancellationToken)
     {
         using var client = environment.Client();
-        Func<int, Task> Writer(Guid id, System.Net.Http.Headers.AuthenticationHeaderValue token) => async _ =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{id}/messages")
-            {
-                Content = JsonBody.Of(HotMessage),
-            };
-            request.Headers.Authorization = token;
-            using var response = await client.SendAsync(request, cancellationToken);
-            response.EnsureSuccessStatusCode();
-        };
+        Func<int, Task> Writer(Guid id, System.Net.Http.Headers.AuthenticationHeaderValue token) => _ =>
+            BenchEnvironment.PostAsync(client, $"/v1/conversations/{id}/messages", JsonBody.Of(HotMessage), token, cancellationToken);
 
         var (singleId, singleToken) = await BenchEnvironment.StartConversationAsync(client, cancellationToken);
         var (hotId, hotToken) = await BenchEnvironment.StartConversationAsync(client, cancellationToken);

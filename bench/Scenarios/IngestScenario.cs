@@ -46,16 +46,9 @@ internal sealed class IngestScenario : IScenario
         var series = new List<(int Concurrency, LoadResult Ours, LoadResult Raw)>();
         var tenantId = environment.TenantId;
 
-        async Task PostOursAsync((Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token) conversation)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/conversations/{conversation.Id}/messages")
-            {
-                Content = JsonBody.Of(Message),
-            };
-            request.Headers.Authorization = conversation.Token;
-            using var response = await client.SendAsync(request, cancellationToken);
-            response.EnsureSuccessStatusCode();
-        }
+        Task PostOursAsync((Guid Id, System.Net.Http.Headers.AuthenticationHeaderValue Token) conversation) =>
+            BenchEnvironment.PostAsync(client, $"/v1/conversations/{conversation.Id}/messages", JsonBody.Of(Message), conversation.Token,
+                cancellationToken);
 
         async Task InsertRawAsync(Guid conversationId)
         {

@@ -114,6 +114,7 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         Assert.Equal(1L, await api.ScalarAsync<long>(
             "SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action = 'conversation.claimed' AND actor = 'service_token'", defaultConversation.ToString()));
     }
+
     [Fact]
     public async Task AuditAgentMessagesOnceWithTheirSeq()
     {
