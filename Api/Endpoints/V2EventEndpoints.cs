@@ -1,21 +1,21 @@
 using OmniChat.Api.Security;
+using OmniChat.Api.Tenancy;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Events;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Realtime;
 using OmniChat.Core.Tenancy;
-using StackExchange.Redis;
 
 namespace OmniChat.Api.Endpoints;
 
 /// <summary>
-/// <c>GET /v2/events</c>: the tenant's domain events as Server-Sent Events. Each event's <c>id</c> is a resume cursor;
-/// reconnecting with <c>Last-Event-ID</c> continues exactly after it (no gap, no duplicate). New events wake the stream
-/// through the tenant's Redis channel, with a one-second poll as a fallback.
+/// <c>GET /v2/events</c>: the tenant's domain events as Server-Sent Events. Each event's <c>id</c> is its stream
+/// position; reconnecting with <c>Last-Event-ID</c> continues exactly after it (no gap, no duplicate). The tenant's one
+/// reader on this instance (<see cref="TenantEventFeed"/>) wakes the stream; open streams are capped per tenant and per
+/// API key (429 <c>too_many_streams</c>).
 /// </summary>
 internal static class V2EventEndpoints
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private const int PageSize = 500;
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapV2EventEndpoints(this IEndpointRouteBuilder app)
@@ -26,31 +26,39 @@ internal static class V2EventEndpoints
         return app;
     }
 
-    internal static async Task StreamEvents(HttpContext http, ITenantContext tenants, TenantEventLog log, IConnectionMultiplexer redis,
-        TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task StreamEvents(HttpContext http, ITenantContext tenants, TenantEventLog log, TenantEventFeed feed,
+        EventStreamSlots slots, CancellationToken cancellationToken)
     {
         var tenant = tenants.RequireTenant();
         var cursor = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : http.Request.Query["lastEventId"].ToString();
-        if (cursor.Length == 0)
+        var after = 0L;
+        if (cursor.Length > 0)
         {
-            cursor = null;
-        }
-        else if (!TenantEventLog.IsValidCursor(cursor))
-        {
-            throw new ValidationException(new Dictionary<string, string[]> { ["Last-Event-ID"] = ["Not an event id this stream sent."] });
+            after = await log.ResolveCursorAsync(tenant.Id, cursor, cancellationToken)
+                ?? throw new ValidationException(new Dictionary<string, string[]> { ["Last-Event-ID"] = ["Not an event id this stream sent."] });
         }
 
-        using var wake = new SemaphoreSlim(0);
-        var channel = RedisChannel.Literal(RealtimeChannels.Tenant(tenant.Id));
-        var subscriber = redis.GetSubscriber();
-        void OnEvent(RedisChannel _, RedisValue __)
+        var (slot, refusal) = await slots.TryAcquireAsync(tenant.Id, http.Features.Get<ApiKeyPrincipal>()?.ApiKeyId.ToString("N"));
+        if (slot is null)
+        {
+            throw new DomainException(StatusCodes.Status429TooManyRequests, "too_many_streams", slots.Describe(refusal!.Value));
+        }
+        await using var heldSlot = slot;
+        using var wake = new SemaphoreSlim(0, 1);
+        using var subscription = feed.Subscribe(tenant.Id, () =>
         {
             if (wake.CurrentCount == 0)
             {
-                wake.Release();
+                try
+                {
+                    wake.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Another wake got there first.
+                }
             }
-        }
-        await subscriber.SubscribeAsync(channel, OnEvent);
+        });
         try
         {
             http.Response.ContentType = "text/event-stream";
@@ -59,40 +67,32 @@ internal static class V2EventEndpoints
             await http.Response.WriteAsync("retry: 2000\n\n", cancellationToken);
             await http.Response.Body.FlushAsync(cancellationToken);
 
-            var lastWrite = time.GetUtcNow();
             while (!cancellationToken.IsCancellationRequested)
             {
-                var events = await log.ReadAfterAsync(tenant.Id, cursor, 500, cancellationToken);
+                var events = await feed.ReadAfterAsync(tenant.Id, after, PageSize, cancellationToken);
                 foreach (var e in events)
                 {
                     await http.Response.WriteAsync($"id: {e.Cursor}\nevent: {e.Type}\ndata: {e.PayloadJson}\n\n", cancellationToken);
-                    cursor = e.Cursor;
+                    after = e.Position;
                 }
                 if (events.Count > 0)
                 {
                     await http.Response.Body.FlushAsync(cancellationToken);
-                    lastWrite = time.GetUtcNow();
-                    if (events.Count == 500)
+                    if (events.Count == PageSize)
                     {
                         continue;
                     }
                 }
-                else if (time.GetUtcNow() - lastWrite > KeepAlive)
+                if (!await wake.WaitAsync(KeepAlive, cancellationToken))
                 {
                     await http.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
                     await http.Response.Body.FlushAsync(cancellationToken);
-                    lastWrite = time.GetUtcNow();
                 }
-                await wake.WaitAsync(Poll, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client went away.
-        }
-        finally
-        {
-            await subscriber.UnsubscribeAsync(channel, OnEvent);
         }
     }
 }

@@ -5,6 +5,7 @@ using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Conversations;
+using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Security;
@@ -26,7 +27,7 @@ internal static class Extensions
         builder.AddOmniChatConversations();
         builder.AddOmniChatWebhooks();
         builder.AddOmniChatRateLimiting();
-        builder.Services.AddSingleton<OmniChat.Core.Events.TenantEventLog>();
+        builder.AddOmniChatEventStreams();
 
         // Order matters: the v1 route decides before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();

@@ -25,7 +25,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ConversationTokens>();
         builder.Services.AddSingleton<RealtimeTickets>();
         builder.Services.AddSingleton<ConversationEventLog>();
-        builder.Services.AddSingleton<TenantEventLog>();
+        builder.AddOmniChatEventStreams();
         builder.Services.AddSingleton<IRealtimePublisher, RedisRealtimePublisher>();
         builder.Services.AddSingleton<RealtimeMetrics>();
         builder.Services.AddSingleton<RedisFanOut>();

@@ -9,35 +9,36 @@ namespace OmniChat.Realtime.Hub;
 /// A tenant-wide agent stream (<c>/v2/agents/ws</c>): every domain event of the tenant (conversation started, message
 /// added, claimed, released, renamed, closed) with its cursor, read from the outbox in commit order exactly like
 /// <c>GET /v2/events</c>. The first frame names the cursor the stream starts at; <c>{"type":"resume","after":"&lt;cursor&gt;"}</c>
-/// replays from an earlier one. Redis only wakes the stream; a poll covers events that become readable late.
-/// Visitors' typing and read signals are passed on as they come.
+/// replays from an earlier one. The tenant's one reader on this instance (<see cref="TenantEventFeed"/>) wakes the
+/// stream and serves what it holds in memory. Visitors' typing and read signals are passed on as they come.
 /// </summary>
 internal sealed class AgentSocket : HubSocket
 {
     private const int PageSize = 500;
     private readonly Guid _tenantId;
+    private readonly TenantEventFeed _feed;
     private readonly TenantEventLog _log;
-    private string _cursor;
+    private long _cursor;
     private int _wakePending;
 
-    public AgentSocket(WebSocket socket, Guid tenantId, string head, TenantEventLog log, RealtimeOptions options, RealtimeMetrics metrics,
-        ILogger logger) : base(socket, "agent", options, metrics, logger)
+    public AgentSocket(WebSocket socket, Guid tenantId, long head, TenantEventFeed feed, TenantEventLog log, RealtimeOptions options,
+        RealtimeMetrics metrics, ILogger logger) : base(socket, "agent", options, metrics, logger)
     {
         _tenantId = tenantId;
+        _feed = feed;
         _log = log;
         _cursor = head;
-        Enqueue(new ReadyFrame(Frames.AgentReady(head)));
+        Enqueue(new ReadyFrame(Frames.AgentReady(head.ToString(System.Globalization.CultureInfo.InvariantCulture))));
     }
 
     /// <inheritdoc />
     public override void Deliver(LiveEvent liveEvent)
     {
+        // Stored events come through the tenant's feed (which Redis wakes as well); only ephemeral ones come from here.
         if (liveEvent.Event.IsEphemeral)
         {
             Enqueue(new ReadyFrame(EphemeralFrame(liveEvent.Event)));
-            return;
         }
-        Wake();
     }
 
     /// <inheritdoc />
@@ -64,8 +65,15 @@ internal sealed class AgentSocket : HubSocket
                 await SendNewAsync(cancellationToken);
                 break;
             case ResumeRequest resume:
-                _cursor = resume.After;
-                Metrics.Replayed(Kind, await SendNewAsync(cancellationToken));
+                if (await _log.ResolveCursorAsync(_tenantId, resume.After, cancellationToken) is { } after)
+                {
+                    _cursor = after;
+                    Metrics.Replayed(Kind, await SendNewAsync(cancellationToken));
+                }
+                else
+                {
+                    await SendAsync(Frames.Error("invalid_cursor", "Not an event id this stream sent."), cancellationToken);
+                }
                 break;
         }
     }
@@ -75,11 +83,11 @@ internal sealed class AgentSocket : HubSocket
         long sent = 0;
         while (true)
         {
-            var page = await _log.ReadAfterAsync(_tenantId, _cursor, PageSize, cancellationToken);
+            var page = await _feed.ReadAfterAsync(_tenantId, _cursor, PageSize, cancellationToken);
             foreach (var e in page)
             {
                 await SendAsync(Frames.AgentEvent(e.Cursor, e.Type, e.PayloadJson), cancellationToken);
-                _cursor = e.Cursor;
+                _cursor = e.Position;
                 sent++;
             }
             if (page.Count < PageSize)

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using OmniChat.Core.Events;
 using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Hub;
@@ -84,6 +85,10 @@ internal static partial class HubEndpoints
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            if (accepted.StreamSlot is { } slot)
+            {
+                await slot.DisposeAsync();
+            }
             await RefuseAsync(http, Refusal.Unavailable, hub);
             return;
         }
@@ -99,12 +104,13 @@ internal static partial class HubEndpoints
 
     /// <summary>
     /// Runs an accepted socket until it closes, whichever path accepted it: the per-IP and per-conversation caps (close
-    /// 1008 over them), the registry that drains it on shutdown, and the agent stream's poll.
+    /// 1008 over them), the registry that drains it on shutdown, the agent stream's feed subscription and stream slot.
     /// </summary>
     internal static async Task HostAsync(HubServices hub, AcceptedHandshake accepted, EarlyEvents early, WebSocket webSocket,
         System.Net.IPAddress? remoteAddress, string path, CancellationToken aborted)
     {
         var options = hub.Options;
+        await using var streamSlot = accepted.StreamSlot;
         hub.Metrics.Accepted(path);
         using var tenantScope = TenantScope(hub.Logger, accepted.TenantId);
         var ip = remoteAddress?.ToString() ?? "unknown";
@@ -127,11 +133,8 @@ internal static partial class HubEndpoints
             early.Attach(socket);
             if (socket is AgentSocket agent)
             {
-                using var poll = new PeriodicTimer(options.AgentPollInterval);
-                var polling = PollAsync(poll, agent);
+                using var feed = hub.Feed.Subscribe(accepted.TenantId, agent.Wake);
                 await socket.RunAsync();
-                poll.Dispose();
-                await polling;
             }
             else
             {
@@ -141,14 +144,6 @@ internal static partial class HubEndpoints
         finally
         {
             hub.Registry.Remove(socket);
-        }
-    }
-
-    private static async Task PollAsync(PeriodicTimer timer, AgentSocket agent)
-    {
-        while (await timer.WaitForNextTickAsync())
-        {
-            agent.Wake();
         }
     }
 
@@ -180,8 +175,10 @@ internal static class HandshakePath
 
 /// <summary>The hub's shared parts, in one service so the handlers stay readable.</summary>
 internal sealed class HubServices(RedisFanOut fanOut, ConnectionLimits limits, SocketRegistry registry, RealtimeMetrics metrics,
-    IOptions<RealtimeOptions> options, ILogger<HubServices> logger)
+    TenantEventFeed feed, IOptions<RealtimeOptions> options, ILogger<HubServices> logger)
 {
+    public TenantEventFeed Feed => feed;
+
     public RealtimeOptions Options => options.Value;
 
     public RedisFanOut FanOut => fanOut;

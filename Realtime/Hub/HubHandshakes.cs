@@ -23,6 +23,8 @@ internal sealed record Refusal(int Status, string Code, string Detail)
 
     public static readonly Refusal OriginNotAllowed = new(StatusCodes.Status403Forbidden, "origin_not_allowed", "This Origin may not open sockets for the tenant.");
 
+    public static readonly Refusal TooManyStreams = new(StatusCodes.Status429TooManyRequests, "too_many_streams", "Too many open event streams.");
+
     public static readonly Refusal Unavailable = new(StatusCodes.Status503ServiceUnavailable, "realtime_unavailable", "Live updates are unavailable; try again shortly.");
 }
 
@@ -33,6 +35,9 @@ internal sealed record Refusal(int Status, string Code, string Detail)
 internal sealed record AcceptedHandshake(Guid TenantId, Guid? ConversationId, Func<WebSocket, HubSocket> Create)
 {
     public string? Ticket { get; init; }
+
+    /// <summary>The capped stream slot an agent stream holds while it lives (<see cref="EventStreamSlots"/>); its host releases it.</summary>
+    public IAsyncDisposable? StreamSlot { get; init; }
 }
 
 /// <summary>The outcome of checking a handshake: accepted, or refused.</summary>
@@ -48,7 +53,7 @@ internal readonly record struct HandshakeCheck(AcceptedHandshake? Accepted, Refu
 /// input gives the same verdict on either path. Nothing here writes to the connection.
 /// </summary>
 internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets tickets, ITenantStore tenants, OriginPolicy origins,
-    ConversationEventLog conversationLog, TenantEventLog tenantLog, IRealtimePublisher publisher, TimeProvider time,
+    ConversationEventLog conversationLog, TenantEventLog tenantLog, TenantEventFeed feed, EventStreamSlots slots, IRealtimePublisher publisher, TimeProvider time,
     IOptions<RealtimeOptions> options, HubServices hub)
 {
     /// <summary><c>/ws</c>: a conversation token of the <c>default</c> tenant for <paramref name="conversationId"/>.</summary>
@@ -123,9 +128,29 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         {
             return refusal!;
         }
-        var head = await tenantLog.HeadAsync(tenant.Id, cancellationToken);
+        // The ticket's subject is the API key that asked for it (api_key:<id>): the per-key cap counts it with its SSE streams.
+        var apiKey = grant.Subject is { } subject && subject.StartsWith("api_key:", StringComparison.Ordinal)
+            && Guid.TryParse(subject["api_key:".Length..], out var keyId) ? keyId.ToString("N") : null;
+        var (slot, full) = await slots.TryAcquireAsync(tenant.Id, apiKey);
+        if (slot is null)
+        {
+            return Refusal.TooManyStreams with { Detail = slots.Describe(full!.Value) };
+        }
+        long head;
+        try
+        {
+            head = await tenantLog.HeadAsync(tenant.Id, cancellationToken);
+        }
+        catch
+        {
+            await slot.DisposeAsync();
+            throw;
+        }
         var settings = options.Value;
-        return new AcceptedHandshake(tenant.Id, null, socket => new AgentSocket(socket, tenant.Id, head, tenantLog, settings, hub.Metrics, hub.Logger));
+        return new AcceptedHandshake(tenant.Id, null, socket => new AgentSocket(socket, tenant.Id, head, feed, tenantLog, settings, hub.Metrics, hub.Logger))
+        {
+            StreamSlot = slot,
+        };
     }
 
     /// <summary>Redeems the ticket a <see cref="CheckV2Async"/> without redeeming looked at; false when it is gone meanwhile.</summary>

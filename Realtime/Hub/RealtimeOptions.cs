@@ -35,7 +35,4 @@ public sealed class RealtimeOptions
 
     /// <summary>Stored events read per query while replaying.</summary>
     public int ReplayPageSize { get; set; } = 200;
-
-    /// <summary>How often an agent stream looks for events even without a Redis wake-up (events that become readable late).</summary>
-    public TimeSpan AgentPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
