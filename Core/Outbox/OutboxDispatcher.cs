@@ -19,13 +19,15 @@ public interface IOutboxPublisher
 }
 
 /// <summary>
-/// Moves committed outbox rows to RabbitMQ. Each round runs in one transaction on the system role: it takes a
-/// transaction-scoped advisory lock on up to <see cref="OutboxOptions.PartitionsPerBatch"/> conversations that have due
-/// rows (skipping those another dispatcher holds), publishes their rows conversation by conversation in seq order
-/// (conversations in parallel), and marks what the broker confirmed as sent. Any number of dispatchers, in one process
-/// or many, can run at once: a conversation belongs to one of them per round, so its rows go out in order and once
-/// per round. A failed publish leaves that conversation's remaining rows for a later round (order kept);
-/// a crash before commit republishes (at least once; consumers deduplicate on the message id).
+/// Moves committed outbox rows to RabbitMQ on the system role. A round claims, in one short statement, up to
+/// <see cref="OutboxOptions.PartitionsPerBatch"/> conversations that have due rows by taking a session-level advisory
+/// lock on each (skipping those another dispatcher holds), publishes their rows conversation by conversation in seq
+/// order (conversations in parallel), then marks what the broker confirmed as sent and releases the locks. No
+/// transaction is open while it publishes (ADR 0016): the locks live on the connection, so nothing waits on the broker
+/// but the claimed conversations themselves. Any number of dispatchers, in one process or many, can run at once: a
+/// conversation belongs to one of them per round, so its rows go out in order and once per round. A failed publish
+/// leaves that conversation's remaining rows for a later round (order kept); a crash before the mark republishes (at
+/// least once; consumers deduplicate on the message id).
 /// </summary>
 public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, IOutboxPublisher publisher, IOptions<OutboxOptions> options,
     ILogger<OutboxDispatcher> logger)
@@ -36,58 +38,76 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
     public async Task<(int Published, bool Failed)> DispatchOnceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await systemDataSource.Value.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = await ClaimAsync(connection, transaction, cancellationToken);
-        if (rows.Count == 0)
-        {
-            return (0, false);
-        }
-
-        var sent = new List<Guid>(rows.Count);
+        var sent = new List<Guid>();
         var failed = false;
-        await Parallel.ForEachAsync(rows.GroupBy(r => r.Partition), new ParallelOptions
+        try
         {
-            MaxDegreeOfParallelism = _options.PublishConcurrency,
-            CancellationToken = cancellationToken,
-        }, async (partition, ct) =>
-        {
-            foreach (var row in partition)
+            var rows = await ClaimAsync(connection, cancellationToken);
+            if (rows.Count == 0)
             {
-                try
-                {
-                    await publisher.PublishAsync(row, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    // Keep this conversation's order: stop here, the rest goes in a later round.
-                    failed = true;
-                    LogPublishFailed(logger, row.Id, row.MessageType, ex);
-                    break;
-                }
-                lock (sent)
-                {
-                    sent.Add(row.Id);
-                }
+                return (0, false);
             }
-        });
+            await Parallel.ForEachAsync(rows.GroupBy(r => r.Partition), new ParallelOptions
+            {
+                MaxDegreeOfParallelism = _options.PublishConcurrency,
+                CancellationToken = cancellationToken,
+            }, async (partition, ct) =>
+            {
+                foreach (var row in partition)
+                {
+                    try
+                    {
+                        await publisher.PublishAsync(row, ct);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        // Keep this conversation's order: stop here, the rest goes in a later round.
+                        failed = true;
+                        LogPublishFailed(logger, row.Id, row.MessageType, ex);
+                        break;
+                    }
+                    lock (sent)
+                    {
+                        sent.Add(row.Id);
+                    }
+                }
+            });
+            return (sent.Count, failed);
+        }
+        finally
+        {
+            await MarkAndReleaseAsync(connection, sent);
+        }
+    }
 
+    // Marks what was published (even when the round is being cancelled: the broker has those rows) and releases the
+    // round's conversation locks, in one round trip. Another dispatcher may take a conversation the moment its lock goes,
+    // before the mark commits: its claim locks rows FOR UPDATE, so it skips rows this statement has marked or is marking.
+    private static async Task MarkAndReleaseAsync(NpgsqlConnection connection, List<Guid> sent)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return; // The session is gone, and its locks with it.
+        }
+        await using var batch = new NpgsqlBatch(connection);
         if (sent.Count > 0)
         {
-            await using var mark = new NpgsqlCommand(
-                "UPDATE outbox_messages SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)", connection, transaction);
-            mark.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = sent.ToArray() });
-            await mark.ExecuteNonQueryAsync(cancellationToken);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "UPDATE outbox_messages SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)")
+            {
+                Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = sent.ToArray() } },
+            });
         }
-        await transaction.CommitAsync(cancellationToken);
-        return (sent.Count, failed);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_unlock_all()"));
+        await batch.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     // Due rows of the conversations this round could lock, oldest conversations first, each in seq order. Each claimed
     // conversation gets an equal share of the round's rows, so a backlog in a few conversations cannot crowd the others
     // out of the round (they publish in parallel; one long conversation would publish alone, one row at a time). FOR
     // UPDATE re-reads each row's latest version, so a row another dispatcher sent since this statement's snapshot is
-    // skipped.
-    private async Task<List<OutboxRow>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    // skipped. The advisory locks are the session's: they outlive this statement and its transaction.
+    private async Task<List<OutboxRow>> ClaimAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var claim = new NpgsqlCommand("""
             WITH due AS (
@@ -101,7 +121,7 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
                 -- OFFSET 0 keeps the lock call above the sort: pushed down, it would lock every due conversation
                 -- rather than the first $1, leaving the other dispatchers nothing to claim.
                 SELECT p FROM (SELECT p FROM due ORDER BY oldest OFFSET 0) ordered
-                WHERE pg_try_advisory_xact_lock(hashtextextended(p::text, 7310))
+                WHERE pg_try_advisory_lock(hashtextextended(p::text, 7310))
                 LIMIT $1
             )
             SELECT r.id, r.tenant_id, r.message_type, r.payload::text, c.p, r.seq
@@ -115,7 +135,7 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
                 FOR UPDATE OF o SKIP LOCKED
             ) r
             ORDER BY c.p, r.seq NULLS FIRST, r.created_at, r.id
-            """, connection, transaction);
+            """, connection);
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.PartitionsPerBatch });
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.RowsPerBatch });
         claim.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.RowsPerBatch * 4 });

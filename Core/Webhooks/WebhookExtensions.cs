@@ -12,7 +12,7 @@ public static class WebhookExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
-            .Validate(o => o.RetryWindow > TimeSpan.Zero && o.BaseDelay > TimeSpan.Zero && o.Concurrency > 0, "Webhook retry settings must be positive")
+            .Validate(o => o.RetryWindow > TimeSpan.Zero && o.BaseDelay > TimeSpan.Zero && o.Concurrency > 0 && o.PerTenantConcurrency > 0, "Webhook retry settings must be positive")
             .ValidateOnStart();
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
             .Validate(o => o.WebhookSigningKey is { Length: >= SecurityOptions.MinimumSecretLength },

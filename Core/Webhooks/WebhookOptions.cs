@@ -18,8 +18,11 @@ public sealed class WebhookOptions
     /// <summary>A receiver must answer within this time.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Deliveries in flight at once per sender loop.</summary>
+    /// <summary>Deliveries in flight at once per sender.</summary>
     public int Concurrency { get; set; } = 16;
+
+    /// <summary>Deliveries of one tenant in flight at once per sender: a tenant's hanging endpoints leave the rest to others.</summary>
+    public int PerTenantConcurrency { get; set; } = 4;
 
     /// <summary>How often the sender looks for due deliveries when nothing woke it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -27,5 +27,6 @@ internal static class Extensions
         builder.Services.AddSingleton<IOutboxPublisher, MassTransitOutboxPublisher>();
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService<OutboxDispatchService>();
+        builder.Services.AddHostedService<EventStreamSequencer>();
     }
 }

@@ -17,6 +17,7 @@ internal sealed partial class OutboxDispatchService(OutboxDispatcher dispatcher,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        LogSystemScope(logger);
         var wake = new SemaphoreSlim(0);
         var listener = ListenAsync(wake, stoppingToken);
         var loops = Enumerable.Range(0, _options.Dispatchers).Select(_ => LoopAsync(wake, stoppingToken)).ToList();
@@ -90,6 +91,9 @@ internal sealed partial class OutboxDispatchService(OutboxDispatcher dispatcher,
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox dispatcher: claims due rows of every tenant on the system role (raw SQL, ADR 0003)")]
+    private static partial void LogSystemScope(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An outbox round failed; retrying")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);

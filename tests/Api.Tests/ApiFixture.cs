@@ -14,10 +14,17 @@ namespace OmniChat.Api.Tests;
 /// <summary>PostgreSQL, Redis and the Api service, started through the AppHost library.</summary>
 public sealed class ApiFixture : ServersFixture
 {
+    /// <summary>Open event streams one API key may hold in these tests (small, so the cap is reachable).</summary>
+    public const int MaxStreamsPerApiKey = 5;
+
     protected override AppHostOptions Configure(AppHostOptions options) => options with
     {
         Services = [ResourceNames.Api],
         StartRabbitMq = false,
+        ServiceEnvironment = new Dictionary<string, string>(options.ServiceEnvironment)
+        {
+            ["EventStreams__MaxPerApiKey"] = MaxStreamsPerApiKey.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
     };
 
     public CredentialTenant DefaultTenant => App.Credentials.Tenants.Single(t => t.Identifier == "default");

@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using OmniChat.Core.Persistence;
 
 namespace OmniChat.Api.Tests;
 
@@ -105,6 +108,129 @@ public sealed class V2EventStreamShould(ApiFixture api)
 
         Assert.All(events, e => Assert.Equal(api.DemoTenant.Id, e.Data.GetProperty("tenantId").GetGuid()));
         Assert.DoesNotContain(events, e => e.Data.GetProperty("conversationId").GetGuid() == defaultConversation);
+    }
+
+    [Fact]
+    public async Task DeliverEveryTenantsEventsWhileATransactionIsHeldOpenAndItsOwnEventOnceWhenItCommits()
+    {
+        using var demo = api.CreateClient(api.DemoTenant.ApiKey);
+        using var defaultAdmin = api.CreateClient(api.DefaultTenant.ApiKey);
+        using var demoStream = Streaming(demo);
+        using var defaultStream = Streaming(defaultAdmin);
+        var held = await StartConversationAsync(defaultAdmin, "held");
+        var (demoResponse, demoReader) = await OpenAsync(demoStream, null);
+        var (defaultResponse, defaultReader) = await OpenAsync(defaultStream, null);
+        await ReadUntilAsync(defaultReader, es => es.Any(e => e.Type == "conversation.started" && ConversationOf(e) == held));
+
+        // A transaction holding a transaction id and an event of its own, left open as a slow request or a stuck job would.
+        // The old reader took only rows older than the oldest transaction running anywhere: every stream stalled here.
+        await using var blocker = new NpgsqlConnection(api.App.Database.App);
+        await blocker.OpenAsync(Ct);
+        await using var open = await blocker.BeginTransactionAsync(Ct);
+        await using (var write = new NpgsqlBatch(blocker, open))
+        {
+            write.BatchCommands.Add(new NpgsqlBatchCommand(TenantBatches.SetTenantSql) { Parameters = { TenantBatches.TenantParameter(api.DefaultTenant.Id) } });
+            write.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, created_at, available_at, attempts, sent_at)
+                VALUES ($1, $2, 'ConversationRenamed', jsonb_build_object('tenantId', $2, 'conversationId', $3, 'name', 'held'), $3, now(), now(), 0, now())
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7() },
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = api.DefaultTenant.Id },
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = held },
+                },
+            });
+            await write.ExecuteNonQueryAsync(Ct);
+        }
+
+        // Both tenants' new events arrive while it stays open (a regression hangs here until ReadUntilAsync gives up).
+        var demoMarker = await StartConversationAsync(demo, "while held");
+        var before = await StartConversationAsync(defaultAdmin, "before commit");
+        var demoEvents = await ReadUntilAsync(demoReader, es => es.Any(e => ConversationOf(e) == demoMarker));
+        var defaultBefore = await ReadUntilAsync(defaultReader, es => es.Any(e => ConversationOf(e) == before));
+        await open.CommitAsync(Ct);
+        var after = await StartConversationAsync(defaultAdmin, "after commit");
+        var defaultAfter = await ReadUntilAsync(defaultReader, es => es.Any(e => ConversationOf(e) == after));
+        demoResponse.Dispose();
+        demoReader.Dispose();
+        defaultResponse.Dispose();
+        defaultReader.Dispose();
+
+        Assert.Contains(demoEvents, e => e.Type == "conversation.started" && ConversationOf(e) == demoMarker);
+        Assert.DoesNotContain(defaultBefore, e => e.Type == "conversation.renamed" && ConversationOf(e) == held);
+        // Once committed, the held event comes exactly once, after what committed before it and before what came after.
+        Assert.Equal(["conversation.renamed", "conversation.started"],
+            defaultAfter.Where(e => ConversationOf(e) == held || ConversationOf(e) == after).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task RefuseMoreStreamsThanTheApiKeyMayHoldAndGiveTheSlotBackWhenOneCloses()
+    {
+        var key = await api.CreateApiKeyAsync(api.DemoTenant.Id, "conversations:read", "conversations:write");
+        using var client = api.CreateClient(key);
+        using var stream = Streaming(client);
+        var open = new List<(HttpResponseMessage Response, StreamReader Reader)>();
+        try
+        {
+            for (var i = 0; i < ApiFixture.MaxStreamsPerApiKey; i++)
+            {
+                open.Add(await OpenAsync(stream, null));
+            }
+            using (var refused = await stream.GetAsync("/v2/events", HttpCompletionOption.ResponseHeadersRead, Ct))
+            {
+                await refused.AssertProblemAsync(429, "too_many_streams");
+            }
+
+            open[0].Response.Dispose();
+            open[0].Reader.Dispose();
+            open.RemoveAt(0);
+            // The server sees the close once HttpClient stops draining the response and drops the connection (or on its next
+            // write): wake the streams with an event until the slot is back.
+            HttpResponseMessage? reopened = null;
+            for (var attempt = 0; attempt < 50 && reopened is null; attempt++)
+            {
+                await StartConversationAsync(client, "wake the streams");
+                var candidate = await stream.GetAsync("/v2/events", HttpCompletionOption.ResponseHeadersRead, Ct);
+                if (candidate.IsSuccessStatusCode)
+                {
+                    reopened = candidate;
+                }
+                else
+                {
+                    await candidate.AssertProblemAsync(429, "too_many_streams");
+                    candidate.Dispose();
+                }
+            }
+            Assert.NotNull(reopened);
+            reopened.Dispose();
+        }
+        finally
+        {
+            foreach (var (response, reader) in open)
+            {
+                response.Dispose();
+                reader.Dispose();
+            }
+        }
+    }
+
+    private static HttpClient Streaming(HttpClient client)
+    {
+        var stream = new HttpClient { BaseAddress = client.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        stream.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        return stream;
+    }
+
+    private static Guid? ConversationOf(SseEvent e) =>
+        e.Data.TryGetProperty("conversationId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetGuid() : null;
+
+    private static async Task<Guid> StartConversationAsync(HttpClient client, string name)
+    {
+        using var started = await client.PostAsJsonAsync("/v2/conversations", new { name }, Ct);
+        started.EnsureSuccessStatusCode();
+        return (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
     }
 
     [Fact]
