@@ -76,6 +76,68 @@ public sealed class AgentStreamShould(RealtimeFixture hub)
     }
 
     [Fact]
+    public async Task CarryNewEventsWhileAnyTransactionIsHeldOpen()
+    {
+        using var demo = hub.Api(hub.DemoTenant.ApiKey);
+        var socket = await RealtimeFixture.ConnectAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/agents/ws?ticket={await AgentTicketAsync(demo)}"));
+        await socket.ReceiveAsync(); // ready
+        // Held by "something else" until the event has arrived; the old reader waited for every older transaction to end.
+        await using var blocker = new Npgsql.NpgsqlConnection(hub.App.Database.App);
+        await blocker.OpenAsync(Ct);
+        await using var open = await blocker.BeginTransactionAsync(Ct);
+        await using (var xid = new Npgsql.NpgsqlCommand("SELECT pg_current_xact_id()", blocker, open))
+        {
+            await xid.ExecuteScalarAsync(Ct);
+        }
+
+        var id = await StartAsync(demo, "while a transaction is open");
+        var frames = await socket.ReceiveUntilAsync(f => f.Str("event") == "conversation.started" && f.GetProperty("data").Str("conversationId") == id.ToString());
+
+        Assert.Equal("conversation.started", frames[^1].Str("event"));
+        await open.RollbackAsync(Ct);
+        await socket.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task RefuseMoreStreamsThanTheApiKeyMayHoldAcrossInstances()
+    {
+        var key = await CreateKeyAsync(hub.DemoTenant.Id, "conversations:read");
+        using var client = hub.Api(key);
+        var open = new List<System.Net.WebSockets.ClientWebSocket>();
+        for (var i = 0; i < RealtimeFixture.StreamsPerApiKey; i++)
+        {
+            var instance = i % 2 == 0 ? hub.FirstRealtime : hub.SecondRealtime;
+            var socket = await RealtimeFixture.ConnectAsync(RealtimeFixture.SocketUri(instance, $"/v2/agents/ws?ticket={await AgentTicketAsync(client)}"));
+            await socket.ReceiveAsync(); // ready
+            open.Add(socket);
+        }
+
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/agents/ws?ticket={await AgentTicketAsync(client)}"),
+            System.Net.HttpStatusCode.TooManyRequests);
+        await open[0].CloseQuietlyAsync();
+        open[0].Dispose();
+        // A closed stream gives its slot back as soon as the hub has seen the close.
+        System.Net.WebSockets.ClientWebSocket? again = null;
+        for (var attempt = 0; attempt < 100 && again is null; attempt++)
+        {
+            try
+            {
+                again = await RealtimeFixture.ConnectAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/agents/ws?ticket={await AgentTicketAsync(client)}"));
+            }
+            catch (System.Net.WebSockets.WebSocketException)
+            {
+                await Task.Delay(50, Ct);
+            }
+        }
+
+        Assert.NotNull(again);
+        foreach (var socket in open.Skip(1).Append(again))
+        {
+            await socket.CloseQuietlyAsync();
+        }
+    }
+
+    [Fact]
     public async Task RequireTheReadScopeForATicket()
     {
         var writeOnly = await CreateKeyAsync(hub.DemoTenant.Id, "conversations:write");

@@ -20,6 +20,9 @@ public sealed class RealtimeFixture : ServersFixture
     /// <summary>Sockets per conversation per instance in these tests.</summary>
     public const int ConversationCap = 4;
 
+    /// <summary>Agent streams one API key may hold across both instances in these tests.</summary>
+    public const int StreamsPerApiKey = 3;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     protected override AppHostOptions Configure(AppHostOptions options) => options with
@@ -30,6 +33,7 @@ public sealed class RealtimeFixture : ServersFixture
         {
             ["Realtime__AllowedOrigins__0"] = AllowedOrigin,
             ["Realtime__MaxConnectionsPerConversation"] = ConversationCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["EventStreams__MaxPerApiKey"] = StreamsPerApiKey.ToString(System.Globalization.CultureInfo.InvariantCulture),
         },
     };
 
