@@ -25,6 +25,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status to answer with, given the path and how many times this event id came before (0 for the first).</summary>
     public Func<string, int, int> Answer { get; set; } = (_, _) => 200;
 
+    /// <summary>Awaited before answering a request on a path (recorded as received already): a receiver that hangs.</summary>
+    public Func<string, Task> Hold { get; set; } = _ => Task.CompletedTask;
+
     public Uri BaseUrl { get; private set; } = null!;
 
     public static async Task<WebhookReceiver> StartAsync()
@@ -42,6 +45,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var before = receiver._attemptsByEvent.AddOrUpdate(eventId, 0, (_, n) => n + 1);
             var status = receiver.Answer(http.Request.Path.Value ?? "", before);
             receiver.Received.Enqueue(new ReceivedDelivery(http.Request.Path.Value ?? "", eventId, http.Request.Headers["OmniChat-Signature"].ToString(), body, status));
+            await receiver.Hold(http.Request.Path.Value ?? "");
             return Results.StatusCode(status);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);

@@ -56,6 +56,49 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         JsonDocument.Parse(delivery.Body).RootElement.GetProperty("data").GetProperty("conversationId").GetGuid() == conversation;
 
     [Fact]
+    public async Task DeliverAnotherTenantsEventsWhileOneTenantsReceiverHangs()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receiver.Hold = path => path == "/hangs" ? release.Task : Task.CompletedTask;
+        using var defaultApi = Api(DefaultKey);
+        using var demoApi = Api(DemoKey);
+        var (hanging, _) = await SubscribeAsync(defaultApi, "/hangs");
+        var (other, _) = await SubscribeAsync(demoApi, "/other");
+        try
+        {
+            // More hanging deliveries of the default tenant than its share of the sender, each held open by the receiver.
+            var stuck = new List<Guid>();
+            for (var i = 0; i < 6; i++)
+            {
+                stuck.Add(await PostVisitorMessageAsync($"stuck {i}"));
+            }
+            await _receiver.WaitForAsync("/hangs", r => r.Count >= 1);
+
+            var (demoConversation, _) = await StartV2ConversationAsync(demoApi, "not held up");
+            (await demoApi.PostAsJsonAsync($"/v2/conversations/{demoConversation}/messages", new { agent = "ann", text = "on time" }, Ct)).EnsureSuccessStatusCode();
+            var delivered = await _receiver.WaitForAsync("/other", r => r.Any(d => IsFor(d, demoConversation)));
+
+            Assert.Contains(delivered, d => IsFor(d, demoConversation));
+            release.SetResult();
+            // Once let go, the held tenant's deliveries all arrive too.
+            await _receiver.WaitForAsync("/hangs", r => stuck.All(c => r.Any(d => IsFor(d, c))));
+        }
+        finally
+        {
+            release.TrySetResult();
+            await defaultApi.DeleteAsync(new Uri($"/v2/webhooks/{hanging}", UriKind.Relative), Ct);
+            await demoApi.DeleteAsync(new Uri($"/v2/webhooks/{other}", UriKind.Relative), Ct);
+        }
+    }
+
+    private static async Task<(Guid Id, string Name)> StartV2ConversationAsync(HttpClient api, string name)
+    {
+        using var created = await api.PostAsJsonAsync("/v2/conversations", new { name }, Ct);
+        created.EnsureSuccessStatusCode();
+        return ((await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("conversation").GetProperty("id").GetGuid(), name);
+    }
+
+    [Fact]
     public async Task DeliverAV1MessageSignedWithTheSecretGivenAtCreation()
     {
         using var api = Api(DefaultKey);

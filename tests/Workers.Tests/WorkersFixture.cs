@@ -30,6 +30,8 @@ public sealed class WorkersFixture : ServersFixture
             ["Webhooks__RetryWindow"] = "00:00:05",
             ["Webhooks__BaseDelay"] = "00:00:00.300",
             ["Webhooks__PollInterval"] = "00:00:00.200",
+            // Longer than any wait in the tests: a receiver that hangs stays hung until the test lets it go.
+            ["Webhooks__Timeout"] = "00:03:00",
         },
     };
 
