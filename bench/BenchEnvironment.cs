@@ -44,6 +44,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Realtime__MaxConnectionsPerIp"] = "1000000",
                 ["Realtime__MaxConnectionsPerConversation"] = "1000000",
+                // Scenario 9 opens a thousand agent streams with one key.
+                ["EventStreams__MaxPerTenant"] = "1000000",
+                ["EventStreams__MaxPerApiKey"] = "1000000",
                 // Scenario 5 measures the hub at rest with 30 s pings.
                 ["Realtime__PingInterval"] = "00:00:30",
             },

@@ -14,7 +14,7 @@ public sealed record StoredEvent(long Position, string Type, string PayloadJson)
 }
 
 /// <summary>
-/// Reads a tenant's domain events from the outbox in stream-position order (ADR 0016). Positions are assigned after
+/// Reads a tenant's domain events from the outbox in stream-position order (ADR 0022). Positions are assigned after
 /// commit by <c>sequence_tenant_events</c>, one tenant at a time, so the positions a reader can see are always a prefix:
 /// reading on from a cursor never skips an event that commits late and never repeats one. A transaction held open
 /// elsewhere (any tenant's, or none) delays nothing but its own events.

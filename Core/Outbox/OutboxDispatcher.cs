@@ -23,7 +23,7 @@ public interface IOutboxPublisher
 /// <see cref="OutboxOptions.PartitionsPerBatch"/> conversations that have due rows by taking a session-level advisory
 /// lock on each (skipping those another dispatcher holds), publishes their rows conversation by conversation in seq
 /// order (conversations in parallel), then marks what the broker confirmed as sent and releases the locks. No
-/// transaction is open while it publishes (ADR 0016): the locks live on the connection, so nothing waits on the broker
+/// transaction is open while it publishes (ADR 0022): the locks live on the connection, so nothing waits on the broker
 /// but the claimed conversations themselves. Any number of dispatchers, in one process or many, can run at once: a
 /// conversation belongs to one of them per round, so its rows go out in order and once per round. A failed publish
 /// leaves that conversation's remaining rows for a later round (order kept); a crash before the mark republishes (at

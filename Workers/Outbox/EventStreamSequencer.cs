@@ -5,7 +5,7 @@ using OmniChat.Core.Persistence;
 namespace OmniChat.Workers.Outbox;
 
 /// <summary>
-/// Numbers committed events for the tenant event streams (ADR 0016) every few seconds, tenant by tenant, even when no
+/// Numbers committed events for the tenant event streams (ADR 0022) every few seconds, tenant by tenant, even when no
 /// stream is open: the streams' own readers number what they read, so this only keeps the backlog of tenants without a
 /// stream small (a stream that opens later finds its events numbered). Each tenant is numbered in its own short
 /// statement under that tenant's lock, so one tenant's backlog never holds up another's.

@@ -12,7 +12,7 @@ namespace OmniChat.Workers.Webhooks;
 /// Sends due webhook deliveries across tenants (system role). Per subscription and conversation only the oldest pending
 /// delivery is due, and only once every earlier event of the conversation has been fanned out, so a receiver gets one
 /// conversation's events in seq order. Deliveries are claimed with a lease in one short statement, sent with no
-/// transaction open, and each outcome is recorded on its own as soon as it is known (ADR 0016): a hanging receiver
+/// transaction open, and each outcome is recorded on its own as soon as it is known (ADR 0022): a hanging receiver
 /// holds only its own deliveries. At most <see cref="WebhookOptions.PerTenantConcurrency"/> of a tenant's deliveries are
 /// in flight at once, so one tenant's slow or hanging endpoints leave the other slots to other tenants. A 2xx answer
 /// marks the delivery sent; anything else (or a timeout) schedules a retry with exponential backoff and jitter until the

@@ -7,7 +7,7 @@ using OmniChat.TestKit;
 namespace OmniChat.Core.Tests;
 
 /// <summary>
-/// The event stream's log numbers committed events after commit, one tenant at a time (ADR 0016): a transaction held
+/// The event stream's log numbers committed events after commit, one tenant at a time (ADR 0022): a transaction held
 /// open elsewhere delays nothing but its own events, which arrive once when it commits, in conversation order.
 /// </summary>
 public sealed class TenantEventLogShould(ServersFixture servers) : IAsyncLifetime

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace OmniChat.Core.Persistence.Migrations
 {
     /// <summary>
-    /// Event stream positions assigned after commit (ADR 0016). Readers of a tenant's events (SSE, agent sockets) used
+    /// Event stream positions assigned after commit (ADR 0022). Readers of a tenant's events (SSE, agent sockets) used
     /// to take only outbox rows older than the oldest running transaction of the whole cluster, so any long transaction
     /// anywhere held back every tenant's stream. Now a sequencer gives each committed row a position from one sequence,
     /// one tenant at a time under that tenant's advisory lock, so a tenant's positions become visible in increasing

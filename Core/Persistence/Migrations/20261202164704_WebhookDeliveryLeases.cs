@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace OmniChat.Core.Persistence.Migrations
 {
     /// <summary>
-    /// Webhook deliveries are claimed with a lease (ADR 0016): the sender takes a delivery in one short statement, calls
+    /// Webhook deliveries are claimed with a lease (ADR 0022): the sender takes a delivery in one short statement, calls
     /// the receiver with no transaction open, and records the outcome in a second one, fenced by the lease id so that a
     /// sender whose lease lapsed cannot overwrite a newer attempt. A lease outlives the receiver timeout; a crashed
     /// sender's deliveries are taken again when their leases lapse.
