@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OmniChat.Core.Realtime;
 using StackExchange.Redis;
 
@@ -190,8 +189,9 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
                             }
                         }
                     }
-                    catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {
+                        // Whatever failed (PostgreSQL away, a full pool), the reader lives on: its streams depend on it.
                         LogReadFailed(feed._logger, tenantId, ex);
                     }
                     await _wake.WaitAsync(feed._options.PollInterval, cancellationToken);

@@ -134,6 +134,8 @@ internal static partial class HubEndpoints
             if (socket is AgentSocket agent)
             {
                 using var feed = hub.Feed.Subscribe(accepted.TenantId, agent.Wake);
+                // Events committed between the handshake's head and the subscription are read now, not at the next event.
+                agent.Wake();
                 await socket.RunAsync();
             }
             else
