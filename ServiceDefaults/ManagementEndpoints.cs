@@ -32,13 +32,18 @@ internal static class ManagementEndpoints
         {
             return;
         }
-        // Kestrel listens on the service's own addresses plus the same interfaces on the management port.
-        var urls = ServiceUrls(builder.Configuration);
-        var management = urls.Select(url => WithPort(url, port)).Distinct(StringComparer.OrdinalIgnoreCase);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["urls"] = string.Join(';', urls.Concat(management)),
+            ["urls"] = ListenUrls(builder.Configuration, port),
         });
+    }
+
+    /// <summary>The service's own addresses plus the same interfaces on the management <paramref name="port"/>.</summary>
+    internal static string ListenUrls(IConfiguration configuration, int port)
+    {
+        var urls = ServiceUrls(configuration);
+        var management = urls.Select(url => WithPort(url, port)).Distinct(StringComparer.OrdinalIgnoreCase);
+        return string.Join(';', urls.Concat(management));
     }
 
     public static void UseManagementPort(this WebApplication app)
