@@ -1,7 +1,7 @@
 using OmniChat.Api.Endpoints;
 using OmniChat.Api.Extensions;
+using OmniChat.Api.OpenApi;
 using OmniChat.ServiceDefaults;
-using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,8 +12,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseApplicationPipeline();
-app.MapOpenApi();
-app.MapScalarApiReference("/docs");
+app.MapApiReference();
 app.MapTenantEndpoints();
 app.MapV1ConversationEndpoints();
 app.MapV1AdminEndpoints();

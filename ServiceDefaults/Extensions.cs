@@ -35,6 +35,7 @@ public static class Extensions
         builder.ConfigureLogging();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddManagementPort();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -123,6 +124,8 @@ public static class Extensions
 
     /// <summary>
     /// Maps <c>/health</c> (liveness), <c>/ready</c> (readiness), <c>/metrics</c> (Prometheus) and the request-id middleware.
+    /// <c>/metrics</c> is served on the management port when <c>Management:Port</c> is set (and there only); without it, in
+    /// Development only, on the service's own port (<see cref="ManagementOptions"/>).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -139,7 +142,7 @@ public static class Extensions
             Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag),
             ResponseWriter = WriteHealthAsync,
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.UseManagementPort();
         return app;
     }
 

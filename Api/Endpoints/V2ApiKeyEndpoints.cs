@@ -15,9 +15,11 @@ internal static class V2ApiKeyEndpoints
     {
         var group = app.MapGroup("/v2/api-keys").WithTags("v2 API keys").RequireScope(ApiScopes.KeysManage);
         group.MapPost("/", CreateKey).WithName("V2CreateApiKey")
-            .WithSummary("Create a key with some of the caller's scopes; the key is in the answer once and never again.");
+            .WithSummary("Create a key with some of the caller's scopes (else 403 scope_not_held), expiring no later than the caller "
+                + "(else 403 expiry_beyond_caller); the key is in the answer once and never again.");
         group.MapGet("/", ListKeys).WithName("V2ListApiKeys").WithSummary("Keys, masked (prefix only), with expiry, revocation and last use.");
-        group.MapDelete("/{id:guid}", RevokeKey).WithName("V2RevokeApiKey").WithSummary("Revoke a key; it stops working at once.");
+        group.MapDelete("/{id:guid}", RevokeKey).WithName("V2RevokeApiKey")
+            .WithSummary("Revoke a key; it stops working at once. A key cannot revoke one holding scopes it lacks (403 key_broader_than_caller).");
         return app;
     }
 
@@ -37,15 +39,24 @@ internal static class V2ApiKeyEndpoints
         {
             errors["scopes"] = [$"One or more of: {string.Join(", ", ApiScopes.All)}."];
         }
-        else if (scopes.Except(caller.Scopes).ToList() is { Count: > 0 } beyond)
-        {
-            errors["scopes"] = [$"A key cannot grant scopes it does not have: {string.Join(", ", beyond)}."];
-        }
         if (request?.ExpiresAt is { } expires && expires <= now)
         {
             errors["expiresAt"] = ["Must be in the future."];
         }
         ValidationException.ThrowIfAny(errors);
+
+        // A key passes on at most what it holds: its scopes, for no longer than it lives itself.
+        if (scopes.Except(caller.Scopes).ToList() is { Count: > 0 } beyond)
+        {
+            throw new ForbiddenException("scope_not_held", "A key cannot grant scopes it does not hold.") { Extensions = { ["scopes"] = beyond } };
+        }
+        if (caller.ExpiresAt is { } callerExpires && (request!.ExpiresAt is not { } requested || requested > callerExpires))
+        {
+            throw new ForbiddenException("expiry_beyond_caller", "A key cannot create a key that outlives it; set expiresAt at or before the caller's.")
+            {
+                Extensions = { ["maxExpiresAt"] = callerExpires },
+            };
+        }
 
         var secret = ApiKeySecret.Generate("live");
         var key = new ApiKey
@@ -77,6 +88,14 @@ internal static class V2ApiKeyEndpoints
     {
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, cancellationToken)
             ?? throw new NotFoundException("api_key_not_found", "The API key does not exist.");
+        var caller = http.Features.Get<ApiKeyPrincipal>()!;
+        if (key.Scopes.Except(caller.Scopes).ToList() is { Count: > 0 } broader)
+        {
+            throw new ForbiddenException("key_broader_than_caller", "A key cannot revoke a key with scopes it does not hold itself.")
+            {
+                Extensions = { ["scopes"] = broader },
+            };
+        }
         if (key.RevokedAt is null)
         {
             var now = time.GetUtcNow();

@@ -27,6 +27,9 @@ internal static class V2ConversationEndpoints
             .WithSummary("Filter by status, claimedBy, unanswered, text (q); newest activity first; cursor paging.");
         group.MapPost("/", StartConversation).RequireScope(ApiScopes.ConversationsWrite).WithName("V2StartConversation")
             .WithSummary("Start a conversation for a customer; returns it with a conversation token for the visitor.");
+        group.MapPost("/{id:guid}/token", RefreshToken).WithName("V2RefreshToken")
+            .WithSummary("Exchange the visitor's refresh token for a new conversation token and the next refresh token "
+                + "(rotating; a reused one revokes its family). No API key: the refresh token is the credential.");
         group.MapGet("/{id:guid}", GetConversation).RequireScope(ApiScopes.ConversationsRead).WithName("V2GetConversation");
         group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation");
         group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages");
@@ -109,6 +112,30 @@ internal static class V2ConversationEndpoints
         return TypedResults.Created($"/v2/conversations/{started.ConversationId}", new V2StartedConversationResponse(
             ConversationResponse.From(conversation), tokens.Issue(tenant.Id, started.ConversationId), started.RefreshToken,
             (int)ConversationTokens.Lifetime.TotalSeconds));
+    }
+
+    internal static async Task<Ok<TokenResponse>> RefreshToken(Guid id, RefreshTokenRequest? request, ITenantStore store,
+        RefreshTokenRotation rotation, ConversationTokens tokens, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request?.RefreshToken) || request.RefreshToken.Length > 200)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["refreshToken"] = ["Required."] });
+        }
+        // The tenant comes from the token's own row (a narrow look-up by hash), never from the request; whatever else the
+        // request carries (an API key of some tenant) plays no part.
+        var found = await store.FindByRefreshTokenHashAsync(RefreshTokenSecret.Hash(request.RefreshToken), cancellationToken)
+            ?? throw new UnauthorizedException("invalid_refresh_token", "The refresh token is not valid.");
+        if (found.ConversationId != id)
+        {
+            // Another conversation, maybe another tenant's: answer as for an id that does not exist.
+            throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
+        }
+        if (found.Tenant.Status != TenantStatus.Active)
+        {
+            throw new ForbiddenException("tenant_suspended", "This tenant is suspended.");
+        }
+        var next = await rotation.RotateAsync(found.Tenant, id, request.RefreshToken, cancellationToken);
+        return TypedResults.Ok(new TokenResponse(tokens.Issue(found.Tenant.Id, id), next, (int)ConversationTokens.Lifetime.TotalSeconds));
     }
 
     internal static async Task<Ok<ConversationResponse>> GetConversation(Guid id, OmniChatDbContext db, CancellationToken cancellationToken) =>

@@ -40,7 +40,7 @@ internal static class Extensions
         // Binding failures (malformed JSON, wrong types) reach the exception handler as problems with stable codes.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-        builder.Services.AddOpenApi(OpenApiDocumentSetup.Configure);
+        builder.AddApiReference();
     }
 
     public static void UseApplicationPipeline(this WebApplication app)

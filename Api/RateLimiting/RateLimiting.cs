@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Errors;
 using OmniChat.Core.RateLimiting;
@@ -16,8 +17,12 @@ internal sealed class RateLimitedException(TimeSpan retryAfter)
 }
 
 /// <summary>
-/// Per client IP, per tenant and per API key limits on every API request (the tenant's plan sets the last two),
-/// checked in one atomic Redis call after the tenant is resolved.
+/// Per client network, per tenant, per API key and per conversation limits on every API request, checked in one atomic
+/// Redis call after the tenant is resolved. Only what a request has proved is charged: every request charges its
+/// client's network (<see cref="ClientNetwork"/>); the tenant's and the key's buckets only when a credential was verified
+/// (an API key, a conversation token, the service token; the v1 route alone names a tenant without proving anything);
+/// a conversation's bucket (keyed by tenant and conversation) only for a caller allowed on that conversation, so nobody
+/// who merely knows a conversation id can use up its visitor's and agents' messages.
 /// </summary>
 internal sealed class RateLimitingMiddleware(RequestDelegate next)
 {
@@ -31,24 +36,28 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
             return;
         }
 
-        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var buckets = new List<RateLimitBucket> { new($"ip:{ip}", options.Value.PerIpPerMinute, options.Value.PerIpPerMinute) };
-        if (tenants.Tenant is { } tenant)
+        var limits = options.Value;
+        var buckets = new List<RateLimitBucket>(4)
+        {
+            RateLimitBucket.Refilling(ClientNetwork.BucketKey(context.Connection.RemoteIpAddress), limits.PerIpPerMinute, limits.RefillPeriod),
+        };
+        if (tenants.Tenant is { } tenant && IsVerified(context))
         {
             var perMinute = (await plans.GetAsync(tenant.PlanId, context.RequestAborted)).ApiRequestsPerMinute;
-            buckets.Add(new RateLimitBucket($"tenant:{tenant.Id:N}", perMinute, perMinute));
+            buckets.Add(RateLimitBucket.Refilling($"tenant:{tenant.Id:N}", perMinute, limits.RefillPeriod));
             if (context.Features.Get<ApiKeyPrincipal>() is { } key)
             {
-                buckets.Add(new RateLimitBucket($"key:{key.ApiKeyId:N}", perMinute, perMinute));
+                buckets.Add(RateLimitBucket.Refilling($"key:{key.ApiKeyId:N}", limits.ApiKeyCapacity(perMinute), limits.RefillPeriod));
             }
-        }
 
-        // Message endpoints also charge their conversation's bucket, in the same atomic call.
-        if (context.GetEndpoint()?.Metadata.GetMetadata<ConversationRateLimitMetadata>() is not null
-            && context.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var conversationId))
-        {
-            var perConversation = options.Value.PerConversationPerMinute;
-            buckets.Add(new RateLimitBucket($"conversation:{conversationId:N}", perConversation, perConversation));
+            // Message endpoints also charge their conversation's bucket, in the same atomic call.
+            if (context.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<ConversationRateLimitMetadata>() is not null
+                && context.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var conversationId)
+                && IsAllowedOn(context, endpoint, tenant, conversationId))
+            {
+                buckets.Add(RateLimitBucket.Refilling($"conversation:{tenant.Id:N}:{conversationId:N}", limits.PerConversationPerMinute,
+                    limits.RefillPeriod));
+            }
         }
 
         var decision = await limiter.AcquireAsync(buckets);
@@ -57,6 +66,27 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
             throw new RateLimitedException(decision.RetryAfter);
         }
         await next(context);
+    }
+
+    private static bool IsVerified(HttpContext context) =>
+        context.Features.Get<ApiKeyPrincipal>() is not null
+        || context.Features.Get<ConversationPrincipal>() is not null
+        || context.Features.Get<ServiceTokenPrincipal>() is not null;
+
+    // The same rules the endpoint applies before it writes: the visitor's own conversation token, the service token (v1
+    // admin), or an API key holding every scope the endpoint demands (any conversation of its tenant; the key includes it).
+    private static bool IsAllowedOn(HttpContext context, Endpoint endpoint, TenantInfo tenant, Guid conversationId)
+    {
+        if (context.Features.Get<ConversationPrincipal>() is { } visitor)
+        {
+            return visitor.TenantId == tenant.Id && visitor.ConversationId == conversationId;
+        }
+        if (context.Features.Get<ApiKeyPrincipal>() is { } key)
+        {
+            var required = endpoint.Metadata.GetOrderedMetadata<RequiredScopeMetadata>();
+            return required.Count > 0 && required.All(r => key.Scopes.Contains(r.Scope));
+        }
+        return context.Features.Get<ServiceTokenPrincipal>() is not null && endpoint.Metadata.GetMetadata<ServiceTokenMetadata>() is not null;
     }
 }
 

@@ -1,3 +1,4 @@
+using OmniChat.Api.Tenancy;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
@@ -9,7 +10,10 @@ internal static class ConversationTokenAuth
 {
     public static async Task<TenantInfo> RequireAsync(HttpContext http, ConversationTokens tokens, ITenantContext tenants, Guid conversationId)
     {
-        var claims = http.Request.BearerToken() is { } token ? await tokens.ValidateAsync(token) : null;
+        // The tenant strategy has usually verified the token already (ConversationPrincipal); validate it here otherwise.
+        var claims = http.Features.Get<ConversationPrincipal>() is { } verified
+            ? new ConversationTokenClaims(verified.TenantId, verified.ConversationId)
+            : http.Request.BearerToken() is { } token ? await tokens.ValidateAsync(token) : null;
         if (claims is null)
         {
             throw new UnauthorizedException("invalid_token", "A valid conversation token is required.");

@@ -24,11 +24,11 @@ internal sealed class ApiKeyTenantStrategy(TimeProvider time, ApiKeyUsage usage)
             return null;
         }
 
-        http.Features.Set(new ApiKeyPrincipal(resolved.ApiKeyId, resolved.Scopes));
+        http.Features.Set(new ApiKeyPrincipal(resolved.ApiKeyId, resolved.Scopes, resolved.ExpiresAt));
         await usage.TouchAsync(resolved.Tenant.Id, resolved.ApiKeyId, cancellationToken);
         return resolved.Tenant;
     }
 }
 
-/// <summary>The API key a request authenticated with.</summary>
-internal sealed record ApiKeyPrincipal(Guid ApiKeyId, IReadOnlyList<string> Scopes);
+/// <summary>The API key a request authenticated with: its scopes and expiry bound what it may grant.</summary>
+internal sealed record ApiKeyPrincipal(Guid ApiKeyId, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt);

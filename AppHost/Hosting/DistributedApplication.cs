@@ -283,8 +283,17 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// Starts one more instance of <paramref name="service"/> on a free port, sharing everything else (scale-out tests and
     /// benchmarks); it stops with the others unless stopped before.
     /// </summary>
-    public async Task<ServiceReplica> StartReplicaAsync(string service, CancellationToken cancellationToken = default)
+    public Task<ServiceReplica> StartReplicaAsync(string service, CancellationToken cancellationToken = default) =>
+        StartReplicaAsync(service, new Dictionary<string, string?>(), cancellationToken);
+
+    /// <summary>
+    /// Starts one more instance of <paramref name="service"/> on a free port with <paramref name="environment"/> on top of
+    /// the usual settings (another database, other limits, another ASPNETCORE_ENVIRONMENT; a null value removes a setting).
+    /// </summary>
+    public async Task<ServiceReplica> StartReplicaAsync(string service, IReadOnlyDictionary<string, string?> environment,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         int index;
         lock (_servicesLock)
         {
@@ -292,7 +301,14 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
         var port = PortSet.FreePort();
         var instance = $"{service}-{index.ToString(CultureInfo.InvariantCulture)}";
-        var process = await StartServiceAsync(ServiceSpec(service, instance, port), instance, Url(port), cancellationToken)
+        var spec = ServiceSpec(service, instance, port);
+        var merged = new Dictionary<string, string?>(spec.Environment);
+        foreach (var (key, value) in environment)
+        {
+            merged[key] = value;
+        }
+        spec = spec with { Environment = merged };
+        var process = await StartServiceAsync(spec, instance, Url(port), cancellationToken)
             ?? throw new InvalidOperationException($"{instance} failed to start; see {_logs.PathFor(instance)}.");
         return new ServiceReplica(new Uri(Url(port)), process);
     }
@@ -467,7 +483,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     public string CredentialsJsonText() => JsonSerializer.Serialize(Credentials, CredentialsJson.Default.Credentials);
 }
 
-/// <summary>An extra instance of a service started by <see cref="DistributedApplication.StartReplicaAsync"/>.</summary>
+/// <summary>An extra instance of a service started by <c>DistributedApplication.StartReplicaAsync</c>.</summary>
 public sealed class ServiceReplica
 {
     private readonly ManagedProcess _process;

@@ -14,6 +14,22 @@ public sealed class RateLimitOptions
 
     /// <summary>Messages a minute into one conversation.</summary>
     public int PerConversationPerMinute { get; set; } = 120;
+
+    /// <summary>
+    /// The share of the tenant's plan limit (requests a minute) that one API key may use, so that one runaway
+    /// integration can be held below the tenant's whole budget. 1 (the default) gives every key the plan's limit.
+    /// </summary>
+    public double ApiKeyShare { get; set; } = 1.0;
+
+    /// <summary>
+    /// How long an empty bucket takes to refill completely. Limits are stated per minute and refill over a minute;
+    /// a longer period keeps the same bursts but refills slower (tests use hours, so that what they see does not depend
+    /// on how fast the machine sends).
+    /// </summary>
+    public TimeSpan RefillPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The bucket of one API key of a tenant whose plan allows <paramref name="tenantPerMinute"/>.</summary>
+    public int ApiKeyCapacity(int tenantPerMinute) => Math.Max(1, (int)Math.Ceiling(tenantPerMinute * ApiKeyShare));
 }
 
 /// <summary>The plans' limits, read from PostgreSQL and kept for a minute.</summary>
@@ -61,6 +77,8 @@ public static class RateLimitingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits")
             .Validate(o => o.PerIpPerMinute > 0 && o.PerConversationPerMinute > 0, "RateLimits values must be positive")
+            .Validate(o => o.ApiKeyShare is > 0 and <= 1, "RateLimits:ApiKeyShare must be above 0 and at most 1")
+            .Validate(o => o.RefillPeriod >= TimeSpan.FromSeconds(1) && o.RefillPeriod <= TimeSpan.FromDays(1), "RateLimits:RefillPeriod must be between one second and one day")
             .ValidateOnStart();
         builder.Services.AddSingleton<RedisRateLimiter>();
         builder.Services.AddSingleton<PlanCatalog>();

@@ -5,8 +5,13 @@ using StackExchange.Redis;
 namespace OmniChat.Core.RateLimiting;
 
 /// <summary>One token bucket: <paramref name="Key"/> holds up to <paramref name="Capacity"/> tokens, refilled at
-/// <paramref name="PerMinute"/> tokens a minute.</summary>
-public sealed record RateLimitBucket(string Key, int Capacity, int PerMinute);
+/// <paramref name="PerMinute"/> tokens a minute (fractions allowed: a bucket may refill slower than one token a minute).</summary>
+public sealed record RateLimitBucket(string Key, int Capacity, double PerMinute)
+{
+    /// <summary>A bucket of <paramref name="capacity"/> tokens that refills all of them, evenly, over <paramref name="refillPeriod"/>.</summary>
+    public static RateLimitBucket Refilling(string key, int capacity, TimeSpan refillPeriod) =>
+        new(key, capacity, capacity / refillPeriod.TotalMinutes);
+}
 
 /// <summary>The verdict on a request: allowed, or refused with the time until it would be.</summary>
 public sealed record RateLimitDecision(bool Allowed, TimeSpan RetryAfter)
@@ -23,6 +28,9 @@ public sealed record RateLimitDecision(bool Allowed, TimeSpan RetryAfter)
 public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ILogger<RedisRateLimiter> logger)
 {
     private const string KeyPrefix = "omnichat:rl:";
+
+    // One token a week: the slowest refill a bucket can have (keeps the script's divisions finite).
+    private const double MinPerMinute = 1.0 / (7 * 24 * 60);
 
     // KEYS: the buckets; ARGV: capacity and refill per minute of each, in order. Returns 0, or milliseconds to wait.
     private const string Script = """
@@ -70,7 +78,7 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ILogg
         var args = buckets.SelectMany(b => new RedisValue[]
         {
             Math.Max(1, b.Capacity).ToString(CultureInfo.InvariantCulture),
-            Math.Max(1, b.PerMinute).ToString(CultureInfo.InvariantCulture),
+            Math.Max(MinPerMinute, b.PerMinute).ToString("R", CultureInfo.InvariantCulture),
         }).ToArray();
         try
         {

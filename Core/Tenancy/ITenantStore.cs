@@ -14,7 +14,16 @@ public interface ITenantStore
 
     /// <summary>The API key whose SHA-256 hash is <paramref name="hash"/>, with its tenant, or <see langword="null"/>.</summary>
     Task<ResolvedApiKey?> FindByApiKeyHashAsync(byte[] hash, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The tenant and conversation of the refresh token whose SHA-256 hash is <paramref name="hash"/>, or
+    /// <see langword="null"/>. Whether the token is still good is for <c>RefreshTokenRotation</c> to judge.
+    /// </summary>
+    Task<ResolvedRefreshToken?> FindByRefreshTokenHashAsync(byte[] hash, CancellationToken cancellationToken);
 }
+
+/// <summary>A refresh token found by hash: the tenant and conversation it was issued for.</summary>
+public sealed record ResolvedRefreshToken(TenantInfo Tenant, Guid ConversationId);
 
 /// <summary>An API key found by hash, before its validity (expiry, revocation) has been judged.</summary>
 public sealed record ResolvedApiKey(

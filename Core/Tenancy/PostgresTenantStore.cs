@@ -4,7 +4,8 @@ namespace OmniChat.Core.Tenancy;
 
 /// <summary>
 /// <see cref="ITenantStore"/> over the narrow <c>SECURITY DEFINER</c> look-up functions created by the migrations
-/// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>): the application role never reads another tenant's rows to find its own.
+/// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>, <c>resolve_refresh_token</c>): the
+/// application role never reads another tenant's rows to find its own.
 /// </summary>
 public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
 {
@@ -53,6 +54,23 @@ public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantSt
             reader.GetFieldValue<string[]>(1),
             reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+    }
+
+    /// <inheritdoc />
+    public async Task<ResolvedRefreshToken?> FindByRefreshTokenHashAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        // Two rows would mean two tenants holding the same 256-bit random token: trust neither.
+        await using var command = dataSource.CreateCommand(
+            "SELECT r.conversation_id, t.id, t.identifier, t.name, t.status, t.plan_id " +
+            "FROM resolve_refresh_token(@hash) r CROSS JOIN LATERAL resolve_tenant_by_id(r.tenant_id) t LIMIT 2");
+        command.Parameters.AddWithValue("hash", hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var found = new ResolvedRefreshToken(ReadTenant(reader, 1), reader.GetGuid(0));
+        return await reader.ReadAsync(cancellationToken) ? null : found;
     }
 
     private async Task<TenantInfo?> FindTenantAsync(string sql, string parameter, object value, CancellationToken cancellationToken)

@@ -54,18 +54,23 @@ public sealed class ApiFixture : ServersFixture
     }
 
     /// <summary>Creates an API key for a tenant with exactly <paramref name="scopes"/> (straight into the database, system role).</summary>
-    public async Task<string> CreateApiKeyAsync(Guid tenantId, params string[] scopes)
+    public Task<string> CreateApiKeyAsync(Guid tenantId, params string[] scopes) => CreateApiKeyAsync(tenantId, null, scopes);
+
+    /// <summary>Creates an API key for a tenant with exactly <paramref name="scopes"/>, expiring at <paramref name="expiresAt"/>.</summary>
+    public async Task<string> CreateApiKeyAsync(Guid tenantId, DateTimeOffset? expiresAt, params string[] scopes)
     {
         var key = ApiKeySecret.Generate("test");
         await using var connection = new NpgsqlConnection(App.Database.System);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var insert = new NpgsqlCommand(
-            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now())", connection);
+            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, expires_at) VALUES ($1, $2, 'test', $3, $4, $5, now(), $6)",
+            connection);
         insert.Parameters.AddWithValue(Guid.CreateVersion7());
         insert.Parameters.AddWithValue(tenantId);
         insert.Parameters.AddWithValue(ApiKeySecret.Prefix(key));
         insert.Parameters.AddWithValue(ApiKeySecret.Hash(key));
         insert.Parameters.AddWithValue(scopes);
+        insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = (object?)expiresAt ?? DBNull.Value });
         await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         return key;
     }

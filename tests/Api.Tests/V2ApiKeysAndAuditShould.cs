@@ -51,9 +51,85 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         using var expired = await client.PostAsJsonAsync("/v2/api-keys",
             new { name = "past", scopes = ReadOnly, expiresAt = DateTimeOffset.UtcNow.AddDays(-1) }, Ct);
 
-        await escalation.AssertProblemAsync(400, "validation_failed");
+        var refused = await escalation.AssertProblemAsync(403, "scope_not_held");
+        Assert.Equal([ApiScopes.AuditRead], refused.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
         await unknown.AssertProblemAsync(400, "validation_failed");
         await expired.AssertProblemAsync(400, "validation_failed");
+    }
+
+    [Fact]
+    public async Task RefuseToCreateAKeyThatOutlivesTheCaller()
+    {
+        var callerExpires = DateTimeOffset.UtcNow.AddHours(1);
+        var manager = await api.CreateApiKeyAsync(api.DemoTenant.Id, callerExpires, ApiScopes.KeysManage, ApiScopes.ConversationsRead);
+        using var client = api.CreateClient(manager);
+
+        using var forever = await client.PostAsJsonAsync("/v2/api-keys", new { name = "forever", scopes = ReadOnly }, Ct);
+        using var later = await client.PostAsJsonAsync("/v2/api-keys",
+            new { name = "later", scopes = ReadOnly, expiresAt = callerExpires.AddDays(1) }, Ct);
+        using var sooner = await client.PostAsJsonAsync("/v2/api-keys",
+            new { name = "sooner", scopes = ReadOnly, expiresAt = callerExpires.AddMinutes(-1) }, Ct);
+
+        var problem = await forever.AssertProblemAsync(403, "expiry_beyond_caller");
+        Assert.Equal(callerExpires.ToUnixTimeSeconds(), problem.GetProperty("maxExpiresAt").GetDateTimeOffset().ToUnixTimeSeconds());
+        await later.AssertProblemAsync(403, "expiry_beyond_caller");
+        Assert.Equal(HttpStatusCode.Created, sooner.StatusCode);
+    }
+
+    [Fact]
+    public async Task RefuseToRevokeAKeyWithBroaderScopes()
+    {
+        var manager = await api.CreateApiKeyAsync(api.DemoTenant.Id, ApiScopes.KeysManage, ApiScopes.ConversationsRead);
+        using var client = api.CreateClient(manager);
+        using var demoAdmin = api.CreateClient(api.DemoTenant.ApiKey);
+        using var defaultAdmin = api.CreateClient(api.DefaultTenant.ApiKey);
+        var broad = await CreateKeyAsync(demoAdmin, [ApiScopes.KeysManage, ApiScopes.ConversationsRead, ApiScopes.AuditRead]);
+        var narrow = await CreateKeyAsync(demoAdmin, ReadOnly);
+        var otherTenants = await CreateKeyAsync(defaultAdmin, [ApiScopes.KeysManage, ApiScopes.AuditRead]);
+
+        using var broader = await client.DeleteAsync(new Uri($"/v2/api-keys/{broad}", UriKind.Relative), Ct);
+        using var within = await client.DeleteAsync(new Uri($"/v2/api-keys/{narrow}", UriKind.Relative), Ct);
+        using var foreign = await client.DeleteAsync(new Uri($"/v2/api-keys/{otherTenants}", UriKind.Relative), Ct);
+
+        var problem = await broader.AssertProblemAsync(403, "key_broader_than_caller");
+        Assert.Equal([ApiScopes.AuditRead], problem.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        Assert.Null(await api.ScalarAsync<object>("SELECT revoked_at FROM api_keys WHERE id = $1", broad) as DateTime?);
+        Assert.Equal(HttpStatusCode.NoContent, within.StatusCode);
+        await foreign.AssertProblemAsync(404, "api_key_not_found");
+        Assert.Null(await api.ScalarAsync<object>("SELECT revoked_at FROM api_keys WHERE id = $1", otherTenants) as DateTime?);
+    }
+
+    [Fact]
+    public async Task RefuseAKeyOnceItHasExpired()
+    {
+        using var admin = api.CreateClient(api.DemoTenant.ApiKey);
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        using var created = await admin.PostAsJsonAsync("/v2/api-keys", new { name = "short-lived", scopes = ReadOnly, expiresAt }, Ct);
+        using var shortLived = api.CreateClient((await created.JsonAsync()).GetProperty("key").GetString());
+
+        using var beforeExpiry = await shortLived.GetAsync(new Uri("/v2/conversations", UriKind.Relative), Ct);
+        // Wait for the condition (the key refused), not for a fixed time; the answer must be the plain 401 of a bad key.
+        HttpResponseMessage afterExpiry;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            timeout.CancelAfter(TimeSpan.FromMinutes(1));
+            while (true)
+            {
+                afterExpiry = await shortLived.GetAsync(new Uri("/v2/conversations", UriKind.Relative), timeout.Token);
+                if (afterExpiry.StatusCode != HttpStatusCode.OK)
+                {
+                    break;
+                }
+                afterExpiry.Dispose();
+                await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, beforeExpiry.StatusCode);
+        await afterExpiry.AssertProblemAsync(401, "unauthorized");
+        Assert.True(DateTimeOffset.UtcNow >= expiresAt);
+        afterExpiry.Dispose();
     }
 
     [Fact]
@@ -140,5 +216,12 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
         }
         Assert.Equal(2L, await api.ScalarAsync<long>(
             "SELECT count(*) FROM audit_entries WHERE target_id = $1 AND action = 'message.added'", conversation.ToString()));
+    }
+
+    private static async Task<Guid> CreateKeyAsync(HttpClient admin, string[] scopes)
+    {
+        using var created = await admin.PostAsJsonAsync("/v2/api-keys", new { name = "target", scopes }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.JsonAsync()).GetProperty("id").GetGuid();
     }
 }

@@ -184,7 +184,7 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
                      "POST /v1/admin/conversations/{id}/reply", "POST /v1/admin/conversations/{id}/close", "GET /v2/conversations",
                      "POST /v2/conversations", "GET /v2/conversations/{id}", "PATCH /v2/conversations/{id}", "GET /v2/conversations/{id}/messages",
                      "POST /v2/conversations/{id}/messages", "POST /v2/conversations/{id}/claim", "POST /v2/conversations/{id}/release",
-                     "POST /v2/conversations/{id}/close",
+                     "POST /v2/conversations/{id}/close", "POST /v2/conversations/{id}/token",
                  })
         {
             Assert.Contains(route, routes);

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using OmniChat.Core.Conversations;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
 using OmniChat.TestKit;
 
@@ -52,6 +54,22 @@ public sealed class TenantStoreShould(ServersFixture servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResolveEachRefreshTokenToItsOwnTenantAndConversation()
+    {
+        var store = new PostgresTenantStore(_db.AppDataSource);
+        var (conversationA, tokenA) = await AddRefreshTokenAsync(_db.TenantA);
+        var (conversationB, tokenB) = await AddRefreshTokenAsync(_db.TenantB);
+
+        var a = await store.FindByRefreshTokenHashAsync(RefreshTokenSecret.Hash(tokenA), TestContext.Current.CancellationToken);
+        var b = await store.FindByRefreshTokenHashAsync(RefreshTokenSecret.Hash(tokenB), TestContext.Current.CancellationToken);
+        var unknown = await store.FindByRefreshTokenHashAsync(RefreshTokenSecret.Hash(RefreshTokenSecret.Generate()), TestContext.Current.CancellationToken);
+
+        Assert.Equal((_db.TenantA.Id, conversationA), (a!.Tenant.Id, a.ConversationId));
+        Assert.Equal((_db.TenantB.Id, conversationB), (b!.Tenant.Id, b.ConversationId));
+        Assert.Null(unknown);
+    }
+
+    [Fact]
     public async Task FindTenantsByIdentifierAndId()
     {
         var store = new PostgresTenantStore(_db.AppDataSource);
@@ -96,6 +114,25 @@ public sealed class TenantStoreShould(ServersFixture servers) : IAsyncLifetime
         await system.SaveChangesAsync(TestContext.Current.CancellationToken);
         Assert.True(await system.ApiKeys.AnyAsync(k => k.Prefix == ApiKeySecret.Prefix(key), TestContext.Current.CancellationToken));
         return key;
+    }
+
+    private async Task<(Guid ConversationId, string Token)> AddRefreshTokenAsync(TenantInfo tenant)
+    {
+        var conversation = await _db.AddConversationAsync(tenant, "refreshing");
+        var token = RefreshTokenSecret.Generate();
+        await using var system = _db.ForSystem();
+        system.RefreshTokens.Add(new RefreshToken
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant.Id,
+            ConversationId = conversation.Id,
+            FamilyId = Guid.CreateVersion7(),
+            TokenHash = RefreshTokenSecret.Hash(token),
+            CreatedAt = DateTimeOffset.UtcNow,
+            ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
+        });
+        await system.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return (conversation.Id, token);
     }
 
     private sealed class FixedStrategy(string? identifier) : ITenantStrategy
