@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 namespace OmniChat.AppHost.Hosting;
 
 /// <summary>
-/// Everything the AppHost generates once and must reuse on every later run: server passwords, the service token, the
-/// conversation JWT secret, seeded logins and API keys. Kept in <c>.omnichat/secrets</c> (mode 0600).
+/// Everything the AppHost generates once and must reuse on every later run: server passwords, the service token, the operator
+/// token, the conversation JWT secret, seeded logins and API keys. Kept in <c>.omnichat/secrets</c> (mode 0600).
 /// </summary>
 internal sealed class Secrets
 {
@@ -20,6 +20,7 @@ internal sealed class Secrets
     public string ConversationJwtSecret { get; set; } = Generate(64);
     public string WebhookSigningKey { get; set; } = Generate(64);
     public string OperatorPassword { get; set; } = Generate(20);
+    public string OperatorToken { get; set; } = Generate(48);
 
     /// <summary>Per seeded tenant identifier: its admin password and all-scopes API key.</summary>
     public Dictionary<string, TenantSecrets> Tenants { get; set; } = [];
