@@ -65,6 +65,9 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
             ["ERL_CRASH_DUMP"] = Path.Combine(dataDirectory, "erl_crash.dump"),
             ["ERL_EPMD_PORT"] = epmdPortText,
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            // The Erlang distribution port (node-to-node and CLI, guarded only by the cookie) on loopback, like AMQP and epmd;
+            // without this it listens on every interface.
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
         };
         var process = await ManagedProcess.StartAsync(
             new ProcessSpec(Name, binaries.RabbitMqServer, [], dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
