@@ -34,7 +34,7 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
 
         var config = Path.Combine(dataDirectory, "rabbitmq.conf");
         // default_user applies when the node first boots with an empty database; the password then lives in its data.
-        await WritePrivateAsync(config, $"""
+        await PrivateFile.WriteTextAsync(config, $"""
             listeners.tcp.default = 127.0.0.1:{port}
             default_user = {User}
             default_pass = {password}
@@ -107,18 +107,4 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
     }
 
     private static string FindEpmd() => File.Exists("/usr/bin/epmd") ? "/usr/bin/epmd" : "epmd";
-
-    // The config holds the broker password.
-    private static async Task WritePrivateAsync(string path, string contents, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await using var writer = new StreamWriter(stream);
-        await writer.WriteAsync(contents.AsMemory(), cancellationToken);
-    }
 }
