@@ -1,4 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Tenancy;
 using OmniChat.TestKit;
 
 namespace OmniChat.Core.Tests;
@@ -89,6 +94,28 @@ public sealed class TablePrivilegesShould(ServersFixture servers) : IAsyncLifeti
         Assert.True(plans > 0);
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
     }
+
+    [Fact]
+    public async Task GiveTheDefaultPrivilegesBackWhenTheMigrationIsReverted()
+    {
+        await using var owner = PersistenceExtensions.BuildDataSource(_db.Connections.Owner);
+        var options = new DbContextOptionsBuilder<OmniChatDbContext>();
+        PersistenceExtensions.ConfigureDbContext(options, owner);
+        await using var context = new OmniChatDbContext(options.Options, new TenantContext());
+        var migrations = context.Database.GetMigrations().ToList();
+        var before = migrations[migrations.FindIndex(m => m.EndsWith("_PlatformTablePrivileges", StringComparison.Ordinal)) - 1];
+
+        await context.GetService<IMigrator>().MigrateAsync(before, Ct);
+        var reverted = await AppPrivilegesAsync("users");
+        await context.Database.MigrateAsync(Ct);
+        var reapplied = await AppPrivilegesAsync("users");
+
+        Assert.Equal(["DELETE", "INSERT", "SELECT", "UPDATE"], reverted.Order());
+        Assert.Empty(reapplied);
+    }
+
+    private async Task<string[]> AppPrivilegesAsync(string table) =>
+        (await ReadCatalogAsync()).Single(t => t.Name == table).AppPrivileges;
 
     private async Task<List<TableFacts>> ReadCatalogAsync()
     {
