@@ -10,7 +10,7 @@ public sealed record Credentials(
     CredentialServices Services,
     CredentialConnectionStrings ConnectionStrings,
     string ServiceToken,
-    Login Operator,
+    OperatorCredentials Operator,
     IReadOnlyList<CredentialTenant> Tenants);
 
 public sealed record CredentialServices(
@@ -28,6 +28,9 @@ public sealed record CredentialConnectionStrings(
     [property: JsonPropertyName("rabbitmq")] string RabbitMq);
 
 public sealed record Login(string Email, string Password);
+
+/// <summary>The operator's portal login and the bearer token of the operator endpoints (never the service token).</summary>
+public sealed record OperatorCredentials(string Email, string Password, string Token);
 
 public sealed record CredentialTenant(string Identifier, Guid Id, string Name, string ApiKey, Login Admin);
 

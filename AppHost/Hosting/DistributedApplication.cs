@@ -206,7 +206,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             Url(ResourceNames.TelegramSandbox)),
         new CredentialConnectionStrings(Database.App, Database.Owner, Database.System, RedisConnectionString, RabbitMqConnectionString),
         _secrets.ServiceToken,
-        seed.Operator,
+        new OperatorCredentials(seed.Operator.Email, seed.Operator.Password, _secrets.OperatorToken),
         seed.Tenants);
 
     private async Task StartServicesAsync(CancellationToken cancellationToken)
@@ -244,8 +244,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = SystemScopeServices.Contains(service) ? Database.System : null,
             [$"ConnectionStrings__{ResourceNames.Redis}"] = ours ? RedisConnectionString : null,
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = ours ? RabbitMqConnectionString : null,
-            // The hub never serves the v1 admin API: it does not get the service token.
-            ["Security__ServiceToken"] = service is ResourceNames.Realtime or ResourceNames.TelegramSandbox ? null : _secrets.ServiceToken,
+            // Only the Api serves the v1 admin API: no other service gets the service token.
+            ["Security__ServiceToken"] = service is ResourceNames.Api ? _secrets.ServiceToken : null,
+            // The operator's cross-tenant endpoints are served by the Workers alone.
+            ["Security__OperatorToken"] = service is ResourceNames.Workers ? _secrets.OperatorToken : null,
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,

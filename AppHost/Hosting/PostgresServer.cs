@@ -93,8 +93,7 @@ internal sealed class PostgresServer(ManagedProcess process, int port, string su
         var parent = Path.GetDirectoryName(dataDirectory)!;
         Directory.CreateDirectory(dataDirectory);
         var passwordFile = Path.Combine(parent, ".pgpass-init");
-        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
-        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await PrivateFile.WriteTextAsync(passwordFile, password, cancellationToken);
         try
         {
             if (runAs is not null)

@@ -34,7 +34,7 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
 
         var config = Path.Combine(dataDirectory, "rabbitmq.conf");
         // default_user applies when the node first boots with an empty database; the password then lives in its data.
-        await WritePrivateAsync(config, $"""
+        await PrivateFile.WriteTextAsync(config, $"""
             listeners.tcp.default = 127.0.0.1:{port}
             default_user = {User}
             default_pass = {password}
@@ -65,6 +65,9 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
             ["ERL_CRASH_DUMP"] = Path.Combine(dataDirectory, "erl_crash.dump"),
             ["ERL_EPMD_PORT"] = epmdPortText,
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            // The Erlang distribution port (node-to-node and CLI, guarded only by the cookie) on loopback, like AMQP and epmd;
+            // without this it listens on every interface.
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
         };
         var process = await ManagedProcess.StartAsync(
             new ProcessSpec(Name, binaries.RabbitMqServer, [], dataDirectory, Path.Combine(runDirectory, Name + ".pid"), dataDirectory)
@@ -104,18 +107,4 @@ internal sealed class RabbitMqServer(ManagedProcess process, ManagedProcess epmd
     }
 
     private static string FindEpmd() => File.Exists("/usr/bin/epmd") ? "/usr/bin/epmd" : "epmd";
-
-    // The config holds the broker password.
-    private static async Task WritePrivateAsync(string path, string contents, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await using var writer = new StreamWriter(stream);
-        await writer.WriteAsync(contents.AsMemory(), cancellationToken);
-    }
 }

@@ -17,17 +17,7 @@ internal sealed class RedisServer(ManagedProcess process, int port, string passw
         Directory.CreateDirectory(dataDirectory);
         // The password goes in a 0600 config file, not on the command line where /proc shows it.
         var config = Path.Combine(dataDirectory, "redis.conf");
-        await using (var stream = new FileStream(config, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteLineAsync($"requirepass {password}");
-        }
-        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await PrivateFile.WriteTextAsync(config, $"requirepass {password}\n", cancellationToken);
         string[] args =
         [
             config, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory,

@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 namespace OmniChat.AppHost.Hosting;
 
 /// <summary>
-/// Everything the AppHost generates once and must reuse on every later run: server passwords, the service token, the
-/// conversation JWT secret, seeded logins and API keys. Kept in <c>.omnichat/secrets</c> (mode 0600).
+/// Everything the AppHost generates once and must reuse on every later run: server passwords, the service token, the operator
+/// token, the conversation JWT secret, seeded logins and API keys. Kept in <c>.omnichat/secrets</c> (mode 0600).
 /// </summary>
 internal sealed class Secrets
 {
@@ -20,6 +20,7 @@ internal sealed class Secrets
     public string ConversationJwtSecret { get; set; } = Generate(64);
     public string WebhookSigningKey { get; set; } = Generate(64);
     public string OperatorPassword { get; set; } = Generate(20);
+    public string OperatorToken { get; set; } = Generate(48);
 
     /// <summary>Per seeded tenant identifier: its admin password and all-scopes API key.</summary>
     public Dictionary<string, TenantSecrets> Tenants { get; set; } = [];
@@ -68,24 +69,48 @@ internal sealed class TenantSecrets
 [JsonSerializable(typeof(Secrets))]
 internal sealed partial class SecretsJson : JsonSerializerContext;
 
-/// <summary>Writes files only their owner can read (mode 0600), atomically.</summary>
+/// <summary>
+/// Writes files only their owner can read, atomically: the content goes into a new file created with mode 0600 (never a
+/// wider mode first and a chmod after), which then replaces the target, so even a target left with a wider mode by an
+/// older run is never rewritten in place.
+/// </summary>
 internal static class PrivateFile
 {
-    public static async Task WriteJsonAsync<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
-        CancellationToken cancellationToken)
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static Task WriteJsonAsync<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        CancellationToken cancellationToken) =>
+        WriteAsync(path, stream => JsonSerializer.SerializeAsync(stream, value, type, cancellationToken), cancellationToken);
+
+    public static Task WriteTextAsync(string path, string contents, CancellationToken cancellationToken) =>
+        WriteAsync(path, async stream =>
+        {
+            await using var writer = new StreamWriter(stream, leaveOpen: true);
+            await writer.WriteAsync(contents.AsMemory(), cancellationToken);
+        }, cancellationToken);
+
+    private static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.{Guid.NewGuid():N}.tmp"; // unique: several fixtures may save at once
-        await using (var stream = new FileStream(temp, new FileStreamOptions
+        try
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            await JsonSerializer.SerializeAsync(stream, value, type, cancellationToken);
+            await using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = OwnerOnly,
+            }))
+            {
+                await write(stream);
+                await stream.FlushAsync(cancellationToken);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 }

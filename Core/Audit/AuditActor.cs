@@ -5,6 +5,7 @@ public sealed record AuditActor(string Actor, string ActorType, string? RequestI
 {
     public const string ApiKeyType = "api_key";
     public const string ServiceTokenType = "service_token";
+    public const string OperatorType = "operator";
     public const string UserType = "user";
     public const string SystemType = "system";
 }

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,10 @@ using OmniChat.Core.Persistence;
 
 namespace OmniChat.Core.Messaging;
 
-/// <summary>Registers MassTransit over RabbitMQ (<c>ConnectionStrings:rabbitmq</c>, an <c>amqp://</c> URI) in a service.</summary>
+/// <summary>
+/// Registers MassTransit over RabbitMQ (<c>ConnectionStrings:rabbitmq</c>, an <c>amqp://</c> URI, or <c>amqps://</c> for TLS)
+/// in a service.
+/// </summary>
 public static class MessagingExtensions
 {
     /// <summary>
@@ -33,6 +37,15 @@ public static class MessagingExtensions
                         host.Username(amqp.User);
                         host.Password(amqp.Password);
                         host.PublisherConfirmation = true;
+                        if (amqp.UseTls)
+                        {
+                            // The broker's certificate is validated against the host name of the URI (no policy errors allowed).
+                            host.UseSsl(ssl =>
+                            {
+                                ssl.ServerName = amqp.Host;
+                                ssl.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+                            });
+                        }
                     });
                 }
                 rabbit.ConfigureEndpoints(context);
@@ -47,24 +60,29 @@ public static class MessagingExtensions
     }
 }
 
-/// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> URI.</summary>
-public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, string User, string Password)
+/// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> URI; <c>amqps://</c> means TLS (<see cref="UseTls"/>).</summary>
+public sealed record AmqpAddress(string Host, ushort Port, string VirtualHost, string User, string Password, bool UseTls = false)
 {
-    /// <summary>Parses an AMQP URI; the default port is 5672 and the default virtual host <c>/</c>.</summary>
+    /// <summary>
+    /// Parses an AMQP URI; the default port is 5672 (5671 for <c>amqps</c>) and the default virtual host <c>/</c>.
+    /// Anything but <c>amqp</c>, <c>amqps</c> and <c>rabbitmq</c> is refused, so a TLS intent is never dropped silently.
+    /// </summary>
     public static AmqpAddress Parse(string uri)
     {
         var parsed = new Uri(uri);
         if (parsed.Scheme is not ("amqp" or "amqps" or "rabbitmq"))
         {
-            throw new FormatException("The RabbitMQ connection string must be an amqp:// URI.");
+            throw new FormatException("The RabbitMQ connection string must be an amqp:// (or amqps:// for TLS) URI.");
         }
+        var tls = parsed.Scheme == "amqps";
         var userInfo = parsed.UserInfo.Split(':', 2);
         var vhost = Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/'));
         return new AmqpAddress(
             parsed.Host,
-            (ushort)(parsed.IsDefaultPort || parsed.Port <= 0 ? 5672 : parsed.Port),
+            (ushort)(parsed.IsDefaultPort || parsed.Port <= 0 ? (tls ? 5671 : 5672) : parsed.Port),
             vhost.Length == 0 ? "/" : vhost,
             Uri.UnescapeDataString(userInfo[0]) is { Length: > 0 } user ? user : "guest",
-            userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : "guest");
+            userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : "guest",
+            tls);
     }
 }

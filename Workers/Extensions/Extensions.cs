@@ -3,6 +3,7 @@ using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Security;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Outbox;
 using OmniChat.Workers.Webhooks;
@@ -18,6 +19,8 @@ internal static class Extensions
         builder.AddOmniChatRedis();
         builder.AddOmniChatTelegram();
         builder.AddOmniChatWebhooks();
+        // The operator endpoints (cross-tenant dead letters) are served here, with their own credential.
+        builder.AddOmniChatOperatorToken();
         builder.AddOmniChatMessaging(bus => bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition)));
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddHostedService<WebhookSender>();

@@ -11,14 +11,14 @@ namespace OmniChat.Workers.Operator;
 /// <summary>
 /// The platform operator's dead-letter store, across tenants (the Workers hold the system role; the Api does not):
 /// <c>GET /v2/operator/dead-letters</c>, <c>GET /v2/operator/dead-letters/{id}</c> (with the body that was sent) and
-/// <c>POST /v2/operator/dead-letters/{id}/replay</c>. Authenticated with the platform service token; every replay is
-/// audited in the delivery's tenant.
+/// <c>POST /v2/operator/dead-letters/{id}/replay</c>. Authenticated with the operator token (<c>Security__OperatorToken</c>),
+/// never the service token, which is the <c>default</c> tenant's credential; every replay is audited in the delivery's tenant.
 /// </summary>
 internal static class OperatorEndpoints
 {
     public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v2/operator/dead-letters").AddEndpointFilter(RequireServiceToken);
+        var group = app.MapGroup("/v2/operator/dead-letters").AddEndpointFilter(RequireOperatorToken);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Inspect);
         group.MapPost("/{id:guid}/replay", Replay);
@@ -65,7 +65,7 @@ internal static class OperatorEndpoints
             Id = Guid.CreateVersion7(now),
             TenantId = delivery.TenantId,
             Actor = "operator",
-            ActorType = AuditActor.ServiceTokenType,
+            ActorType = AuditActor.OperatorType,
             Action = "webhook.replayed_by_operator",
             TargetType = "webhook_delivery",
             TargetId = id.ToString(),
@@ -76,14 +76,14 @@ internal static class OperatorEndpoints
         return TypedResults.Accepted($"/v2/operator/dead-letters/{id}", OperatorDeadLetter.From(delivery, includeBody: false));
     }
 
-    private static async ValueTask<object?> RequireServiceToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> RequireOperatorToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var presented = BearerToken.From(http.Request.Headers.Authorization.ToString());
-        if (!http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.IsServiceToken(presented))
+        if (!http.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.IsOperatorToken(presented))
         {
-            return TypedResults.Problem("The platform service token is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                extensions: new Dictionary<string, object?> { ["code"] = "invalid_service_token", ["requestId"] = http.TraceIdentifier });
+            return TypedResults.Problem("The operator token is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                extensions: new Dictionary<string, object?> { ["code"] = "invalid_operator_token", ["requestId"] = http.TraceIdentifier });
         }
         return await next(context);
     }

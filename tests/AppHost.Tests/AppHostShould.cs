@@ -56,6 +56,8 @@ public sealed class AppHostShould : IDisposable
             Assert.False(string.IsNullOrEmpty(root.GetProperty("serviceToken").GetString()));
             Assert.Contains("@", root.GetProperty("operator").GetProperty("email").GetString(), StringComparison.Ordinal);
             Assert.False(string.IsNullOrEmpty(root.GetProperty("operator").GetProperty("password").GetString()));
+            Assert.True(root.GetProperty("operator").GetProperty("token").GetString() is { Length: >= 32 } operatorToken
+                && operatorToken != root.GetProperty("serviceToken").GetString());
             var tenants = root.GetProperty("tenants").EnumerateArray().ToList();
             Assert.Equal(["default", "demo"], tenants.Select(t => t.GetProperty("identifier").GetString()));
             foreach (var tenant in tenants)

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
 using OmniChat.Core;
+using OmniChat.Core.Audit;
 using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Workers.Tests;
@@ -182,7 +184,7 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         using var withApiKey = new HttpRequestMessage(HttpMethod.Get, "/v2/operator/dead-letters");
         withApiKey.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DefaultKey);
         using var tenantKey = await workersApi.SendAsync(withApiKey, Ct);
-        workersApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workers.App.Credentials.ServiceToken);
+        workersApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workers.App.Credentials.Operator.Token);
         var list = await (await workersApi.GetAsync(new Uri("/v2/operator/dead-letters", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var inspected = await (await workersApi.GetAsync(new Uri($"/v2/operator/dead-letters/{deadId}", UriKind.Relative), Ct)).Content
             .ReadFromJsonAsync<JsonElement>(Ct);
@@ -196,7 +198,46 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         Assert.Equal(workers.App.Credentials.Tenants.Single(t => t.Identifier == "default").Id, listed.GetProperty("tenantId").GetGuid());
         Assert.Equal(received.Last(d => IsFor(d, conversation)).Body, inspected.GetProperty("body").GetString());
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Equal(AuditActor.OperatorType, await ReplayAuditActorTypeAsync(deadId));
         await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
+    public async Task RefuseTheServiceTokenOnTheOperatorEndpoints()
+    {
+        using var workersApi = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Workers] };
+        workersApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workers.App.Credentials.ServiceToken);
+
+        using var list = await workersApi.GetAsync(new Uri("/v2/operator/dead-letters", UriKind.Relative), Ct);
+        using var replay = await workersApi.PostAsync(new Uri($"/v2/operator/dead-letters/{Guid.NewGuid()}/replay", UriKind.Relative), null, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Equal("invalid_operator_token", (await list.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+    }
+
+    [Fact]
+    public async Task LetTheOperatorTokenListDeadLetters()
+    {
+        using var workersApi = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Workers] };
+        workersApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", workers.App.Credentials.Operator.Token);
+
+        using var list = await workersApi.GetAsync(new Uri("/v2/operator/dead-letters", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.NotEqual(workers.App.Credentials.ServiceToken, workers.App.Credentials.Operator.Token);
+    }
+
+    private async Task<string?> ReplayAuditActorTypeAsync(Guid deliveryId)
+    {
+        await using var connection = new NpgsqlConnection(workers.App.Database.System);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT actor_type FROM audit_entries WHERE action = 'webhook.replayed_by_operator' AND target_id = @id", connection)
+        {
+            Parameters = { new("id", deliveryId.ToString()) },
+        };
+        return (string?)await command.ExecuteScalarAsync(Ct);
     }
 
     [Fact]
