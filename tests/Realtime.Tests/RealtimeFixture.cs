@@ -20,6 +20,9 @@ public sealed class RealtimeFixture : ServersFixture
     /// <summary>Sockets per conversation per instance in these tests.</summary>
     public const int ConversationCap = 4;
 
+    /// <summary>The hub's read and resume intervals in these tests.</summary>
+    public const string SignalInterval = "01:00:00";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     protected override AppHostOptions Configure(AppHostOptions options) => options with
@@ -30,6 +33,10 @@ public sealed class RealtimeFixture : ServersFixture
         {
             ["Realtime__AllowedOrigins__0"] = AllowedOrigin,
             ["Realtime__MaxConnectionsPerConversation"] = ConversationCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Longer than any test: a burst of reads or resumes is one interval however slowly this machine sends it, and
+            // what the hub holds back is never released during the test.
+            ["Realtime__ReadInterval"] = SignalInterval,
+            ["Realtime__ResumeInterval"] = SignalInterval,
         },
     };
 
@@ -116,6 +123,22 @@ public sealed class RealtimeFixture : ServersFixture
 
     public static Task<ClientWebSocket> ConnectV2Async(Uri realtime, string ticket, string? origin = null) =>
         ConnectAsync(SocketUri(realtime, $"/v2/ws?ticket={Uri.EscapeDataString(ticket)}"), origin);
+
+    /// <summary>Opens the agent stream of <paramref name="apiKey"/>'s tenant and reads its first (<c>ready</c>) frame.</summary>
+    public async Task<ClientWebSocket> ConnectAgentAsync(Uri realtime, string apiKey)
+    {
+        using var api = Api(apiKey);
+        using var response = await api.PostAsync(new Uri("/v2/realtime/tickets", UriKind.Relative), null, Ct);
+        response.EnsureSuccessStatusCode();
+        var ticket = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ticket").GetString()!;
+        var socket = await ConnectAsync(SocketUri(realtime, $"/v2/agents/ws?ticket={Uri.EscapeDataString(ticket)}"));
+        var ready = await socket.ReceiveAsync();
+        if (ready.Str("type") != "ready")
+        {
+            throw new InvalidOperationException($"The agent stream began with {ready}.");
+        }
+        return socket;
+    }
 }
 
 /// <summary>Reading and writing frames in tests.</summary>

@@ -4,11 +4,12 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using OmniChat.TestKit;
 using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Tests;
 
-/// <summary>Widget v2 <c>/v2/ws</c>: tickets, frames with seq, resume without gap or duplicate, typing.</summary>
+/// <summary>Widget v2 <c>/v2/ws</c>: tickets, frames with seq, resume without gap or duplicate, typing and read receipts, their limits.</summary>
 public sealed class V2SocketShould(RealtimeFixture hub)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -131,8 +132,8 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         {
             var key = "omnichat:ticket:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(expiring)));
             Assert.True(await redis.GetDatabase().KeyExpireAsync(key, TimeSpan.FromMilliseconds(1)));
+            await Eventually.HoldsAsync(async () => !await redis.GetDatabase().KeyExistsAsync(key), "the ticket expired in Redis");
         }
-        await Task.Delay(50, Ct);
         await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/ws?ticket={expiring}"), HttpStatusCode.Unauthorized);
     }
 
@@ -184,7 +185,10 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         var watcher = await RealtimeFixture.ConnectV2Async(hub.SecondRealtime, await hub.WidgetTicketAsync(id, token));
         await typist.SendJsonAsync(new { type = "resume", afterSeq = 0 });
         await watcher.SendJsonAsync(new { type = "resume", afterSeq = 0 });
-        await Task.Delay(200, Ct);
+        // Both sockets are live once each has the conversation's first message.
+        await hub.PostVisitorMessageAsync(id, token, "before typing");
+        await typist.ReceiveUntilAsync(f => f.Str("text") == "before typing");
+        await watcher.ReceiveUntilAsync(f => f.Str("text") == "before typing");
 
         await typist.SendJsonAsync(new { type = "typing" });
         var typing = await watcher.ReceiveAsync();
@@ -192,10 +196,53 @@ public sealed class V2SocketShould(RealtimeFixture hub)
 
         Assert.Equal(["type", "from"], typing.Keys());
         Assert.Equal(("typing", "visitor"), (typing.Str("type"), typing.Str("from")));
-        Assert.Equal("message", (await typist.ReceiveAsync()).Str("type"));
+        Assert.Equal("done typing", (await typist.ReceiveAsync()).Str("text"));
         await typist.SendTextAsync("not json");
         Assert.Equal("invalid_frame", (await typist.ReceiveAsync()).Str("code"));
         await typist.CloseQuietlyAsync();
         await watcher.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task PublishOneReadReceiptOfABurstPerInterval()
+    {
+        // An anonymous v1 visitor of the default tenant, and the tenant's agent stream on the other instance.
+        var (id, token) = await hub.StartV1ConversationAsync();
+        var agent = await hub.ConnectAgentAsync(hub.SecondRealtime, hub.DefaultTenant.ApiKey);
+        var visitor = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, await hub.WidgetTicketAsync(id, token));
+
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            await visitor.SendJsonAsync(new { type = "read", seq });
+        }
+        // The marker: the socket publishes it after handling every read, on the same channel, so each read the hub let
+        // through is ahead of it on the agent stream.
+        await visitor.SendJsonAsync(new { type = "typing" });
+        var frames = await agent.ReceiveUntilAsync(f => f.Str("type") == "typing" && f.Str("conversationId") == id.ToString());
+
+        var reads = frames.Where(f => f.Str("type") == "read" && f.Str("conversationId") == id.ToString());
+        Assert.Equal([1L], reads.Select(f => f.GetProperty("seq").GetInt64()));
+        await visitor.CloseQuietlyAsync();
+        await agent.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task ReplayOnceForABurstOfResumes()
+    {
+        var (id, token) = await hub.StartV1ConversationAsync();
+        await hub.PostVisitorMessageAsync(id, token, "stored");
+        var socket = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, await hub.WidgetTicketAsync(id, token));
+
+        for (var i = 0; i < 20; i++)
+        {
+            await socket.SendJsonAsync(new { type = "resume", afterSeq = 0 });
+        }
+        // The marker: the hub answers a frame it cannot use through the socket's queue, behind every replay asked before it.
+        await socket.SendTextAsync("not json");
+        var frames = await socket.ReceiveUntilAsync(f => f.Str("type") == "error");
+
+        Assert.Equal(["message", "error"], frames.Select(f => f.Str("type")));
+        Assert.Equal("invalid_frame", frames[^1].Str("code"));
+        await socket.CloseQuietlyAsync();
     }
 }
