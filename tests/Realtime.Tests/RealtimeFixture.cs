@@ -105,8 +105,13 @@ public sealed class RealtimeFixture : ServersFixture
         return socket;
     }
 
-    /// <summary>Asserts that the handshake to <paramref name="uri"/> is refused with <paramref name="status"/>.</summary>
-    public static async Task AssertRefusedAsync(Uri uri, System.Net.HttpStatusCode status, string? origin = null)
+    /// <summary>
+    /// Asserts that the handshake to <paramref name="uri"/> is refused with <paramref name="status"/> and the problem
+    /// <paramref name="code"/>: a client socket is refused, and the same upgrade sent as plain HTTP (a browser cannot read
+    /// a refused handshake's body, a test can) answers problem+json with that code. A refusal takes nothing (no ticket is
+    /// redeemed), so asking twice is the same question.
+    /// </summary>
+    public static async Task AssertRefusedAsync(Uri uri, System.Net.HttpStatusCode status, string code, string? origin = null)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -116,6 +121,21 @@ public sealed class RealtimeFixture : ServersFixture
         }
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, Ct));
         Assert.Equal(status, socket.HttpStatusCode);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{uri.Authority}") };
+        using var upgrade = new HttpRequestMessage(HttpMethod.Get, uri.PathAndQuery);
+        upgrade.Headers.Connection.Add("Upgrade");
+        upgrade.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        if (origin is not null)
+        {
+            upgrade.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+        using var refused = await client.SendAsync(upgrade, Ct);
+        Assert.Equal(status, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).Str("code"));
     }
 
     public static Task<ClientWebSocket> ConnectV1Async(Uri realtime, Guid conversationId, string token, string? origin = null) =>

@@ -17,6 +17,13 @@ public sealed class V2SocketShould(RealtimeFixture hub)
     private static IEnumerable<long> Seqs(IEnumerable<JsonElement> frames) =>
         frames.Where(f => f.TryGetProperty("seq", out _) && f.Str("type") != "read").Select(f => f.GetProperty("seq").GetInt64());
 
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).Str("code"));
+    }
+
     [Fact]
     public async Task ReplayEveryMessageMissedWhileDisconnectedOnceAndInOrder()
     {
@@ -124,8 +131,8 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         var used = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, ticket);
         await used.CloseQuietlyAsync();
 
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/ws?ticket={ticket}"), HttpStatusCode.Unauthorized);
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, "/v2/ws?ticket=made-up"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/ws?ticket={ticket}"), HttpStatusCode.Unauthorized, "invalid_ticket");
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, "/v2/ws?ticket=made-up"), HttpStatusCode.Unauthorized, "invalid_ticket");
 
         var expiring = await hub.WidgetTicketAsync(id, token);
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(hub.App.RedisConnectionString))
@@ -134,7 +141,7 @@ public sealed class V2SocketShould(RealtimeFixture hub)
             Assert.True(await redis.GetDatabase().KeyExpireAsync(key, TimeSpan.FromMilliseconds(1)));
             await Eventually.HoldsAsync(async () => !await redis.GetDatabase().KeyExistsAsync(key), "the ticket expired in Redis");
         }
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/ws?ticket={expiring}"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/ws?ticket={expiring}"), HttpStatusCode.Unauthorized, "invalid_ticket");
     }
 
     [Fact]
@@ -149,9 +156,9 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         using var apiKey = await hub.Api(hub.DemoTenant.ApiKey).PostAsJsonAsync("/v2/widget/ws-ticket", new { conversationId = id }, Ct);
         using var ok = await client.PostAsJsonAsync("/v2/widget/ws-ticket", new { conversationId = id }, Ct);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, foreign.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, apiKey.StatusCode);
+        await AssertProblemAsync(foreign, HttpStatusCode.Unauthorized, "invalid_token");
+        await AssertProblemAsync(missing, HttpStatusCode.BadRequest, "validation_failed");
+        await AssertProblemAsync(apiKey, HttpStatusCode.Unauthorized, "invalid_token");
         var body = await ok.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(["ticket", "expiresIn"], body.Keys());
         Assert.Equal(30, body.GetProperty("expiresIn").GetInt32());
