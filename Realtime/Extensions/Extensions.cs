@@ -21,6 +21,8 @@ internal static class Extensions
         builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
             .Validate(o => o.MaxFrameBytes > 0 && o.SendQueueCapacity > 0 && o.MaxConnectionsPerConversation > 0 && o.MaxConnectionsPerIp > 0,
                 "Realtime limits must be positive")
+            .Validate(o => o.TypingInterval >= TimeSpan.Zero && o.ReadInterval >= TimeSpan.Zero && o.ResumeInterval >= TimeSpan.Zero,
+                "Realtime signal intervals must not be negative")
             .ValidateOnStart();
         builder.Services.AddSingleton<ConversationTokens>();
         builder.Services.AddSingleton<RealtimeTickets>();

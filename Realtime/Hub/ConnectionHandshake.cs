@@ -84,7 +84,7 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
     }
 
     /// <summary>Reads until the head is complete; its length, or 0 when the bytes cannot be a head of ours.</summary>
-    private static async Task<(ReadResult Read, long HeadLength)> ReadHeadAsync(PipeReader input, CancellationToken cancellationToken)
+    internal static async Task<(ReadResult Read, long HeadLength)> ReadHeadAsync(PipeReader input, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -114,8 +114,14 @@ internal abstract partial class HubSocket : IEventSink
         }
         finally
         {
+            OnClosed();
             Metrics.Closed(Kind);
         }
+    }
+
+    /// <summary>The socket is closed and its pump stopped: release what the protocol holds (timers).</summary>
+    protected virtual void OnClosed()
+    {
     }
 
     /// <summary>Handles one queued item (a live event, a resume, a catch-up signal …), sending frames with <see cref="SendAsync"/>.</summary>

@@ -33,6 +33,21 @@ public sealed class RealtimeOptions
     /// </summary>
     public bool AcceptAtConnectionLevel { get; set; } = true;
 
+    /// <summary>
+    /// Least time between two <c>typing</c> signals of one socket that reach Redis; one sooner is held until then, the
+    /// latest replacing it (<see cref="ClientSignalThrottle{T}"/>). Zero: no limit.
+    /// </summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Least time between two <c>read</c> receipts of one socket that reach Redis; the latest held one follows.</summary>
+    public TimeSpan ReadInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Least time between two replays a socket asks for (<c>resume</c> frames and <c>afterSeq</c> in the URL); a sooner
+    /// one is held and the latest runs when the interval ends.
+    /// </summary>
+    public TimeSpan ResumeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Stored events read per query while replaying.</summary>
     public int ReplayPageSize { get; set; } = 200;
 }

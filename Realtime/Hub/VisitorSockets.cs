@@ -22,6 +22,8 @@ internal sealed class V1VisitorSocket(WebSocket socket, RealtimeOptions options,
 /// <c>afterSeq</c> in the URL): the hub replays every stored event after that seq from PostgreSQL, then goes on live.
 /// Live events carry their seq; one at or below the last sent is a duplicate and dropped, one further ahead than the
 /// next means a publish was lost and the gap is read from PostgreSQL first. So the client sees every seq once, in order.
+/// Client signals (<c>typing</c>, <c>read</c>, <c>resume</c>) act at most once per interval each (<see cref="ClientSignalThrottle{T}"/>),
+/// so a socket cannot flood the tenant's channel with publishes or PostgreSQL with replays.
 /// </summary>
 internal sealed partial class V2VisitorSocket : HubSocket
 {
@@ -32,7 +34,9 @@ internal sealed partial class V2VisitorSocket : HubSocket
     private readonly IRealtimePublisher _publisher;
     private readonly TimeProvider _time;
     private long? _lastSeq;
-    private long _lastTypingAt;
+    private ClientSignalThrottle<long?>? _typing;
+    private ClientSignalThrottle<long?>? _reads;
+    private ClientSignalThrottle<long>? _resumes;
 
     public V2VisitorSocket(WebSocket socket, Guid tenantId, Guid conversationId, ConversationEventLog log, IRealtimePublisher publisher,
         TimeProvider time, RealtimeOptions options, RealtimeMetrics metrics, ILogger logger)
@@ -46,8 +50,15 @@ internal sealed partial class V2VisitorSocket : HubSocket
         _options = options;
     }
 
-    /// <summary>Starts delivery of stored events after <paramref name="afterSeq"/>.</summary>
-    public void Resume(long afterSeq) => Enqueue(new ResumeRequest(afterSeq));
+    /// <summary>Starts delivery of stored events after <paramref name="afterSeq"/> (at once, or when the resume interval ends).</summary>
+    public void Resume(long afterSeq)
+    {
+        _resumes ??= new ClientSignalThrottle<long>(_options.ResumeInterval, _time, after => Enqueue(new ResumeRequest(after)));
+        if (_resumes.TryPass(afterSeq))
+        {
+            Enqueue(new ResumeRequest(afterSeq));
+        }
+    }
 
     protected override async Task ProcessAsync(object item, CancellationToken cancellationToken)
     {
@@ -80,6 +91,9 @@ internal sealed partial class V2VisitorSocket : HubSocket
                 break;
             case ErrorFrame error:
                 await SendAsync(error.Frame, cancellationToken);
+                break;
+            case HeldSignal held:
+                await PublishAsync(held.Type, held.Seq);
                 break;
         }
     }
@@ -124,16 +138,18 @@ internal sealed partial class V2VisitorSocket : HubSocket
                 Resume(afterSeq);
                 break;
             case { Type: "typing" }:
-                // At most one typing signal per second per socket reaches Redis.
-                var now = _time.GetTimestamp();
-                if (_lastTypingAt == 0 || _time.GetElapsedTime(_lastTypingAt, now) >= TimeSpan.FromSeconds(1))
+                _typing ??= Throttle(_options.TypingInterval, RealtimeEvent.Typing);
+                if (_typing.TryPass(null))
                 {
-                    _lastTypingAt = now;
                     await PublishAsync(RealtimeEvent.Typing, null);
                 }
                 break;
             case { Type: "read", Seq: >= 0 and var readSeq }:
-                await PublishAsync(RealtimeEvent.Read, readSeq);
+                _reads ??= Throttle(_options.ReadInterval, RealtimeEvent.Read);
+                if (_reads.TryPass(readSeq))
+                {
+                    await PublishAsync(RealtimeEvent.Read, readSeq);
+                }
                 break;
             default:
                 Enqueue(new ErrorFrame(Frames.Error("invalid_frame",
@@ -142,10 +158,23 @@ internal sealed partial class V2VisitorSocket : HubSocket
         }
     }
 
+    // A held typing or read signal is published by the pump (the timer that releases it must not wait on Redis).
+    private ClientSignalThrottle<long?> Throttle(TimeSpan interval, string type) =>
+        new(interval, _time, seq => Enqueue(new HeldSignal(type, seq)));
+
+    protected override void OnClosed()
+    {
+        _typing?.Dispose();
+        _reads?.Dispose();
+        _resumes?.Dispose();
+    }
+
     private Task PublishAsync(string type, long? seq) =>
         _publisher.PublishAsync(new RealtimeEvent(type, _tenantId, _conversationId, _time.GetUtcNow()) { Seq = seq, From = "visitor", Sender = Id });
 
     private sealed record ResumeRequest(long AfterSeq);
+
+    private sealed record HeldSignal(string Type, long? Seq);
 }
 
 /// <summary>A frame the hub answers a client with, queued behind what is already waiting.</summary>

@@ -169,26 +169,12 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
     }
 
     [Fact]
-    public async Task DescribeEveryRouteInTheOpenApiDocument()
+    public async Task GiveTheStartRequestAnExampleInTheOpenApiDocument()
     {
         using var client = api.CreateClient();
 
         var document = await (await client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative), Ct)).JsonAsync();
-        var routes = document.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Select(m => $"{m.Name.ToUpperInvariant()} {p.Name}")).ToHashSet();
 
-        foreach (var route in new[]
-                 {
-                     "POST /v1/conversations", "POST /v1/conversations/{id}/token", "POST /v1/conversations/{id}/messages",
-                     "GET /v1/conversations/{id}/messages", "GET /v1/admin/conversations", "POST /v1/admin/conversations/{id}/claim",
-                     "POST /v1/admin/conversations/{id}/reply", "POST /v1/admin/conversations/{id}/close", "GET /v2/conversations",
-                     "POST /v2/conversations", "GET /v2/conversations/{id}", "PATCH /v2/conversations/{id}", "GET /v2/conversations/{id}/messages",
-                     "POST /v2/conversations/{id}/messages", "POST /v2/conversations/{id}/claim", "POST /v2/conversations/{id}/release",
-                     "POST /v2/conversations/{id}/close", "POST /v2/conversations/{id}/token",
-                 })
-        {
-            Assert.Contains(route, routes);
-        }
         var schemas = document.GetProperty("components").GetProperty("schemas");
         Assert.Equal("Ann", schemas.GetProperty("StartConversationRequest").GetProperty("examples")[0].GetProperty("name").GetString());
     }

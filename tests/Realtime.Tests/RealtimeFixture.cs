@@ -23,6 +23,9 @@ public sealed class RealtimeFixture : ServersFixture
     /// <summary>Agent streams one API key may hold across both instances in these tests.</summary>
     public const int StreamsPerApiKey = 3;
 
+    /// <summary>The hub's read and resume intervals in these tests.</summary>
+    public const string SignalInterval = "01:00:00";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     protected override AppHostOptions Configure(AppHostOptions options) => options with
@@ -34,6 +37,10 @@ public sealed class RealtimeFixture : ServersFixture
             ["Realtime__AllowedOrigins__0"] = AllowedOrigin,
             ["Realtime__MaxConnectionsPerConversation"] = ConversationCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["EventStreams__MaxPerApiKey"] = StreamsPerApiKey.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Longer than any test: a burst of reads or resumes is one interval however slowly this machine sends it, and
+            // what the hub holds back is never released during the test.
+            ["Realtime__ReadInterval"] = SignalInterval,
+            ["Realtime__ResumeInterval"] = SignalInterval,
         },
     };
 
@@ -102,8 +109,13 @@ public sealed class RealtimeFixture : ServersFixture
         return socket;
     }
 
-    /// <summary>Asserts that the handshake to <paramref name="uri"/> is refused with <paramref name="status"/>.</summary>
-    public static async Task AssertRefusedAsync(Uri uri, System.Net.HttpStatusCode status, string? origin = null)
+    /// <summary>
+    /// Asserts that the handshake to <paramref name="uri"/> is refused with <paramref name="status"/> and the problem
+    /// <paramref name="code"/>: a client socket is refused, and the same upgrade sent as plain HTTP (a browser cannot read
+    /// a refused handshake's body, a test can) answers problem+json with that code. A refusal takes nothing (no ticket is
+    /// redeemed), so asking twice is the same question.
+    /// </summary>
+    public static async Task AssertRefusedAsync(Uri uri, System.Net.HttpStatusCode status, string code, string? origin = null)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -113,6 +125,21 @@ public sealed class RealtimeFixture : ServersFixture
         }
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, Ct));
         Assert.Equal(status, socket.HttpStatusCode);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{uri.Authority}") };
+        using var upgrade = new HttpRequestMessage(HttpMethod.Get, uri.PathAndQuery);
+        upgrade.Headers.Connection.Add("Upgrade");
+        upgrade.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        if (origin is not null)
+        {
+            upgrade.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+        using var refused = await client.SendAsync(upgrade, Ct);
+        Assert.Equal(status, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).Str("code"));
     }
 
     public static Task<ClientWebSocket> ConnectV1Async(Uri realtime, Guid conversationId, string token, string? origin = null) =>
@@ -120,6 +147,22 @@ public sealed class RealtimeFixture : ServersFixture
 
     public static Task<ClientWebSocket> ConnectV2Async(Uri realtime, string ticket, string? origin = null) =>
         ConnectAsync(SocketUri(realtime, $"/v2/ws?ticket={Uri.EscapeDataString(ticket)}"), origin);
+
+    /// <summary>Opens the agent stream of <paramref name="apiKey"/>'s tenant and reads its first (<c>ready</c>) frame.</summary>
+    public async Task<ClientWebSocket> ConnectAgentAsync(Uri realtime, string apiKey)
+    {
+        using var api = Api(apiKey);
+        using var response = await api.PostAsync(new Uri("/v2/realtime/tickets", UriKind.Relative), null, Ct);
+        response.EnsureSuccessStatusCode();
+        var ticket = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ticket").GetString()!;
+        var socket = await ConnectAsync(SocketUri(realtime, $"/v2/agents/ws?ticket={Uri.EscapeDataString(ticket)}"));
+        var ready = await socket.ReceiveAsync();
+        if (ready.Str("type") != "ready")
+        {
+            throw new InvalidOperationException($"The agent stream began with {ready}.");
+        }
+        return socket;
+    }
 }
 
 /// <summary>Reading and writing frames in tests.</summary>

@@ -57,12 +57,12 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         var (id, token) = await hub.StartV1ConversationAsync();
         var (otherId, _) = await hub.StartV1ConversationAsync();
 
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}"), HttpStatusCode.Unauthorized);
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}x"), HttpStatusCode.Unauthorized);
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={otherId}&token={token}"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}"), HttpStatusCode.Unauthorized, "invalid_token");
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}x"), HttpStatusCode.Unauthorized, "invalid_token");
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={otherId}&token={token}"), HttpStatusCode.Unauthorized, "invalid_token");
         // The service token is never a conversation credential.
         await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={hub.App.Credentials.ServiceToken}"),
-            HttpStatusCode.Unauthorized);
+            HttpStatusCode.Unauthorized, "invalid_token");
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         var (id, token) = await hub.StartV1ConversationAsync();
 
         await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
-            "https://evil.example");
+            "origin_not_allowed", "https://evil.example");
         var allowed = await RealtimeFixture.ConnectV1Async(hub.FirstRealtime, id, token, RealtimeFixture.AllowedOrigin);
         Assert.Equal(WebSocketState.Open, allowed.State);
         await allowed.CloseQuietlyAsync();
@@ -143,7 +143,7 @@ public sealed class V1SocketShould(RealtimeFixture hub)
         var socket = await RealtimeFixture.ConnectV1Async(hub.FirstRealtime, id, token);
         await socket.CloseQuietlyAsync();
         await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/ws?conversationId={id}&token={token}"), HttpStatusCode.Forbidden,
-            "https://evil.example");
+            "origin_not_allowed", "https://evil.example");
 
         foreach (var log in Directory.GetFiles(hub.App.LogDirectory, "realtime*.log"))
         {

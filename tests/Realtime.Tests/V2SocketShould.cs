@@ -4,17 +4,25 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using OmniChat.TestKit;
 using StackExchange.Redis;
 
 namespace OmniChat.Realtime.Tests;
 
-/// <summary>Widget v2 <c>/v2/ws</c>: tickets, frames with seq, resume without gap or duplicate, typing.</summary>
+/// <summary>Widget v2 <c>/v2/ws</c>: tickets, frames with seq, resume without gap or duplicate, typing and read receipts, their limits.</summary>
 public sealed class V2SocketShould(RealtimeFixture hub)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static IEnumerable<long> Seqs(IEnumerable<JsonElement> frames) =>
         frames.Where(f => f.TryGetProperty("seq", out _) && f.Str("type") != "read").Select(f => f.GetProperty("seq").GetInt64());
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).Str("code"));
+    }
 
     [Fact]
     public async Task ReplayEveryMessageMissedWhileDisconnectedOnceAndInOrder()
@@ -123,17 +131,17 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         var used = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, ticket);
         await used.CloseQuietlyAsync();
 
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/ws?ticket={ticket}"), HttpStatusCode.Unauthorized);
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, "/v2/ws?ticket=made-up"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/ws?ticket={ticket}"), HttpStatusCode.Unauthorized, "invalid_ticket");
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, "/v2/ws?ticket=made-up"), HttpStatusCode.Unauthorized, "invalid_ticket");
 
         var expiring = await hub.WidgetTicketAsync(id, token);
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(hub.App.RedisConnectionString))
         {
             var key = "omnichat:ticket:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(expiring)));
             Assert.True(await redis.GetDatabase().KeyExpireAsync(key, TimeSpan.FromMilliseconds(1)));
+            await Eventually.HoldsAsync(async () => !await redis.GetDatabase().KeyExistsAsync(key), "the ticket expired in Redis");
         }
-        await Task.Delay(50, Ct);
-        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/ws?ticket={expiring}"), HttpStatusCode.Unauthorized);
+        await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/ws?ticket={expiring}"), HttpStatusCode.Unauthorized, "invalid_ticket");
     }
 
     [Fact]
@@ -148,9 +156,9 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         using var apiKey = await hub.Api(hub.DemoTenant.ApiKey).PostAsJsonAsync("/v2/widget/ws-ticket", new { conversationId = id }, Ct);
         using var ok = await client.PostAsJsonAsync("/v2/widget/ws-ticket", new { conversationId = id }, Ct);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, foreign.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, apiKey.StatusCode);
+        await AssertProblemAsync(foreign, HttpStatusCode.Unauthorized, "invalid_token");
+        await AssertProblemAsync(missing, HttpStatusCode.BadRequest, "validation_failed");
+        await AssertProblemAsync(apiKey, HttpStatusCode.Unauthorized, "invalid_token");
         var body = await ok.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(["ticket", "expiresIn"], body.Keys());
         Assert.Equal(30, body.GetProperty("expiresIn").GetInt32());
@@ -184,7 +192,10 @@ public sealed class V2SocketShould(RealtimeFixture hub)
         var watcher = await RealtimeFixture.ConnectV2Async(hub.SecondRealtime, await hub.WidgetTicketAsync(id, token));
         await typist.SendJsonAsync(new { type = "resume", afterSeq = 0 });
         await watcher.SendJsonAsync(new { type = "resume", afterSeq = 0 });
-        await Task.Delay(200, Ct);
+        // Both sockets are live once each has the conversation's first message.
+        await hub.PostVisitorMessageAsync(id, token, "before typing");
+        await typist.ReceiveUntilAsync(f => f.Str("text") == "before typing");
+        await watcher.ReceiveUntilAsync(f => f.Str("text") == "before typing");
 
         await typist.SendJsonAsync(new { type = "typing" });
         var typing = await watcher.ReceiveAsync();
@@ -192,10 +203,53 @@ public sealed class V2SocketShould(RealtimeFixture hub)
 
         Assert.Equal(["type", "from"], typing.Keys());
         Assert.Equal(("typing", "visitor"), (typing.Str("type"), typing.Str("from")));
-        Assert.Equal("message", (await typist.ReceiveAsync()).Str("type"));
+        Assert.Equal("done typing", (await typist.ReceiveAsync()).Str("text"));
         await typist.SendTextAsync("not json");
         Assert.Equal("invalid_frame", (await typist.ReceiveAsync()).Str("code"));
         await typist.CloseQuietlyAsync();
         await watcher.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task PublishOneReadReceiptOfABurstPerInterval()
+    {
+        // An anonymous v1 visitor of the default tenant, and the tenant's agent stream on the other instance.
+        var (id, token) = await hub.StartV1ConversationAsync();
+        var agent = await hub.ConnectAgentAsync(hub.SecondRealtime, hub.DefaultTenant.ApiKey);
+        var visitor = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, await hub.WidgetTicketAsync(id, token));
+
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            await visitor.SendJsonAsync(new { type = "read", seq });
+        }
+        // The marker: the socket publishes it after handling every read, on the same channel, so each read the hub let
+        // through is ahead of it on the agent stream.
+        await visitor.SendJsonAsync(new { type = "typing" });
+        var frames = await agent.ReceiveUntilAsync(f => f.Str("type") == "typing" && f.Str("conversationId") == id.ToString());
+
+        var reads = frames.Where(f => f.Str("type") == "read" && f.Str("conversationId") == id.ToString());
+        Assert.Equal([1L], reads.Select(f => f.GetProperty("seq").GetInt64()));
+        await visitor.CloseQuietlyAsync();
+        await agent.CloseQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task ReplayOnceForABurstOfResumes()
+    {
+        var (id, token) = await hub.StartV1ConversationAsync();
+        await hub.PostVisitorMessageAsync(id, token, "stored");
+        var socket = await RealtimeFixture.ConnectV2Async(hub.FirstRealtime, await hub.WidgetTicketAsync(id, token));
+
+        for (var i = 0; i < 20; i++)
+        {
+            await socket.SendJsonAsync(new { type = "resume", afterSeq = 0 });
+        }
+        // The marker: the hub answers a frame it cannot use through the socket's queue, behind every replay asked before it.
+        await socket.SendTextAsync("not json");
+        var frames = await socket.ReceiveUntilAsync(f => f.Str("type") == "error");
+
+        Assert.Equal(["message", "error"], frames.Select(f => f.Str("type")));
+        Assert.Equal("invalid_frame", frames[^1].Str("code"));
+        await socket.CloseQuietlyAsync();
     }
 }

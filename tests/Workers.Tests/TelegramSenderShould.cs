@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OmniChat.Core;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.RateLimiting;
+using OmniChat.TestKit;
 using StackExchange.Redis;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -154,6 +155,106 @@ public sealed class TelegramSenderShould(WorkersFixture fixture) : IAsyncLifetim
         }
     }
 
+    /// <summary>
+    /// The system clock, except that no timer made before <see cref="Open"/> starts until then: what waits on it (the
+    /// sender's turn in a rate limit) stays put while the test looks, however slow the machine.
+    /// </summary>
+    private sealed class GatedTime : TimeProvider
+    {
+        private readonly Lock _gate = new();
+        private readonly List<HeldTimer> _held = [];
+        private bool _open;
+
+        /// <summary>Timers made and not yet started or disposed.</summary>
+        public int Waiting
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _held.Count(t => !t.Disposed);
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_gate)
+            {
+                if (_open)
+                {
+                    return System.CreateTimer(callback, state, dueTime, period);
+                }
+                var timer = new HeldTimer(callback, state, dueTime, period);
+                _held.Add(timer);
+                return timer;
+            }
+        }
+
+        /// <summary>Starts every held timer; timers made from now on start at once.</summary>
+        public void Open()
+        {
+            lock (_gate)
+            {
+                _open = true;
+                foreach (var timer in _held)
+                {
+                    timer.Start();
+                }
+                _held.Clear();
+            }
+        }
+
+        private sealed class HeldTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) : ITimer
+        {
+            private readonly Lock _gate = new();
+            private TimeSpan _dueTime = dueTime;
+            private TimeSpan _period = period;
+            private ITimer? _started;
+
+            public bool Disposed { get; private set; }
+
+            public void Start()
+            {
+                lock (_gate)
+                {
+                    if (!Disposed)
+                    {
+                        _started = System.CreateTimer(callback, state, _dueTime, _period);
+                    }
+                }
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                lock (_gate)
+                {
+                    if (_started is not null)
+                    {
+                        return _started.Change(dueTime, period);
+                    }
+                    (_dueTime, _period) = (dueTime, period);
+                    return !Disposed;
+                }
+            }
+
+            public void Dispose()
+            {
+                lock (_gate)
+                {
+                    Disposed = true;
+                    _started?.Dispose();
+                }
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
     [Fact]
     public async Task RetryServerErrorsAndGiveUpWhenTheBudgetIsSpent()
     {
@@ -248,18 +349,23 @@ public sealed class TelegramSenderShould(WorkersFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task KeepOneTenantsFloodFromDelayingAnotherTenant()
     {
-        using var sender = Sender();
+        var time = new GatedTime();
+        using var sender = Sender(time: time);
         var flooded = NewBot(Guid.NewGuid());
         var other = NewBot(Guid.NewGuid());
         const long chat = 555;
 
-        // Five messages into one private chat take four seconds at one a second...
+        // Five messages into one private chat go at one a second: the first at once, four wait for their turn (on a
+        // clock that lets no wait end until the test opens it)...
         var flood = Task.WhenAll(Enumerable.Range(0, 5).Select(i => sender.SendMessageAsync(flooded, new TelegramOutgoingMessage(chat, $"flood {i}"), Ct)));
-        await Task.Delay(100, Ct);
+        await Eventually.HoldsAsync(() => time.Waiting == 4, "four flood messages waiting for their turn");
         // ...while the other tenant's bot, writing to a chat with the same id, is not made to wait for them.
-        await sender.SendMessageAsync(other, new TelegramOutgoingMessage(chat, "not queued behind the flood"), Ct);
+        await sender.SendMessageAsync(other, new TelegramOutgoingMessage(chat, "not queued behind the flood"), Ct)
+            .WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var floodSentMeanwhile = (await MessagesAsync(flooded, chat)).Count;
+        time.Open();
 
-        Assert.False(flood.IsCompleted);
+        Assert.Equal(1, floodSentMeanwhile);
         await flood;
         Assert.Equal(5, (await MessagesAsync(flooded, chat)).Count);
         Assert.Single(await MessagesAsync(other, chat)); // the sandbox keeps each bot's chats apart too

@@ -336,31 +336,41 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
         using var owner = Api(DefaultKey);
         using var other = Api(DemoKey);
         var (subscription, _) = await SubscribeAsync(owner, "/mine");
+        // A real delivery of the owner's, so that redelivering it from the other tenant is refused for the tenant, not the id.
+        var conversation = await PostVisitorMessageAsync("for the owner only");
+        var delivery = (await WaitForDeliveryAsync(owner, subscription, d => Of(d, conversation))).GetProperty("id").GetGuid();
 
         using var get = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         using var deliveries = await other.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries", UriKind.Relative), Ct);
         using var delete = await other.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         using var patch = await other.PatchAsJsonAsync($"/v2/webhooks/{subscription}", new { enabled = false }, Ct);
         using var rotate = await other.PostAsJsonAsync($"/v2/webhooks/{subscription}/rotate-secret", new { overlapMinutes = 0 }, Ct);
-        using var redeliver = await other.PostAsync(new Uri($"/v2/webhooks/{subscription}/deliveries/{Guid.NewGuid()}/redeliver", UriKind.Relative), null, Ct);
+        using var redeliver = await other.PostAsync(new Uri($"/v2/webhooks/{subscription}/deliveries/{delivery}/redeliver", UriKind.Relative), null, Ct);
         var list = await (await other.GetAsync(new Uri("/v2/webhooks", UriKind.Relative), Ct)).Content.ReadAsStringAsync(Ct);
         using var badEvents = await owner.PostAsJsonAsync("/v2/webhooks",
             new { url = new Uri(_receiver.BaseUrl, "/x").ToString(), events = Everything }, Ct);
 
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, deliveries.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, patch.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, rotate.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, redeliver.StatusCode);
+        await AssertProblemAsync(get, HttpStatusCode.NotFound, "webhook_not_found");
+        await AssertProblemAsync(deliveries, HttpStatusCode.NotFound, "webhook_not_found");
+        await AssertProblemAsync(delete, HttpStatusCode.NotFound, "webhook_not_found");
+        await AssertProblemAsync(patch, HttpStatusCode.NotFound, "webhook_not_found");
+        await AssertProblemAsync(rotate, HttpStatusCode.NotFound, "webhook_not_found");
+        await AssertProblemAsync(redeliver, HttpStatusCode.NotFound, "delivery_not_found");
         Assert.DoesNotContain(subscription.ToString(), list, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.BadRequest, badEvents.StatusCode);
+        await AssertProblemAsync(badEvents, HttpStatusCode.BadRequest, "validation_failed");
         using var badStatus = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}/deliveries?status=bogus", UriKind.Relative), Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        await AssertProblemAsync(badStatus, HttpStatusCode.BadRequest, "validation_failed");
         using var still = await owner.GetAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, still.StatusCode);
         Assert.True((await still.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("enabled").GetBoolean());
         await owner.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
     }
 
     private static bool Of(JsonElement delivery, Guid conversation) => delivery.GetProperty("conversationId").GetGuid() == conversation;
