@@ -115,10 +115,13 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         };
     }
 
-    /// <summary><c>/v2/agents/ws</c>: a single-use agent ticket, redeemed here.</summary>
+    /// <summary>
+    /// <c>/v2/agents/ws</c>: a single-use agent ticket, redeemed here once every check has passed and the stream has its
+    /// slot (a refusal takes nothing: the same ticket gets the same answer).
+    /// </summary>
     public async Task<HandshakeCheck> CheckAgentAsync(string? ticket, string origin, string? host, CancellationToken cancellationToken)
     {
-        var grant = await tickets.RedeemAsync(ticket);
+        var grant = await tickets.PeekAsync(ticket);
         if (grant is not { Kind: RealtimeTicketGrant.Agent })
         {
             return Refusal.InvalidTicket;
@@ -139,6 +142,11 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         long head;
         try
         {
+            if (await tickets.RedeemAsync(ticket) is not { Kind: RealtimeTicketGrant.Agent } redeemed || redeemed.TenantId != tenant.Id)
+            {
+                await slot.DisposeAsync();
+                return Refusal.InvalidTicket;
+            }
             head = await tenantLog.HeadAsync(tenant.Id, cancellationToken);
         }
         catch

@@ -113,7 +113,7 @@ public sealed class AgentStreamShould(RealtimeFixture hub)
         }
 
         await RealtimeFixture.AssertRefusedAsync(RealtimeFixture.SocketUri(hub.SecondRealtime, $"/v2/agents/ws?ticket={await AgentTicketAsync(client)}"),
-            System.Net.HttpStatusCode.TooManyRequests);
+            System.Net.HttpStatusCode.TooManyRequests, "too_many_streams");
         await open[0].CloseQuietlyAsync();
         open[0].Dispose();
         // A closed stream gives its slot back as soon as the hub has seen the close.
