@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -12,6 +13,8 @@ namespace OmniChat.Core.Persistence.Migrations
     /// order and a reader simply reads <c>stream_position &gt; cursor</c>. Rows of one conversation get their positions
     /// in seq order even when their transaction ids are not in that order.
     /// </summary>
+    [DbContext(typeof(OmniChatDbContext))]
+    [Migration("20261202162937_EventStreamPositions")]
     public partial class EventStreamPositions : Migration
     {
         /// <inheritdoc />

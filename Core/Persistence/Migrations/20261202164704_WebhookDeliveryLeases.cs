@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -10,6 +11,8 @@ namespace OmniChat.Core.Persistence.Migrations
     /// sender whose lease lapsed cannot overwrite a newer attempt. A lease outlives the receiver timeout; a crashed
     /// sender's deliveries are taken again when their leases lapse.
     /// </summary>
+    [DbContext(typeof(OmniChatDbContext))]
+    [Migration("20261202164704_WebhookDeliveryLeases")]
     public partial class WebhookDeliveryLeases : Migration
     {
         /// <inheritdoc />
