@@ -80,26 +80,30 @@ public sealed partial class OutboxDispatcher(SystemDataSource systemDataSource, 
         }
     }
 
-    // Marks what was published (even when the round is being cancelled: the broker has those rows) and releases the
-    // round's conversation locks, in one round trip. Another dispatcher may take a conversation the moment its lock goes,
-    // before the mark commits: its claim locks rows FOR UPDATE, so it skips rows this statement has marked or is marking.
+    // Marks what was published (even when the round is being cancelled: the broker has those rows), and only once that
+    // has committed releases the round's conversation locks: a dispatcher that takes a conversation next must not see a
+    // mark that might still roll back, or it could publish the conversation's later rows before these are republished.
     private static async Task MarkAndReleaseAsync(NpgsqlConnection connection, List<Guid> sent)
     {
         if (connection.State != System.Data.ConnectionState.Open)
         {
             return; // The session is gone, and its locks with it.
         }
-        await using var batch = new NpgsqlBatch(connection);
-        if (sent.Count > 0)
+        try
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                "UPDATE outbox_messages SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)")
+            if (sent.Count > 0)
             {
-                Parameters = { new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = sent.ToArray() } },
-            });
+                await using var mark = new NpgsqlCommand(
+                    "UPDATE outbox_messages SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)", connection);
+                mark.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = sent.ToArray() });
+                await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            }
         }
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_unlock_all()"));
-        await batch.ExecuteNonQueryAsync(CancellationToken.None);
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     // Due rows of the conversations this round could lock, oldest conversations first, each in seq order. Each claimed

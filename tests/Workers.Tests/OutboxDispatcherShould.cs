@@ -78,6 +78,30 @@ public sealed class OutboxDispatcherShould(WorkersFixture workers)
     }
 
     [Fact]
+    public async Task HoldNoTransactionOpenWhileItWaitsForTheBroker()
+    {
+        var (connections, seed) = await workers.CreateDatabaseAsync();
+        await InsertRowsAsync(connections.System, seed.Tenants[0].Id, [Guid.CreateVersion7()], perConversation: 2);
+        using var system = new SystemDataSource(PersistenceExtensions.BuildDataSource(connections.System));
+        var held = new HoldingPublisher();
+
+        var round = new OutboxDispatcher(system, held, Options.Create(new OutboxOptions()), NullLogger<OutboxDispatcher>.Instance).DispatchOnceAsync(Ct);
+        await held.Started.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        // While the publish waits: no session of this database is inside a transaction (none holds back anything), yet
+        // the claimed conversation stays locked against other dispatchers.
+        var inTransaction = await ScalarAsync<long>(connections.System,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL");
+        var conversationLocks = await ScalarAsync<long>(connections.System,
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.datname = current_database()");
+        held.Release.SetResult();
+        var published = await round;
+
+        Assert.Equal(0, inTransaction);
+        Assert.Equal(1, conversationLocks);
+        Assert.Equal((2, false), published);
+    }
+
+    [Fact]
     public async Task ShareARoundBetweenItsConversationsSoABacklogCannotCrowdTheOthersOut()
     {
         var (connections, seed) = await workers.CreateDatabaseAsync();
