@@ -173,6 +173,9 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
                 {
                     try
                     {
+                        // Starting, the reader numbers what was committed unnumbered: a stream that read before that
+                        // (it reads numbered events only) is told to look again.
+                        var started = false;
                         if (_floor == long.MaxValue)
                         {
                             var head = await feed._log.HeadAsync(tenantId, cancellationToken);
@@ -180,8 +183,9 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
                             {
                                 _floor = _head = head;
                             }
+                            started = true;
                         }
-                        if (await ReadNewAsync(cancellationToken))
+                        if (await ReadNewAsync(cancellationToken) || started)
                         {
                             foreach (var notify in Volatile.Read(ref _subscribers))
                             {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Persistence;
+using OmniChat.TestKit;
 
 namespace OmniChat.Api.Tests;
 
@@ -60,8 +61,7 @@ public sealed class V2EventStreamShould(ApiFixture api)
         using var admin = api.CreateClient(api.DemoTenant.ApiKey);
         using var started = await admin.PostAsJsonAsync("/v2/conversations", new { name = "streamed" }, Ct);
         var id = (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
-        using var stream = new HttpClient { BaseAddress = admin.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        stream.DefaultRequestHeaders.Authorization = admin.DefaultRequestHeaders.Authorization;
+        using var stream = Streaming(admin);
 
         var (first, firstReader) = await OpenAsync(stream, null);
         for (var i = 1; i <= 3; i++)
@@ -91,8 +91,7 @@ public sealed class V2EventStreamShould(ApiFixture api)
     public async Task CarryOnlyTheKeysOwnTenantsEvents()
     {
         using var demo = api.CreateClient(api.DemoTenant.ApiKey);
-        using var stream = new HttpClient { BaseAddress = demo.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        stream.DefaultRequestHeaders.Authorization = demo.DefaultRequestHeaders.Authorization;
+        using var stream = Streaming(demo);
         var (defaultConversation, token, _) = await api.StartV1ConversationAsync("other tenant");
         using (var visitor = api.CreateClient(token))
         {
@@ -186,25 +185,23 @@ public sealed class V2EventStreamShould(ApiFixture api)
             open[0].Response.Dispose();
             open[0].Reader.Dispose();
             open.RemoveAt(0);
-            // The server sees the close once HttpClient stops draining the response and drops the connection (or on its next
-            // write): wake the streams with an event until the slot is back.
+            // HttpClient reads on from a disposed response for up to 2 s (to reuse the connection), then drops it; the
+            // server sees that at its next write: wake the streams with an event until the slot is back.
             HttpResponseMessage? reopened = null;
-            for (var attempt = 0; attempt < 50 && reopened is null; attempt++)
+            await Eventually.HoldsAsync(async () =>
             {
                 await StartConversationAsync(client, "wake the streams");
                 var candidate = await stream.GetAsync("/v2/events", HttpCompletionOption.ResponseHeadersRead, Ct);
                 if (candidate.IsSuccessStatusCode)
                 {
                     reopened = candidate;
+                    return true;
                 }
-                else
-                {
-                    await candidate.AssertProblemAsync(429, "too_many_streams");
-                    candidate.Dispose();
-                }
-            }
-            Assert.NotNull(reopened);
-            reopened.Dispose();
+                await candidate.AssertProblemAsync(429, "too_many_streams");
+                candidate.Dispose();
+                return false;
+            }, "a closed stream gives its slot back");
+            reopened!.Dispose();
         }
         finally
         {

@@ -118,17 +118,18 @@ public sealed class AgentStreamShould(RealtimeFixture hub)
         open[0].Dispose();
         // A closed stream gives its slot back as soon as the hub has seen the close.
         System.Net.WebSockets.ClientWebSocket? again = null;
-        for (var attempt = 0; attempt < 100 && again is null; attempt++)
+        await OmniChat.TestKit.Eventually.HoldsAsync(async () =>
         {
             try
             {
                 again = await RealtimeFixture.ConnectAsync(RealtimeFixture.SocketUri(hub.FirstRealtime, $"/v2/agents/ws?ticket={await AgentTicketAsync(client)}"));
+                return true;
             }
             catch (System.Net.WebSockets.WebSocketException)
             {
-                await Task.Delay(50, Ct);
+                return false;
             }
-        }
+        }, "a closed agent stream gives its slot back");
 
         Assert.NotNull(again);
         foreach (var socket in open.Skip(1).Append(again))
