@@ -1,5 +1,6 @@
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
+using OmniChat.Core;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Events;
 using OmniChat.Core.Identity;
@@ -44,21 +45,8 @@ internal static class V2EventEndpoints
             throw new DomainException(StatusCodes.Status429TooManyRequests, "too_many_streams", slots.Describe(refusal!.Value));
         }
         await using var heldSlot = slot;
-        using var wake = new SemaphoreSlim(0, 1);
-        using var subscription = feed.Subscribe(tenant.Id, () =>
-        {
-            if (wake.CurrentCount == 0)
-            {
-                try
-                {
-                    wake.Release();
-                }
-                catch (SemaphoreFullException)
-                {
-                    // Another wake got there first.
-                }
-            }
-        });
+        using var wake = new Wakeup();
+        using var subscription = feed.Subscribe(tenant.Id, wake.Wake);
         try
         {
             http.Response.ContentType = "text/event-stream";

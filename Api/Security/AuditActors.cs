@@ -8,7 +8,7 @@ internal static class AuditActors
 {
     public static AuditActor From(HttpContext http) =>
         http.Features.Get<ApiKeyPrincipal>() is { } key
-            ? new AuditActor($"api_key:{key.ApiKeyId}", AuditActor.ApiKeyType, http.TraceIdentifier)
+            ? AuditActor.ForApiKey(key.ApiKeyId, http.TraceIdentifier)
             : new AuditActor("service_token", AuditActor.ServiceTokenType, http.TraceIdentifier);
 
     /// <summary>An audit entry of this request's actor, to save with the change it records.</summary>

@@ -8,4 +8,15 @@ public sealed record AuditActor(string Actor, string ActorType, string? RequestI
     public const string OperatorType = "operator";
     public const string UserType = "user";
     public const string SystemType = "system";
+
+    private const string ApiKeyPrefix = ApiKeyType + ":";
+
+    /// <summary>The actor an API key acts as: <c>api_key:&lt;id&gt;</c>.</summary>
+    public static AuditActor ForApiKey(Guid apiKeyId, string? requestId) => new(ApiKeyPrefix + apiKeyId, ApiKeyType, requestId);
+
+    /// <summary>The API key id in an actor written by <see cref="ForApiKey"/>, or null for any other actor.</summary>
+    public static Guid? ApiKeyIdOf(string? actor) =>
+        actor is not null && actor.StartsWith(ApiKeyPrefix, StringComparison.Ordinal) && Guid.TryParse(actor.AsSpan(ApiKeyPrefix.Length), out var id)
+            ? id
+            : null;
 }

@@ -82,10 +82,6 @@ public sealed partial class EventStreamSlots(IConnectionMultiplexer redis, IOpti
         }
     }
 
-    /// <summary>Open streams of the tenant right now (for tests and the operator).</summary>
-    public async Task<long> CountAsync(Guid tenantId) =>
-        await _redis.GetDatabase().SortedSetLengthAsync($"{KeyPrefix}{{{tenantId:N}}}", _time.GetUtcNow().ToUnixTimeMilliseconds(), double.PositiveInfinity);
-
     /// <summary>The problem detail of a refusal.</summary>
     public string Describe(EventStreamRefusal refusal) => refusal == EventStreamRefusal.TenantFull
         ? string.Create(CultureInfo.InvariantCulture, $"The tenant already has {_options.MaxPerTenant} open event streams; close one first.")

@@ -53,18 +53,6 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
         return reader?.TryReadBuffered(after, limit) ?? await _log.ReadAfterAsync(tenantId, after, limit, sequence: false, cancellationToken);
     }
 
-    /// <summary>Tenants with a reader on this instance (for tests and metrics).</summary>
-    public int ActiveTenants
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _readers.Count;
-            }
-        }
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -104,11 +92,11 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
     }
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001",
-        Justification = "Neither the semaphore nor the token source has a wait handle or timer in use; Stop may race a late wake.")]
+        Justification = "Neither the wake-up nor the token source has a wait handle or timer in use; Stop may race a late wake.")]
     private sealed class TenantReader(TenantEventFeed feed, Guid tenantId)
     {
         private readonly CancellationTokenSource _stop = new();
-        private readonly SemaphoreSlim _wake = new(0, 1);
+        private readonly Wakeup _wake = new();
         private readonly Lock _gate = new();
         private readonly List<StoredEvent> _buffer = [];
         private readonly RedisChannel _channel = RedisChannel.Literal(RealtimeChannels.Tenant(tenantId));
@@ -248,19 +236,7 @@ public sealed partial class TenantEventFeed(TenantEventLog log, IConnectionMulti
             {
                 return;
             }
-            Wake();
-        }
-
-        private void Wake()
-        {
-            try
-            {
-                _wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // A wake is already pending.
-            }
+            _wake.Wake();
         }
     }
 

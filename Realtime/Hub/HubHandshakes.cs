@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using OmniChat.Core.Audit;
 using OmniChat.Core.Events;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Security;
@@ -131,10 +132,8 @@ internal sealed class HubHandshakes(ConversationTokens tokens, RealtimeTickets t
         {
             return refusal!;
         }
-        // The ticket's subject is the API key that asked for it (api_key:<id>): the per-key cap counts it with its SSE streams.
-        var apiKey = grant.Subject is { } subject && subject.StartsWith("api_key:", StringComparison.Ordinal)
-            && Guid.TryParse(subject["api_key:".Length..], out var keyId) ? keyId.ToString("N") : null;
-        var (slot, full) = await slots.TryAcquireAsync(tenant.Id, apiKey);
+        // The ticket's subject is the actor that asked for it: the per-key cap counts an API key's agent streams with its SSE streams.
+        var (slot, full) = await slots.TryAcquireAsync(tenant.Id, AuditActor.ApiKeyIdOf(grant.Subject)?.ToString("N"));
         if (slot is null)
         {
             return Refusal.TooManyStreams with { Detail = slots.Describe(full!.Value) };

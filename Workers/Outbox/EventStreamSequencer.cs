@@ -1,5 +1,5 @@
 using Npgsql;
-using NpgsqlTypes;
+using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
 
 namespace OmniChat.Workers.Outbox;
@@ -50,11 +50,11 @@ internal sealed partial class EventStreamSequencer(SystemDataSource system, ILog
                 tenants.Add(reader.GetGuid(0));
             }
         }
+        // The same call the streams' readers make (the tenant setting it adds is harmless on the system role).
+        var log = new TenantEventLog(system.Value);
         foreach (var tenant in tenants)
         {
-            await using var sequence = system.Value.CreateCommand("SELECT sequence_tenant_events($1)");
-            sequence.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenant });
-            await sequence.ExecuteScalarAsync(cancellationToken);
+            await log.SequenceAsync(tenant, cancellationToken);
         }
     }
 

@@ -101,23 +101,4 @@ internal sealed class WebhookFanOutConsumerDefinition : ConsumerDefinition<Webho
 }
 
 /// <summary>Wakes the sender when new deliveries were written in this process (other instances poll).</summary>
-internal sealed class WebhookSenderSignal : IDisposable
-{
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
-
-    public void Wake()
-    {
-        try
-        {
-            _semaphore.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already awake.
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _semaphore.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => _semaphore.Dispose();
-}
+internal sealed class WebhookSenderSignal : OmniChat.Core.Wakeup;
