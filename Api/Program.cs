@@ -23,5 +23,7 @@ app.MapV2AuditEndpoints();
 app.MapV2EventEndpoints();
 app.MapV2RealtimeEndpoints();
 app.MapV2WebhookEndpoints();
+app.MapV2ChannelEndpoints();
+app.MapTelegramWebhookEndpoints();
 
 await app.RunServiceAsync();

@@ -45,6 +45,7 @@ public static class SeedAliases
         Alias("CONVERSATION_JWT_SECRET", "Security:ConversationJwtSecret", v => v);
         Alias("SERVICE_TOKEN", "Security:ServiceToken", v => v);
         Alias("WEBHOOK_SIGNING_KEY", "Security:WebhookSigningKey", v => v);
+        Alias("PUBLIC_BASE_URL", "Telegram:PublicBaseUrl", v => v);
         Alias("LOG_LEVEL", "Logging:LogLevel:Default", v => v);
 
         var port = configuration["PORT"];

@@ -4,11 +4,13 @@ using OmniChat.Api.OpenApi;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Caching;
+using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Security;
+using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Tenancy;
 using OmniChat.Core.Webhooks;
 
@@ -29,7 +31,11 @@ internal static class Extensions
         builder.AddOmniChatRateLimiting();
         builder.AddOmniChatEventStreams();
 
-        // Order matters: the v1 route decides before any credential is looked at.
+        builder.AddOmniChatKeyRing();
+        builder.AddOmniChatTelegramChannels();
+
+        // Order matters: the Telegram webhook and v1 routes decide before any credential is looked at.
+        builder.Services.AddSingleton<ITenantStrategy, TelegramWebhookTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ApiKeyTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();

@@ -12,19 +12,6 @@ internal static class AuditActors
             : new AuditActor("service_token", AuditActor.ServiceTokenType, http.TraceIdentifier);
 
     /// <summary>An audit entry of this request's actor, to save with the change it records.</summary>
-    public static AuditEntry Entry(HttpContext http, string action, string targetType, string targetId, DateTimeOffset now)
-    {
-        var actor = From(http);
-        return new AuditEntry
-        {
-            Id = Guid.CreateVersion7(now),
-            Actor = actor.Actor,
-            ActorType = actor.ActorType,
-            Action = action,
-            TargetType = targetType,
-            TargetId = targetId,
-            RequestId = actor.RequestId,
-            OccurredAt = now,
-        };
-    }
+    public static AuditEntry Entry(HttpContext http, string action, string targetType, string targetId, DateTimeOffset now) =>
+        AuditEntry.Create(From(http), action, targetType, targetId, now);
 }

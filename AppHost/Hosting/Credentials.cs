@@ -32,7 +32,18 @@ public sealed record Login(string Email, string Password);
 /// <summary>The operator's portal login and the bearer token of the operator endpoints (never the service token).</summary>
 public sealed record OperatorCredentials(string Email, string Password, string Token);
 
-public sealed record CredentialTenant(string Identifier, Guid Id, string Name, string ApiKey, Login Admin);
+public sealed record CredentialTenant(string Identifier, Guid Id, string Name, string ApiKey, Login Admin)
+{
+    /// <summary>The tenant's sandbox bot and support group, connected through <c>PUT /v2/channels/telegram</c> (when the sandbox runs).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CredentialTelegram? Telegram { get; init; }
+}
+
+/// <summary>
+/// A seeded tenant's Telegram channel in the sandbox: post updates to <see cref="WebhookUrl"/> with header
+/// <c>X-Telegram-Bot-Api-Secret-Token: </c><see cref="HeaderSecret"/>, act as people through the sandbox's control API.
+/// </summary>
+public sealed record CredentialTelegram(Guid ChannelId, long BotId, string BotToken, long SupportGroupId, string WebhookUrl, string HeaderSecret);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(Credentials))]

@@ -87,6 +87,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             await app.StartServersAsync(cancellationToken);
             await app.PrepareDatabaseAsync(cancellationToken);
             await app.StartServicesAsync(cancellationToken);
+            await app.ConnectSandboxTelegramAsync(cancellationToken);
             await app.WriteCredentialsAsync(cancellationToken);
             return app;
         }
@@ -249,6 +250,10 @@ public sealed class DistributedApplication : IAsyncDisposable
             // The operator's cross-tenant endpoints are served by the Workers alone.
             ["Security__OperatorToken"] = service is ResourceNames.Workers ? _secrets.OperatorToken : null,
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
+            // The Data Protection key ring (channel secrets) is opened where channels are managed and used.
+            ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.KeyEncryptionKey : null,
+            // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it).
+            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
             // Webhook secrets are derived from this key where webhooks are created (Api) and signed (Workers).
@@ -398,6 +403,29 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>The <c>dotnet</c> host that runs the services.</summary>
     public static string DotnetHost() =>
         System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>
+    /// Gives each seeded tenant a sandbox bot and forum support group and connects them through the Api's own
+    /// <c>PUT /v2/channels/telegram</c>, as a tenant would; the result goes into <c>credentials.json</c>.
+    /// </summary>
+    private async Task ConnectSandboxTelegramAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Services.Contains(ResourceNames.Api) || !_options.Services.Contains(ResourceNames.TelegramSandbox))
+        {
+            return;
+        }
+        _logs.Info("Connecting a sandbox Telegram bot and support group for each seeded tenant...");
+        var connector = new SandboxTelegramConnector(new Uri(Url(ResourceNames.Api)), new Uri(Url(ResourceNames.TelegramSandbox)));
+        var tenants = new List<CredentialTenant>();
+        foreach (var tenant in Credentials.Tenants)
+        {
+            var secrets = _secrets.For(tenant.Identifier);
+            var telegram = await connector.ConnectAsync(tenant, secrets, cancellationToken);
+            tenants.Add(tenant with { Telegram = telegram });
+        }
+        await _secrets.SaveAsync(SecretsPath, cancellationToken); // bot tokens are kept, so a restart keeps each tenant's bot
+        Credentials = Credentials with { Tenants = tenants };
+    }
 
     private async Task WriteCredentialsAsync(CancellationToken cancellationToken) =>
         await PrivateFile.WriteJsonAsync(CredentialsPath, Credentials, CredentialsJson.Default.Credentials, cancellationToken);

@@ -22,6 +22,9 @@ internal sealed class Secrets
     public string OperatorPassword { get; set; } = Generate(20);
     public string OperatorToken { get; set; } = Generate(48);
 
+    /// <summary>Wraps the Data Protection key ring in PostgreSQL (<c>DataProtection__KeyEncryptionKey</c>, ADR 0023).</summary>
+    public string KeyEncryptionKey { get; set; } = Core.Security.KeyRing.KeyRingOptions.GenerateKey();
+
     /// <summary>Per seeded tenant identifier: its admin password and all-scopes API key.</summary>
     public Dictionary<string, TenantSecrets> Tenants { get; set; } = [];
 
@@ -63,6 +66,9 @@ internal sealed class TenantSecrets
 {
     public string AdminPassword { get; set; } = Secrets.Generate(20);
     public string ApiKey { get; set; } = Core.Identity.ApiKeySecret.Generate("dev");
+
+    /// <summary>The tenant's sandbox bot token (any token of Telegram's shape is a bot there), kept across runs.</summary>
+    public string? TelegramBotToken { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

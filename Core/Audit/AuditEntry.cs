@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Core.Audit;
@@ -27,4 +28,23 @@ public sealed class AuditEntry : ITenantOwned
     public string? Details { get; set; }
 
     public DateTimeOffset OccurredAt { get; set; }
+
+    /// <summary>An entry of <paramref name="actor"/>'s <paramref name="action"/>, to save with the change it records.</summary>
+    public static AuditEntry Create(AuditActor actor, string action, string targetType, string targetId, DateTimeOffset now,
+        IReadOnlyDictionary<string, object?>? details = null)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return new AuditEntry
+        {
+            Id = Guid.CreateVersion7(now),
+            Actor = actor.Actor,
+            ActorType = actor.ActorType,
+            Action = action,
+            TargetType = targetType,
+            TargetId = targetId,
+            RequestId = actor.RequestId,
+            Details = details is null ? null : JsonSerializer.Serialize(details),
+            OccurredAt = now,
+        };
+    }
 }

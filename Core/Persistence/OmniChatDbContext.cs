@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,7 @@ namespace OmniChat.Core.Persistence;
 /// security, keyed on the <c>app.tenant_id</c> setting that <see cref="TenantSessionInterceptor"/> puts on every
 /// connection, is the second wall.
 /// </summary>
-public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Guid>
+public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Guid>, IDataProtectionKeyContext
 {
     /// <summary>Name of the query filter that keeps a context inside its tenant.</summary>
     public const string TenantFilter = "Tenant";
@@ -66,6 +67,11 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     public DbSet<InboundUpdate> InboundUpdates => Set<InboundUpdate>();
+
+    public DbSet<TelegramChannel> TelegramChannels => Set<TelegramChannel>();
+
+    /// <summary>The Data Protection key ring (platform-wide; each key wrapped with the key-encryption key, ADR 0023).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 

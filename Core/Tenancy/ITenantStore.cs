@@ -20,6 +20,36 @@ public interface ITenantStore
     /// <see langword="null"/>. Whether the token is still good is for <c>RefreshTokenRotation</c> to judge.
     /// </summary>
     Task<ResolvedRefreshToken?> FindByRefreshTokenHashAsync(byte[] hash, CancellationToken cancellationToken);
+
+    /// <summary>The Telegram channel with this id (its tenant, bot and webhook secret hashes), or <see langword="null"/>.</summary>
+    Task<ResolvedTelegramWebhook?> FindTelegramWebhookAsync(Guid channelId, CancellationToken cancellationToken);
+}
+
+/// <summary>A Telegram channel's webhook, found by channel id before the secret header has been judged.</summary>
+public sealed record ResolvedTelegramWebhook(
+    Guid ChannelId,
+    TenantInfo Tenant,
+    long BotId,
+    byte[] SecretHash,
+    byte[]? PreviousSecretHash,
+    DateTimeOffset? PreviousValidUntil)
+{
+    /// <summary>
+    /// Whether <paramref name="presented"/> is the webhook's secret (or, until the overlap ends, the one before it).
+    /// Compares SHA-256 hashes in constant time.
+    /// </summary>
+    public bool Accepts(string? presented, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 256)
+        {
+            return false;
+        }
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(presented));
+        var current = System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, SecretHash);
+        var previous = PreviousSecretHash is not null && PreviousValidUntil > now
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, PreviousSecretHash);
+        return current | previous;
+    }
 }
 
 /// <summary>A refresh token found by hash: the tenant and conversation it was issued for.</summary>

@@ -4,7 +4,8 @@ namespace OmniChat.Core.Tenancy;
 
 /// <summary>
 /// <see cref="ITenantStore"/> over the narrow <c>SECURITY DEFINER</c> look-up functions created by the migrations
-/// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>, <c>resolve_refresh_token</c>): the
+/// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>, <c>resolve_refresh_token</c>,
+/// <c>resolve_telegram_webhook</c>): the
 /// application role never reads another tenant's rows to find its own.
 /// </summary>
 public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
@@ -71,6 +72,27 @@ public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantSt
         }
         var found = new ResolvedRefreshToken(ReadTenant(reader, 1), reader.GetGuid(0));
         return await reader.ReadAsync(cancellationToken) ? null : found;
+    }
+
+    /// <inheritdoc />
+    public async Task<ResolvedTelegramWebhook?> FindTelegramWebhookAsync(Guid channelId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT w.bot_id, w.secret_hash, w.previous_secret_hash, w.previous_valid_until, t.id, t.identifier, t.name, t.status, t.plan_id " +
+            "FROM resolve_telegram_webhook(@channel) w CROSS JOIN LATERAL resolve_tenant_by_id(w.tenant_id) t");
+        command.Parameters.AddWithValue("channel", channelId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new ResolvedTelegramWebhook(
+            channelId,
+            ReadTenant(reader, 4),
+            reader.GetInt64(0),
+            reader.GetFieldValue<byte[]>(1),
+            reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
     }
 
     private async Task<TenantInfo?> FindTenantAsync(string sql, string parameter, object value, CancellationToken cancellationToken)

@@ -24,6 +24,8 @@ public sealed class TablePrivilegesShould(ServersFixture servers) : IAsyncLifeti
     {
         ["__ef_migrations_history"] = ["SELECT"],
         ["plans"] = ["SELECT"],
+        // Data Protection keys, each wrapped with the key-encryption key (ADR 0023): services read the ring and add keys.
+        ["data_protection_keys"] = ["SELECT", "INSERT"],
         ["users"] = [],
         ["roles"] = [],
         ["user_roles"] = [],

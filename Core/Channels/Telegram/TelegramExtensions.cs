@@ -21,4 +21,21 @@ public static class TelegramExtensions
         builder.Services.AddSingleton<TelegramSender>();
         return builder;
     }
+
+    /// <summary>
+    /// Registers what connecting and managing a tenant's channel needs (the Api): the setup client, the protected secrets
+    /// (needs <c>AddOmniChatKeyRing</c>) and the connector.
+    /// </summary>
+    public static IHostApplicationBuilder AddOmniChatTelegramChannels(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section)
+            .Validate(o => o.PublicBaseUrl is null || (o.PublicBaseUrl.IsAbsoluteUri && o.PublicBaseUrl.Scheme is "http" or "https"),
+                "Telegram:PublicBaseUrl must be an absolute http(s) URL");
+        builder.Services.TryAddSingleton<TelegramSetupClient>();
+        builder.Services.TryAddSingleton<TelegramChannelSecrets>();
+        builder.Services.AddScoped<TelegramChannelConnector>();
+        builder.Services.AddScoped<TelegramInbox>();
+        return builder;
+    }
 }

@@ -9,6 +9,15 @@ public sealed class TelegramOptions
     /// <summary>The Bot API server: Telegram's, a local Bot API server, or the sandbox (the AppHost points it there).</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.telegram.org");
 
+    /// <summary>
+    /// Where Telegram reaches the Api from outside (<c>Telegram__PublicBaseUrl</c>, seed alias <c>PUBLIC_BASE_URL</c>):
+    /// webhooks are set to <c>{PublicBaseUrl}/telegram/webhook/{channelId}</c>. Required to connect a channel.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>How long the webhook secret before a rotation is still accepted (updates Telegram had queued with it).</summary>
+    public TimeSpan WebhookSecretOverlap { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Messages a second one bot sends in all (Telegram's broadcast limit is about 30).</summary>
     public int PerBotPerSecond { get; set; } = 30;
 

@@ -23,6 +23,29 @@ namespace OmniChat.Core.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", b =>
                 {
                     b.Property<Guid>("Id")
@@ -261,6 +284,20 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("bot_id");
 
+                    b.Property<Guid?>("ChannelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("chat_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
@@ -294,11 +331,116 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasDatabaseName("ix_inbound_updates_tenant_id_received_at")
                         .HasFilter("processed_at IS NULL");
 
+                    b.HasIndex("BotId", "ChatId", "UpdateId")
+                        .HasDatabaseName("ix_inbound_updates_bot_id_chat_id_update_id")
+                        .HasFilter("processed_at IS NULL");
+
                     b.HasIndex("TenantId", "BotId", "UpdateId")
                         .IsUnique()
                         .HasDatabaseName("ix_inbound_updates_tenant_id_bot_id_update_id");
 
                     b.ToTable("inbound_updates", (string)null);
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramChannel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BotId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bot_id");
+
+                    b.Property<string>("BotUsername")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("bot_username");
+
+                    b.Property<DateTimeOffset>("ConnectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("connected_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LastErrorAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_error_at");
+
+                    b.Property<byte[]>("PreviousWebhookSecretHash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("previous_webhook_secret_hash");
+
+                    b.Property<DateTimeOffset?>("PreviousWebhookSecretValidUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("previous_webhook_secret_valid_until");
+
+                    b.Property<string>("ProtectedSecrets")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("protected_secrets");
+
+                    b.Property<bool>("Silent")
+                        .HasColumnType("boolean")
+                        .HasColumnName("silent");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("status_reason");
+
+                    b.Property<long>("SupportGroupId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("support_group_id");
+
+                    b.Property<string>("SupportGroupTitle")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("support_group_title");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("TokenHint")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("token_hint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<byte[]>("WebhookSecretHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("webhook_secret_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_telegram_channels");
+
+                    b.HasIndex("BotId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_channels_bot_id");
+
+                    b.HasIndex("TenantId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_channels_tenant_id");
+
+                    b.ToTable("telegram_channels", (string)null);
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
@@ -1291,6 +1433,16 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramChannel", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_telegram_channels_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
