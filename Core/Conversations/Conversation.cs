@@ -21,6 +21,12 @@ public sealed class Conversation : ITenantOwned
     /// <summary>Telegram forum topic (message_thread_id) in the tenant's support group.</summary>
     public long? ThreadId { get; set; }
 
+    /// <summary>The support group <see cref="ThreadId"/> lives in (a reconnected channel with another group needs a new topic).</summary>
+    public long? TelegramGroupId { get; set; }
+
+    /// <summary>The welcome card in the topic (its Claim / Close buttons follow the conversation's state).</summary>
+    public long? TelegramCardMessageId { get; set; }
+
     public long LastSeq { get; set; }
 
     public string? Locale { get; set; }

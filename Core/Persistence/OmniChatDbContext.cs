@@ -70,6 +70,12 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<TelegramChannel> TelegramChannels => Set<TelegramChannel>();
 
+    public DbSet<TelegramAgent> TelegramAgents => Set<TelegramAgent>();
+
+    public DbSet<TelegramDelivery> TelegramDeliveries => Set<TelegramDelivery>();
+
+    public DbSet<TelegramMessageRef> TelegramMessageRefs => Set<TelegramMessageRef>();
+
     /// <summary>The Data Protection key ring (platform-wide; each key wrapped with the key-encryption key, ADR 0023).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

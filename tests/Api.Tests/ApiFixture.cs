@@ -19,7 +19,8 @@ public sealed class ApiFixture : ServersFixture
 
     protected override AppHostOptions Configure(AppHostOptions options) => options with
     {
-        Services = [ResourceNames.Api],
+        // The sandbox stands in for Telegram: the AppHost connects each seeded tenant's bot and support group at start.
+        Services = [ResourceNames.Api, ResourceNames.TelegramSandbox],
         StartRabbitMq = false,
         ServiceEnvironment = new Dictionary<string, string>(options.ServiceEnvironment)
         {

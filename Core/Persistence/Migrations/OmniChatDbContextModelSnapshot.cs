@@ -342,6 +342,53 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("inbound_updates", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramAgent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("TelegramUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_user_id");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_telegram_agents");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_agents_tenant_id_name");
+
+                    b.HasIndex("TenantId", "TelegramUserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_agents_tenant_id_telegram_user_id");
+
+                    b.ToTable("telegram_agents", (string)null);
+                });
+
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramChannel", b =>
                 {
                     b.Property<Guid>("Id")
@@ -443,6 +490,157 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("telegram_channels", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<long?>("ChatId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("chat_id");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_id");
+
+                    b.Property<DateTimeOffset?>("LeasedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("leased_until");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("target");
+
+                    b.Property<long?>("TelegramMessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_message_id");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_telegram_deliveries");
+
+                    b.HasIndex("ConversationId", "Seq")
+                        .HasDatabaseName("ix_telegram_deliveries_conversation_id_seq")
+                        .HasFilter("status = 'Pending'");
+
+                    b.HasIndex("TenantId", "ConversationId")
+                        .HasDatabaseName("ix_telegram_deliveries_tenant_id_conversation_id");
+
+                    b.HasIndex("TenantId", "MessageId")
+                        .HasDatabaseName("ix_telegram_deliveries_tenant_id_message_id")
+                        .HasFilter("message_id IS NOT NULL");
+
+                    b.HasIndex("TenantId", "EventId", "Target", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_deliveries_tenant_id_event_id_target_kind");
+
+                    b.ToTable("telegram_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramMessageRef", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("BotId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bot_id");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("chat_id");
+
+                    b.Property<long>("TelegramMessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_message_id");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.HasKey("TenantId", "BotId", "ChatId", "TelegramMessageId")
+                        .HasName("pk_telegram_message_refs");
+
+                    b.HasIndex("TenantId", "ConversationId")
+                        .HasDatabaseName("ix_telegram_message_refs_tenant_id_conversation_id");
+
+                    b.HasIndex("TenantId", "MessageId")
+                        .HasDatabaseName("ix_telegram_message_refs_tenant_id_message_id")
+                        .HasFilter("message_id IS NOT NULL");
+
+                    b.ToTable("telegram_message_refs", (string)null);
+                });
+
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
                 {
                     b.Property<Guid>("Id")
@@ -510,6 +708,14 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
+
+                    b.Property<long?>("TelegramCardMessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_card_message_id");
+
+                    b.Property<long?>("TelegramGroupId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_group_id");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid")
@@ -1435,6 +1641,16 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasConstraintName("fk_user_tokens_users_user_id");
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramAgent", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_telegram_agents_tenants_tenant_id");
+                });
+
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramChannel", b =>
                 {
                     b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
@@ -1443,6 +1659,28 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_telegram_channels_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramDelivery", b =>
+                {
+                    b.HasOne("OmniChat.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_telegram_deliveries_conversations_tenant_id_conversation_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramMessageRef", b =>
+                {
+                    b.HasOne("OmniChat.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_telegram_message_refs_conversations_tenant_id_conversation_");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
