@@ -26,6 +26,15 @@ public sealed record MessageSource(MessageDirection Direction, string? Agent = n
 {
     /// <summary>For a note (<see cref="MessageDirection.System"/>): the template key it came from, if any.</summary>
     public string? NoteKey { get; init; }
+
+    /// <summary>
+    /// Claim-before-reply: the message is written only while <see cref="Agent"/> holds the conversation's claim; otherwise
+    /// 409 <c>not_claimed</c> (naming who holds it). The one rule every agent surface goes through (v2 API, Telegram, portal).
+    /// </summary>
+    public bool RequiresClaim { get; init; }
+
+    /// <summary>A customer writing again reopens a closed conversation (Telegram, v2 widget); the frozen v1 API answers 409.</summary>
+    public bool ReopensClosed { get; init; }
 }
 
 /// <summary>
@@ -99,6 +108,12 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         // duplicate probe and the audit insert instead of running them against NULL (bench scenario 1 measured both).
         var duplicateProbe = clientMessageId is null ? ""
             : "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.client_message_id = $3)";
+        // Rare paths add their conditions; the widget's hot statement stays as it was.
+        var reopen = source.ReopensClosed
+            ? ",\n                    status = CASE WHEN status = 'Closed' THEN 'Open' ELSE status END,\n                    claimed_by = CASE WHEN status = 'Closed' THEN NULL ELSE claimed_by END,\n                    closed_at = NULL"
+            : "";
+        var openCondition = source.ReopensClosed ? "" : "AND status <> 'Closed'";
+        var claimCondition = source.RequiresClaim ? "AND claimed_by = $10" : "";
         var audited = audit is null ? "" : """
             , audited AS (
                 INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
@@ -112,8 +127,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
                     last_inbound_at = CASE WHEN $4 = 'Inbound' THEN $5 ELSE last_inbound_at END,
                     last_outbound_at = CASE WHEN $4 = 'Outbound' THEN $5 ELSE last_outbound_at END,
                     channel = CASE WHEN $4 = 'Inbound' THEN $8 ELSE channel END,
-                    interface = CASE WHEN $4 = 'Inbound' THEN $9 ELSE interface END
-                WHERE tenant_id = $1 AND id = $2 AND status <> 'Closed' {duplicateProbe}
+                    interface = CASE WHEN $4 = 'Inbound' THEN $9 ELSE interface END{reopen}
+                WHERE tenant_id = $1 AND id = $2 {openCondition} {claimCondition} {duplicateProbe}
                 RETURNING last_seq
             ), inserted AS (
                 INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at)
@@ -174,6 +189,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             {
                 null => ConversationNotFound(),
                 { Status: ConversationStatus.Closed } => new ConflictException("conversation_closed", "The conversation is closed."),
+                { ClaimedBy: var holder } when source.RequiresClaim && holder != source.Agent => NotClaimed(source.Agent, holder),
                 // Closed and reopened between our update and this read: the caller may simply retry.
                 _ => new ConflictException("conversation_changed", "The conversation changed while writing; retry."),
             };
@@ -192,6 +208,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         });
         return new AddedMessage(message, Created: true);
     }
+
+    private static ConflictException NotClaimed(string? agent, string? holder) =>
+        new("not_claimed", holder is null
+            ? "Claim the conversation before replying."
+            : $"The conversation is claimed by {holder}; only they can reply until it is released.")
+        {
+            Extensions = { ["claimedBy"] = holder, ["agent"] = agent },
+        };
 
     /// <summary>Claims an open conversation for <paramref name="agent"/>. Exactly one of concurrent claimers wins;
     /// the others get <c>already_claimed</c>. Claiming again as the same agent is a no-op.</summary>
