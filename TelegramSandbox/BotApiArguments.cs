@@ -11,8 +11,10 @@ namespace OmniChat.TelegramSandbox;
 public sealed class BotApiArguments
 {
     private readonly Dictionary<string, JsonElement> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UploadedFile> _files = new(StringComparer.Ordinal);
 
-    public static async Task<BotApiArguments> ReadAsync(HttpRequest request)
+    /// <summary>Reads a call's parameters; a file part larger than <paramref name="maxFileBytes"/> is refused.</summary>
+    public static async Task<BotApiArguments> ReadAsync(HttpRequest request, long maxFileBytes)
     {
         ArgumentNullException.ThrowIfNull(request);
         var arguments = new BotApiArguments();
@@ -26,6 +28,16 @@ public sealed class BotApiArguments
             foreach (var (key, value) in form)
             {
                 arguments.SetString(key, value.ToString());
+            }
+            foreach (var file in form.Files)
+            {
+                if (file.Length > maxFileBytes)
+                {
+                    throw new FileTooLargeException();
+                }
+                using var content = new MemoryStream((int)file.Length);
+                await file.CopyToAsync(content, request.HttpContext.RequestAborted);
+                arguments._files[file.Name] = new UploadedFile(file.FileName, file.ContentType, content.ToArray());
             }
         }
         else if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
@@ -93,5 +105,43 @@ public sealed class BotApiArguments
         }
     }
 
+    /// <summary>
+    /// A file sent with the call: the multipart part named <paramref name="name"/>, or the part an <c>attach://part</c>
+    /// value names.
+    /// </summary>
+    public UploadedFile? File(string name)
+    {
+        if (_files.TryGetValue(name, out var file))
+        {
+            return file;
+        }
+        return Text(name) is { } text && text.StartsWith(AttachPrefix, StringComparison.Ordinal)
+            && _files.TryGetValue(text[AttachPrefix.Length..], out var attached) ? attached : null;
+    }
+
+    /// <summary>Adds a file fetched on the bot's behalf (a URL given instead of an upload).</summary>
+    public void AddFile(string name, UploadedFile file) => _files[name] = file;
+
+    private const string AttachPrefix = "attach://";
+
     private void SetString(string key, string value) => _values[key] = JsonSerializer.SerializeToElement(value);
+}
+
+/// <summary>A file uploaded with a Bot API call.</summary>
+public sealed record UploadedFile(string? FileName, string? ContentType, byte[] Content);
+
+/// <summary>An upload above the sandbox's file size cap.</summary>
+public sealed class FileTooLargeException : Exception
+{
+    public FileTooLargeException() : base("The file is larger than the sandbox accepts.")
+    {
+    }
+
+    public FileTooLargeException(string message) : base(message)
+    {
+    }
+
+    public FileTooLargeException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 
 namespace OmniChat.TelegramSandbox;
 
@@ -13,10 +14,12 @@ public static partial class BotApiEndpoints
     public static IEndpointRouteBuilder MapBotApi(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/bot{token}/{method}", [HttpMethods.Get, HttpMethods.Post], HandleAsync).ExcludeFromDescription();
+        app.MapGet("/file/bot{token}/{**filePath}", DownloadAsync).ExcludeFromDescription();
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, string token, string method, BotApiState state)
+    private static async Task HandleAsync(HttpContext context, string token, string method, BotApiState state,
+        IOptions<SandboxOptions> options, IHttpClientFactory httpClients)
     {
         BotApiResponse response;
         if (TokenShape().Match(token) is not { Success: true } match || !long.TryParse(match.Groups["id"].ValueSpan, out var botId))
@@ -27,8 +30,13 @@ public static partial class BotApiEndpoints
         {
             try
             {
-                var arguments = await BotApiArguments.ReadAsync(context.Request);
-                response = state.Invoke(botId, method, arguments);
+                var arguments = await BotApiArguments.ReadAsync(context.Request, options.Value.MaxFileBytes);
+                response = await FetchUrlFileAsync(method, arguments, options.Value.MaxFileBytes, httpClients, context.RequestAborted)
+                    ?? state.Invoke(botId, token, method, arguments);
+            }
+            catch (FileTooLargeException)
+            {
+                response = BotApiResponse.Error(413, "Request Entity Too Large");
             }
             catch (JsonException)
             {
@@ -46,6 +54,60 @@ public static partial class BotApiEndpoints
         }
         await context.Response.WriteAsJsonAsync(response, BotApiJson.Options, context.RequestAborted);
     }
+
+    // GET /file/bot{token}/{file_path}: what getFile pointed at, as api.telegram.org serves it.
+    private static async Task DownloadAsync(HttpContext context, string token, string filePath, BotApiState state)
+    {
+        var (status, file) = TokenShape().Match(token) is { Success: true } match && long.TryParse(match.Groups["id"].ValueSpan, out var botId)
+            ? state.Download(botId, token, filePath)
+            : (401, null);
+        if (file is null)
+        {
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(BotApiResponse.Error(status, status == 401 ? "Unauthorized" : "Not Found"), BotApiJson.Options, context.RequestAborted);
+            return;
+        }
+        context.Response.ContentType = file.ContentType;
+        context.Response.ContentLength = file.Content.Length;
+        await context.Response.Body.WriteAsync(file.Content, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// sendDocument and sendPhoto take an http(s) URL instead of an upload: Telegram fetches it; so does the sandbox
+    /// (before taking its lock), and the call goes on as if the file had been uploaded.
+    /// </summary>
+    private static async Task<BotApiResponse?> FetchUrlFileAsync(string method, BotApiArguments arguments, long maxFileBytes,
+        IHttpClientFactory httpClients, CancellationToken cancellationToken)
+    {
+        var parameter = method.ToLowerInvariant() switch { "senddocument" => "document", "sendphoto" => "photo", _ => null };
+        if (parameter is null || arguments.File(parameter) is not null
+            || !Uri.TryCreate(arguments.Text(parameter), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            return null;
+        }
+        try
+        {
+            using var response = await httpClients.CreateClient(UrlFilesClient).GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > maxFileBytes)
+            {
+                return BotApiResponse.Error(400, "Bad Request: failed to get HTTP URL content");
+            }
+            var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (content.Length > maxFileBytes)
+            {
+                return BotApiResponse.Error(400, "Bad Request: failed to get HTTP URL content");
+            }
+            arguments.AddFile(parameter, new UploadedFile(Path.GetFileName(url.AbsolutePath), response.Content.Headers.ContentType?.MediaType, content));
+            return null;
+        }
+        catch (HttpRequestException)
+        {
+            return BotApiResponse.Error(400, "Bad Request: failed to get HTTP URL content");
+        }
+    }
+
+    /// <summary>The named HttpClient that fetches files given by URL.</summary>
+    public const string UrlFilesClient = "url-files";
 
     // Telegram's token shape: the bot's numeric id, a colon, and a secret of letters, digits, '_' and '-'.
     [GeneratedRegex(@"^(?<id>[0-9]{1,18}):[A-Za-z0-9_-]{30,}$")]

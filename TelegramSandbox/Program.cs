@@ -2,23 +2,20 @@ using OmniChat.ServiceDefaults;
 using OmniChat.TelegramSandbox;
 
 // A Telegram Bot API emulator for local runs, tests and benchmarks: the real HTTP contract, Telegram's flood limits,
-// in-memory state. Never exposed beyond the machine it runs on.
+// webhook delivery, a control API and a web page where people act, in-memory state. Never exposed beyond the machine it
+// runs on.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddOptions<FloodControlOptions>().BindConfiguration(FloodControlOptions.Section)
-    .Validate(o => o.PerBotPerSecond > 0 && o.PerChatPerSecond > 0 && o.PerGroupPerMinute > 0, "Sandbox:FloodControl rates must be positive")
-    .ValidateOnStart();
-builder.Services.AddSingleton(sp => new FloodControl(
-    sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FloodControlOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton<BotApiState>();
-builder.Services.AddProblemDetails();
+builder.AddSandboxServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapBotApi();
 app.MapSandboxApi();
+app.MapSandboxPage();
 
 await app.RunServiceAsync();
