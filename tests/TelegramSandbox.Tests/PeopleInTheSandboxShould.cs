@@ -188,6 +188,8 @@ public sealed class PeopleInTheSandboxShould(SandboxFixture fixture) : IDisposab
         var (badGroup, _) = await _sandbox.PostAsync($"/sandbox/bots/{_sandbox.BotId}/groups", new { title = "" });
         var (badStatus, _) = await _sandbox.PostAsync($"/sandbox/bots/{_sandbox.BotId}/groups/{group}/members", new { userId = Agent, firstName = "G", status = "owner" });
         var (badBot, _) = await _sandbox.PostAsync("/sandbox/bots", new { username = "not a bot name" });
+        using var broken = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
+        var (notJson, notJsonProblem) = await Sandbox.ReadAsync(await _sandbox.Http.PostAsync($"/sandbox/bots/{_sandbox.BotId}/chats/{group}/messages", broken, Sandbox.Ct));
 
         Assert.Equal(HttpStatusCode.BadRequest, noText);
         Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
@@ -198,6 +200,8 @@ public sealed class PeopleInTheSandboxShould(SandboxFixture fixture) : IDisposab
         Assert.Equal(HttpStatusCode.BadRequest, badGroup);
         Assert.Equal(HttpStatusCode.BadRequest, badStatus);
         Assert.Equal(HttpStatusCode.BadRequest, badBot);
+        Assert.Equal(HttpStatusCode.BadRequest, notJson);
+        Assert.Equal("validation_failed", notJsonProblem.GetProperty("code").GetString());
     }
 
     [Fact]
