@@ -65,16 +65,26 @@ public static class SandboxProblems
     }
 }
 
-/// <summary>Turns a <see cref="SandboxProblemException"/> thrown by <see cref="BotApiState"/> into its problem answer.</summary>
+/// <summary>
+/// Turns a <see cref="SandboxProblemException"/> thrown by <see cref="BotApiState"/>, or a body that cannot be read,
+/// into its problem answer.
+/// </summary>
 public sealed class SandboxProblemHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not SandboxProblemException problem)
+        var answer = exception switch
+        {
+            SandboxProblemException problem => SandboxProblems.From(problem),
+            // A body that is missing or not JSON of the request's shape (thrown in Development, where binding throws).
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } => SandboxProblems.Invalid("body", "a JSON object of the request's shape"),
+            _ => null,
+        };
+        if (answer is null)
         {
             return false;
         }
-        await SandboxProblems.From(problem).ExecuteAsync(httpContext);
+        await answer.ExecuteAsync(httpContext);
         return true;
     }
 }

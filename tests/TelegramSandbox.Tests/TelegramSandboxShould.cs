@@ -1,14 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OmniChat.Core;
 
-namespace OmniChat.Workers.Tests;
+namespace OmniChat.TelegramSandbox.Tests;
 
 /// <summary>The sandbox speaks the Bot API's HTTP contract (JSON, form and query parameters; Telegram's error shapes).</summary>
-public sealed class TelegramSandboxShould(WorkersFixture fixture) : IDisposable
+public sealed class TelegramSandboxShould(SandboxFixture fixture) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = fixture.App.ServiceUrls[ResourceNames.TelegramSandbox] };
+    private readonly HttpClient _http = new() { BaseAddress = fixture.SandboxUrl };
     private readonly string _token = $"{Random.Shared.NextInt64(10_000_000, 99_999_999)}:AAH{Guid.NewGuid():N}";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
