@@ -4,8 +4,10 @@ using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security;
+using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Outbox;
+using OmniChat.Workers.Telegram.Delivery;
 using OmniChat.Workers.Webhooks;
 
 namespace OmniChat.Workers.Extensions;
@@ -21,7 +23,16 @@ internal static class Extensions
         builder.AddOmniChatWebhooks();
         // The operator endpoints (cross-tenant dead letters) are served here, with their own credential.
         builder.AddOmniChatOperatorToken();
-        builder.AddOmniChatMessaging(bus => bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition)));
+        builder.AddOmniChatKeyRing();
+        builder.AddOmniChatMessaging(bus =>
+        {
+            bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition));
+            bus.AddConsumer<TelegramFanOutConsumer>(typeof(TelegramFanOutConsumerDefinition));
+        });
+        builder.Services.AddSingleton<TelegramChannelSecrets>();
+        builder.Services.AddSingleton<TelegramDeliverySignal>();
+        builder.Services.AddSingleton<TelegramDeliveryExecutor>();
+        builder.Services.AddHostedService<TelegramDeliverySender>();
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)

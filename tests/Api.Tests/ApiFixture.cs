@@ -75,19 +75,6 @@ public sealed class ApiFixture : ServersFixture
         await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         return key;
     }
-
-    /// <summary>A query as the system role (test assertions across tenants).</summary>
-    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(App.Database.System);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.AddWithValue(parameter);
-        }
-        return (T)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
-    }
 }
 
 /// <summary>Reading JSON answers in tests.</summary>

@@ -44,6 +44,19 @@ public class ServersFixture : IAsyncLifetime
     /// <summary>Runs before everything stops (stop what <see cref="OnStartedAsync"/> started).</summary>
     protected virtual Task OnStoppingAsync() => Task.CompletedTask;
 
+    /// <summary>A query as the system role (arranging and asserting across tenants); parameters are positional ($1, $2, …).</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(App.Database.System);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+        return (T)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

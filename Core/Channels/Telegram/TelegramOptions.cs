@@ -18,6 +18,18 @@ public sealed class TelegramOptions
     /// <summary>How long the webhook secret before a rotation is still accepted (updates Telegram had queued with it).</summary>
     public TimeSpan WebhookSecretOverlap { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Deliveries in flight at once in one Workers instance (each may wait for Telegram's pacing).</summary>
+    public int SenderConcurrency { get; set; } = 32;
+
+    /// <summary>Deliveries of one tenant in flight at once: the rest of the slots stay free for other tenants.</summary>
+    public int SenderPerTenantConcurrency { get; set; } = 4;
+
+    /// <summary>How often the sender looks for due deliveries written by other instances.</summary>
+    public TimeSpan DeliveryPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a claimed delivery is held: longer than any pacing wait, so it is never sent twice at once.</summary>
+    public TimeSpan DeliveryLease { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Messages a second one bot sends in all (Telegram's broadcast limit is about 30).</summary>
     public int PerBotPerSecond { get; set; } = 30;
 

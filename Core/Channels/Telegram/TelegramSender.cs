@@ -72,6 +72,44 @@ public sealed partial class TelegramSender : IDisposable
         return SendAsync(bot, groupId, "createForumTopic", (client, ct) => client.CreateForumTopic(groupId, name, cancellationToken: ct), cancellationToken);
     }
 
+    /// <summary>Renames a forum topic (its title follows claims and renames).</summary>
+    public Task EditForumTopicAsync(TelegramBot bot, long groupId, int threadId, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        return SendAsync(bot, groupId, "editForumTopic", async (client, ct) =>
+        {
+            await client.EditForumTopic(groupId, threadId, name, cancellationToken: ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Closes (<paramref name="open"/> false) or reopens a forum topic.</summary>
+    public Task SetForumTopicOpenAsync(TelegramBot bot, long groupId, int threadId, bool open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        return SendAsync(bot, groupId, open ? "reopenForumTopic" : "closeForumTopic", async (client, ct) =>
+        {
+            if (open)
+            {
+                await client.ReopenForumTopic(groupId, threadId, ct);
+            }
+            else
+            {
+                await client.CloseForumTopic(groupId, threadId, ct);
+            }
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Replaces a message's text and buttons (the welcome card as the conversation changes).</summary>
+    public Task EditMessageTextAsync(TelegramBot bot, long chatId, int messageId, string text, InlineKeyboardMarkup? buttons,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        return SendAsync(bot, chatId, "editMessageText", (client, ct) => client.EditMessageText(chatId, messageId, text, replyMarkup: buttons,
+            cancellationToken: ct), cancellationToken);
+    }
+
     private async Task<T> SendAsync<T>(TelegramBot bot, long chatId, string method, Func<ITelegramBotClient, CancellationToken, Task<T>> call,
         CancellationToken cancellationToken)
     {

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniChat.Core;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Realtime;
+using OmniChat.Core.Tenancy;
+using OmniChat.TestKit;
+using StackExchange.Redis;
+
+namespace OmniChat.Workers.Tests;
+
+/// <summary>
+/// The support group as agents see it, against the sandbox: a topic per conversation with its welcome card, visitor
+/// messages posted silently, replies from the API shown with the agent, a deleted topic healed, Telegram's flood control
+/// waited out without a double post, a revoked token stopping its channel, and one tenant's trouble never delaying another.
+/// </summary>
+public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncLifetime
+{
+    private readonly HttpClient _sandbox = new() { BaseAddress = workers.App.ServiceUrls[ResourceNames.TelegramSandbox] };
+    private ConnectionMultiplexer _redis = null!;
+    private ConversationWriter _writer = null!;
+    private Npgsql.NpgsqlDataSource _app = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(workers.App.RedisConnectionString);
+        _app = PersistenceExtensions.BuildDataSource(workers.App.Database.App);
+        _writer = new ConversationWriter(_app, new RedisRealtimePublisher(_redis, NullLogger<RedisRealtimePublisher>.Instance), TimeProvider.System);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sandbox.Dispose();
+        await _app.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OpenATopicWithItsCardPostTheVisitorSilentlyAndShowTheAgentsReply()
+    {
+        var tenant = workers.App.Credentials.Tenants.Single(t => t.Identifier == "default");
+        var telegram = tenant.Telegram!;
+        using var api = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        using var started = await api.PostAsJsonAsync("/v1/conversations", new { name = "Ann" }, Ct);
+        var conversation = await started.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var id = conversation.GetProperty("conversationId").GetGuid();
+        using var visitor = new HttpClient { BaseAddress = api.BaseAddress };
+        visitor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", conversation.GetProperty("token").GetString());
+        (await visitor.PostAsJsonAsync($"/v1/conversations/{id}/messages", new { text = "Hello, my order is late" }, Ct)).EnsureSuccessStatusCode();
+
+        var shortId = id.ToString("N")[^6..];
+        var topic = await TopicAsync(telegram.BotId, telegram.SupportGroupId, t => t.GetProperty("name").GetString() == $"#{shortId} Ann");
+        var thread = topic.GetProperty("threadId").GetInt32();
+        var inTopic = await MessagesInAsync(telegram.BotId, telegram.SupportGroupId, thread, m => Text(m) == "Hello, my order is late");
+        var card = inTopic.First(m => Text(m).StartsWith($"#{shortId} Ann", StringComparison.Ordinal));
+        var visitorMessage = inTopic.Single(m => Text(m) == "Hello, my order is late");
+
+        using var agent = new HttpClient { BaseAddress = api.BaseAddress };
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiKey);
+        (await agent.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "bob" }, Ct)).EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "bob", text = "Let me check" }, Ct)).EnsureSuccessStatusCode();
+        await MessagesInAsync(telegram.BotId, telegram.SupportGroupId, thread, m => Text(m) == "🎧 bob: Let me check");
+        await TopicAsync(telegram.BotId, telegram.SupportGroupId, t => t.GetProperty("name").GetString() == $"✅ bob · #{shortId} Ann");
+
+        Assert.True(visitorMessage.GetProperty("silent").GetBoolean());
+        Assert.True(card.GetProperty("fromBot").GetBoolean());
+        var buttons = card.GetProperty("replyMarkup").GetRawText();
+        Assert.Contains($"claim:{id:N}", buttons, StringComparison.Ordinal);
+        Assert.Contains($"close:{id:N}", buttons, StringComparison.Ordinal);
+        Assert.Single(inTopic, m => Text(m) == "Hello, my order is late");
+    }
+
+    [Fact]
+    public async Task OpenANewTopicWithASummaryWhenTheOldOneWasDeleted()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var id = await StartAsync(tenant, "Bea");
+        await VisitorSaysAsync(tenant, id, "first question");
+        var first = await TopicAsync(tenant.BotId, tenant.GroupId, t => t.GetProperty("name").GetString()!.EndsWith("Bea", StringComparison.Ordinal));
+        var firstThread = first.GetProperty("threadId").GetInt32();
+        await MessagesInAsync(tenant.BotId, tenant.GroupId, firstThread, m => Text(m) == "first question");
+
+        (await _sandbox.DeleteAsync(new Uri($"/sandbox/bots/{tenant.BotId}/chats/{tenant.GroupId}/topics/{firstThread}", UriKind.Relative), Ct))
+            .EnsureSuccessStatusCode();
+        await VisitorSaysAsync(tenant, id, "are you there?");
+
+        var second = await TopicAsync(tenant.BotId, tenant.GroupId,
+            t => t.GetProperty("threadId").GetInt32() != firstThread && t.GetProperty("name").GetString()!.EndsWith("Bea", StringComparison.Ordinal));
+        var healed = await MessagesInAsync(tenant.BotId, tenant.GroupId, second.GetProperty("threadId").GetInt32(), m => Text(m) == "are you there?");
+        Assert.Contains(healed, m => Text(m).Contains("first question", StringComparison.Ordinal) && Text(m).StartsWith("♻️", StringComparison.Ordinal));
+        Assert.Single(healed, m => Text(m) == "are you there?");
+    }
+
+    [Fact]
+    public async Task WaitOutFloodControlAndPostTheMessageOnce()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var id = await StartAsync(tenant, "Cid");
+        await VisitorSaysAsync(tenant, id, "warm-up");
+        var thread = (await TopicAsync(tenant.BotId, tenant.GroupId, t => t.GetProperty("name").GetString()!.EndsWith("Cid", StringComparison.Ordinal)))
+            .GetProperty("threadId").GetInt32();
+        await MessagesInAsync(tenant.BotId, tenant.GroupId, thread, m => Text(m) == "warm-up");
+
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",
+            new { method = "sendMessage", errorCode = 429, retryAfter = 3, count = 1 }, Ct)).EnsureSuccessStatusCode();
+        var injected = DateTimeOffset.UtcNow;
+        await VisitorSaysAsync(tenant, id, "after the flood");
+
+        var messages = await MessagesInAsync(tenant.BotId, tenant.GroupId, thread, m => Text(m) == "after the flood");
+        var delivered = Assert.Single(messages, m => Text(m) == "after the flood");
+        Assert.True(delivered.GetProperty("sentAt").GetDateTimeOffset() >= injected.AddSeconds(3),
+            "Telegram asked for 3 s; the message must not arrive sooner");
+        var stats = await (await _sandbox.GetAsync(new Uri($"/sandbox/bots/{tenant.BotId}/stats", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(1, stats.GetProperty("faultsServed").GetInt32());
+    }
+
+    [Fact]
+    public async Task StopTheChannelWhenTelegramRevokesTheTokenWithoutRetrying()
+    {
+        var tenant = await ConnectedTenantAsync();
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",
+            new { method = "createForumTopic", errorCode = 401, description = "Unauthorized", count = 5 }, Ct)).EnsureSuccessStatusCode();
+        var id = await StartAsync(tenant, "Dan");
+
+        using var api = ApiClient(tenant.ApiKey);
+        await Eventually.HoldsAsync(async () =>
+        {
+            var channel = await (await api.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            return channel.GetProperty("status").GetString() == "inactive: token revoked";
+        }, "the channel shows the revoked token");
+        var channelNow = await (await api.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        await VisitorSaysAsync(tenant, id, "anyone?");
+        var stats = await (await _sandbox.GetAsync(new Uri($"/sandbox/bots/{tenant.BotId}/stats", UriKind.Relative), Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Contains("Unauthorized", channelNow.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        // One refused call, then nothing: the channel waits for the tenant to reconnect it.
+        Assert.Equal(1, stats.GetProperty("faultsServed").GetInt32());
+        Assert.Equal(1L, await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'Pending' AND kind = 'topic'",
+            tenant.TenantId, id));
+    }
+
+    [Fact]
+    public async Task NeverLetOneTenantsFloodWaitDelayAnother()
+    {
+        var slow = await ConnectedTenantAsync();
+        var fast = await ConnectedTenantAsync();
+        // Every call of the slow tenant's bot meets flood control for a minute.
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{slow.BotId}/faults",
+            new { method = "createForumTopic", errorCode = 429, retryAfter = 60, count = 100 }, Ct)).EnsureSuccessStatusCode();
+        for (var i = 0; i < 6; i++)
+        {
+            await StartAsync(slow, $"Slow {i}");
+        }
+        var fastId = await StartAsync(fast, "Eve");
+        await VisitorSaysAsync(fast, fastId, "quick one");
+
+        var thread = (await TopicAsync(fast.BotId, fast.GroupId, t => t.GetProperty("name").GetString()!.EndsWith("Eve", StringComparison.Ordinal)))
+            .GetProperty("threadId").GetInt32();
+        await MessagesInAsync(fast.BotId, fast.GroupId, thread, m => Text(m) == "quick one");
+        var slowTopics = await (await _sandbox.GetAsync(new Uri($"/sandbox/bots/{slow.BotId}/chats/{slow.GroupId}/topics", UriKind.Relative), Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(0, slowTopics.GetArrayLength());
+    }
+
+    private static string Text(JsonElement message) =>
+        message.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
+
+    private async Task<JsonElement> TopicAsync(long botId, long groupId, Func<JsonElement, bool> match)
+    {
+        JsonElement found = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var topics = await (await _sandbox.GetAsync(new Uri($"/sandbox/bots/{botId}/chats/{groupId}/topics", UriKind.Relative), Ct))
+                .Content.ReadFromJsonAsync<JsonElement>(Ct);
+            foreach (var topic in topics.EnumerateArray().Where(t => !t.GetProperty("deleted").GetBoolean()))
+            {
+                if (match(topic))
+                {
+                    found = topic.Clone();
+                    return true;
+                }
+            }
+            return false;
+        }, $"a topic of bot {botId} matches");
+        return found;
+    }
+
+    private async Task<List<JsonElement>> MessagesInAsync(long botId, long groupId, int thread, Func<JsonElement, bool> until)
+    {
+        List<JsonElement> inThread = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            var messages = await (await _sandbox.GetAsync(new Uri($"/sandbox/bots/{botId}/chats/{groupId}/messages", UriKind.Relative), Ct))
+                .Content.ReadFromJsonAsync<JsonElement>(Ct);
+            inThread = [.. messages.EnumerateArray().Where(m => m.TryGetProperty("threadId", out var t) && t.ValueKind == JsonValueKind.Number
+                                                                  && t.GetInt32() == thread).Select(m => m.Clone())];
+            return inThread.Any(until);
+        }, $"the topic {thread} of bot {botId} shows the message");
+        return inThread;
+    }
+
+    private HttpClient ApiClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private async Task<Guid> StartAsync(ConnectedTenant tenant, string name) =>
+        (await _writer.StartAsync(tenant.Info, name, "en", null, "web", "widget", Ct)).ConversationId;
+
+    private Task<AddedMessage> VisitorSaysAsync(ConnectedTenant tenant, Guid conversationId, string text) =>
+        _writer.AddMessageAsync(tenant.Info, conversationId, new MessageSource(OmniChat.Core.Messages.MessageDirection.Inbound), text, null, Ct);
+
+    /// <summary>A tenant of its own with a fresh sandbox bot and forum group, connected through the Api as a tenant would.</summary>
+    private async Task<ConnectedTenant> ConnectedTenantAsync()
+    {
+        var id = Guid.CreateVersion7();
+        var identifier = $"tg-{id.ToString("N")[..12]}";
+        await workers.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, allowed_origins, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Telegram test', 'business', 'Active', 'en', '{}', now(), now()) RETURNING 1) SELECT count(*)::int FROM t", id, identifier);
+        var key = ApiKeySecret.Generate("test");
+        await workers.ScalarAsync<int>(
+            "WITH k AS (INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now()) RETURNING 1) " +
+            "SELECT count(*)::int FROM k", Guid.CreateVersion7(), id, ApiKeySecret.Prefix(key), ApiKeySecret.Hash(key), ApiScopes.All.ToArray());
+        var botId = RandomNumberGenerator.GetInt32(100_000_000, int.MaxValue);
+        var token = string.Create(CultureInfo.InvariantCulture, $"{botId}:AA{RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 33)}");
+        using var group = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/groups", new { title = "Support" }, Ct);
+        group.EnsureSuccessStatusCode();
+        var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("chatId").GetInt64();
+        using var api = ApiClient(key);
+        (await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = groupId }, Ct)).EnsureSuccessStatusCode();
+        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId);
+    }
+
+    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId)
+    {
+        public Guid TenantId => Info.Id;
+    }
+}
