@@ -37,6 +37,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             Ports = PortSet.Free(),
             Services = [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Realtime],
             Environment = "Production",
+            UnlimitedTenants = ["default"],
             ServiceEnvironment = new Dictionary<string, string>
             {
                 ["RateLimits__PerIpPerMinute"] = "1000000000",
@@ -52,7 +53,6 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             },
         }, cancellationToken);
         var environment = new BenchEnvironment(app, directory);
-        await UnlimitedPlan.ApplyAsync(app, "default", cancellationToken);
         return environment;
     }
 

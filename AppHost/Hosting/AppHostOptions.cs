@@ -34,6 +34,12 @@ public sealed record AppHostOptions
     /// <summary>Extra environment for every service (tests and benchmarks tune limits this way).</summary>
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Tenants (by identifier) moved to <see cref="UnlimitedPlan"/> before the services start, for load tests and
+    /// benchmarks. Set here rather than afterwards: the services cache a tenant's plan for a few seconds.
+    /// </summary>
+    public IReadOnlyList<string> UnlimitedTenants { get; init; } = [];
+
     /// <summary>Name of the application database.</summary>
     public string Database { get; init; } = "omnichat";
 

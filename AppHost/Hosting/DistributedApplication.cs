@@ -200,6 +200,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         var (connections, seed) = await CreateDatabaseAsync(_options.Database, cancellationToken);
         Database = connections;
         Credentials = BuildCredentials(seed);
+        // Before any service starts, so no service caches a tenant with its seeded plan.
+        foreach (var tenant in _options.UnlimitedTenants)
+        {
+            await UnlimitedPlan.ApplyAsync(connections.System, tenant, cancellationToken);
+        }
     }
 
     private Credentials BuildCredentials(SeedResult seed) => new(

@@ -11,10 +11,9 @@ public static class UnlimitedPlan
     public const string Id = "unlimited";
 
     /// <summary>Creates the plan when missing and moves the tenant <paramref name="tenantIdentifier"/> onto it.</summary>
-    public static async Task ApplyAsync(DistributedApplication app, string tenantIdentifier, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(string systemConnectionString, string tenantIdentifier, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(app);
-        await using var connection = new NpgsqlConnection(app.Database.System);
+        await using var connection = new NpgsqlConnection(systemConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
             INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes, attachment_max_bytes)

@@ -34,6 +34,7 @@ public sealed class ReliabilityShould : IAsyncLifetime
             Ports = PortSet.Free(),
             Ephemeral = true,
             Services = [ResourceNames.Api],
+            UnlimitedTenants = ["default"],
             ServiceEnvironment = new Dictionary<string, string>
             {
                 ["RateLimits__PerIpPerMinute"] = "1000000000",
@@ -43,7 +44,6 @@ public sealed class ReliabilityShould : IAsyncLifetime
                 ["Webhooks__PollInterval"] = "00:00:00.200",
             },
         }, Ct);
-        await UnlimitedPlan.ApplyAsync(_app, "default", Ct);
     }
 
     public async ValueTask DisposeAsync()
