@@ -61,6 +61,7 @@ public sealed class V2EventStreamShould(ApiFixture api)
         using var admin = api.CreateClient(api.DemoTenant.ApiKey);
         using var started = await admin.PostAsJsonAsync("/v2/conversations", new { name = "streamed" }, Ct);
         var id = (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
+        (await admin.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
         using var stream = Streaming(admin);
 
         var (first, firstReader) = await OpenAsync(stream, null);
