@@ -265,6 +265,50 @@ public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncL
     }
 
     [Fact]
+    public async Task KeepEveryBotTokenOutOfTheServicesLogs()
+    {
+        // What touches a token: connecting, rotating, a refused token, Telegram failing and revoking, deep health, webhooks.
+        var tenant = await ConnectedTenantAsync();
+        using var api = ApiClient(tenant.ApiKey);
+        (await api.PostAsync(new Uri("/v2/channels/telegram/rotate-secret", UriKind.Relative), null, Ct)).EnsureSuccessStatusCode();
+        var refused = $"{tenant.BotId}:AAnotTheTokenTheSandboxGaveThisBot0123456";
+        using var wrongToken = await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = refused, supportGroupId = tenant.GroupId }, Ct);
+        (await api.GetAsync(new Uri($"/health/deep?tenant={tenant.Info.Identifier}", UriKind.Relative), Ct)).EnsureSuccessStatusCode();
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",
+            new { method = "sendMessage", errorCode = 502, description = "Bad Gateway", count = 6 }, Ct)).EnsureSuccessStatusCode();
+        var id = await StartAsync(tenant, "Gus");
+        await VisitorSaysAsync(tenant, id, "hello?");
+        await Eventually.HoldsAsync(async () => await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND status = 'Dead'", tenant.TenantId) > 0, "the send gave up");
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",
+            new { method = "sendMessage", errorCode = 401, description = "Unauthorized", count = 1 }, Ct)).EnsureSuccessStatusCode();
+        await VisitorSaysAsync(tenant, id, "still there?");
+        await Eventually.HoldsAsync(async () => await workers.ScalarAsync<string>(
+            "SELECT status FROM telegram_channels WHERE tenant_id = $1", tenant.TenantId) == "Inactive", "the channel stopped");
+
+        var tokens = workers.App.Credentials.Tenants.Where(t => t.Telegram is not null).Select(t => t.Telegram!.BotToken)
+            .Append(tenant.BotToken).Append(refused).ToList();
+        // Every service's log, the AppHost's own included; not the sandbox's, which plays Telegram's servers (they see tokens in URLs).
+        var logs = Directory.GetFiles(workers.App.LogDirectory, "*.log").Where(f => !Path.GetFileName(f).StartsWith(ResourceNames.TelegramSandbox, StringComparison.Ordinal))
+            .ToList();
+        var leaks = new List<string>();
+        foreach (var log in logs)
+        {
+            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var text = await reader.ReadToEndAsync(Ct);
+            // The secret half alone is the token too (the bot id before the colon is public).
+            leaks.AddRange(tokens.Where(t => text.Contains(t.Split(':')[1], StringComparison.Ordinal)).Select(t => $"{Path.GetFileName(log)}: {t[..4]}…"));
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, wrongToken.StatusCode);
+        Assert.Equal("telegram_token_invalid", (await wrongToken.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        Assert.Contains(logs, l => Path.GetFileName(l).StartsWith(ResourceNames.Api, StringComparison.Ordinal));
+        Assert.Contains(logs, l => Path.GetFileName(l).StartsWith(ResourceNames.Workers, StringComparison.Ordinal));
+        Assert.Empty(leaks);
+    }
+
+    [Fact]
     public async Task NeverLetOneTenantsFloodWaitDelayAnother()
     {
         var slow = await ConnectedTenantAsync();
@@ -356,10 +400,10 @@ public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncL
         var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("chatId").GetInt64();
         using var api = ApiClient(key);
         (await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = groupId }, Ct)).EnsureSuccessStatusCode();
-        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId);
+        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId, token);
     }
 
-    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId)
+    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId, string BotToken)
     {
         public Guid TenantId => Info.Id;
     }

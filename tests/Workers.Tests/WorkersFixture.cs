@@ -36,6 +36,8 @@ public sealed class WorkersFixture : ServersFixture
             ["Telegram__RetryBaseDelay"] = "00:00:00.100",
             // A deep health step that cannot finish fails within a test.
             ["DeepHealth__Timeout"] = "00:00:06",
+            // Our own debug logging too, for the test that looks for bot tokens in every log.
+            ["Logging__LogLevel__OmniChat"] = "Debug",
         },
     };
 
