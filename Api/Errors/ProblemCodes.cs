@@ -38,6 +38,7 @@ internal static class ProblemCodes
     public static readonly ProblemCode WebhookNotFound = new("webhook_not_found", 404, "The webhook subscription does not exist.");
     public static readonly ProblemCode DeliveryNotFound = new("delivery_not_found", 404, "The webhook delivery does not exist.");
     public static readonly ProblemCode ChannelNotFound = new("channel_not_found", 404, "No Telegram channel is connected.");
+    public static readonly ProblemCode TenantNotFound = new("tenant_not_found", 404, "No such tenant (or not the API key's own).");
     public static readonly ProblemCode MethodNotAllowed = new("method_not_allowed", 405, "The route does not take this method.");
 
     // State conflicts.
@@ -63,6 +64,8 @@ internal static class ProblemCodes
     public static readonly ProblemCode TelegramUnavailable = new("telegram_unavailable", 502, "Telegram did not answer; try again.");
     public static readonly ProblemCode TelegramNotConfigured = new("telegram_not_configured", 503, "This installation has no public URL for Telegram webhooks.");
 
+    public static readonly ProblemCode DeepHealthFailed = new("deep_health_failed", 503, "A step of the deep health check failed or did not finish in time.");
+
     public static readonly ProblemCode InternalError = new("internal_error", 500, "An unexpected error; the request id helps support find it.");
 
     /// <summary>Every code, in the order above.</summary>
@@ -71,12 +74,13 @@ internal static class ProblemCodes
         ValidationFailed, InvalidJson, BadRequest, PayloadTooLarge, UnsupportedMediaType,
         Unauthorized, InvalidToken, InvalidRefreshToken, RefreshTokenReused, InvalidServiceToken, TelegramSecretInvalid,
         ScopeMissing, TenantSuspended, ScopeNotHeld, ExpiryBeyondCaller, KeyBroaderThanCaller, Forbidden,
-        NotFound, ConversationNotFound, ApiKeyNotFound, TemplateNotFound, WebhookNotFound, DeliveryNotFound, ChannelNotFound, MethodNotAllowed,
+        NotFound, ConversationNotFound, ApiKeyNotFound, TemplateNotFound, WebhookNotFound, DeliveryNotFound, ChannelNotFound, TenantNotFound,
+        MethodNotAllowed,
         Conflict, ConversationClosed, ConversationChanged, AlreadyClaimed, NotClaimed, WebhookLimit, TelegramBotInUse,
         RateLimited, TooManyStreams,
         TelegramUpdateInvalid, TelegramTokenInvalid, TelegramGroupNotFound, TelegramGroupNotForum, TelegramBotNotAdmin, TelegramRejected,
         TelegramUnavailable, TelegramNotConfigured,
-        InternalError,
+        DeepHealthFailed, InternalError,
     ];
 }
 

@@ -17,6 +17,7 @@ internal static class OpenApiDocumentSetup
     public const string ApiKeyScheme = "apiKey";
     public const string ServiceTokenScheme = "serviceToken";
     public const string TelegramSecretScheme = "telegramWebhookSecret";
+    public const string OperatorTokenScheme = "operatorToken";
 
     public const string ProblemSchema = "ProblemDetails";
 
@@ -35,6 +36,7 @@ internal static class OpenApiDocumentSetup
         ("v2 audit", "The audit log, exported as CSV or JSON Lines."),
         ("v2 tenant", "The tenant an API key belongs to."),
         ("Telegram", "Where Telegram delivers a connected bot's updates; called by Telegram only."),
+        ("health", "End-to-end health of one tenant's path, for the platform operator and the tenant's own monitoring."),
     ];
 
     public static void Configure(OpenApiOptions options)
@@ -54,9 +56,13 @@ internal static class OpenApiDocumentSetup
                               "empty are not `required`. Outgoing webhooks are under `webhooks`; the Server-Sent Events and WebSocket " +
                               "event payloads are the `x-omnichat-events` schemas. Guide: docs/api.md.",
             };
-            foreach (var server in document.Servers ?? [])
+            // Relative to where the document is served (OpenAPI 3.1 §4.8.5): the same document for every deployment, and
+            // the committed snapshot is byte for byte what the Api serves.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The OmniChat Api that serves this document." }];
+            var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []).SelectMany(o => o.Tags?.AsEnumerable() ?? []).Select(t => t.Name);
+            if (used.FirstOrDefault(name => !Tags.Any(t => t.Name == name)) is { } unknown)
             {
-                server.Url = server.Url?.TrimEnd('/');
+                throw new InvalidOperationException($"The tag '{unknown}' is not in OpenApiDocumentSetup.Tags: give it a description there.");
             }
             document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
             document.Components ??= new OpenApiComponents();
@@ -114,6 +120,13 @@ internal static class OpenApiDocumentSetup
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             Description = "The legacy v1 admin credential of the `default` tenant (`SERVICE_TOKEN`). Send `Authorization: Bearer <SERVICE_TOKEN>`.",
+        },
+        [OperatorTokenScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "The platform operator's token (`Security__OperatorToken`, never the service token). Send " +
+                          "`Authorization: Bearer <operator token>`. Also the credential of the Workers' `/v2/operator/*` endpoints.",
         },
         [TelegramSecretScheme] = new OpenApiSecurityScheme
         {

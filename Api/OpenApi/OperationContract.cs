@@ -65,7 +65,7 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
         return Task.CompletedTask;
     }
 
-    private static IEnumerable<OpenApiSecurityRequirement> Security(string route, IList<object> metadata, OpenApiDocument document, List<ProblemCode> problems)
+    private static List<OpenApiSecurityRequirement> Security(string route, IList<object> metadata, OpenApiDocument document, List<ProblemCode> problems)
     {
         var scopes = metadata.OfType<RequiredScopeMetadata>().Select(s => s.Scope).ToList();
         if (scopes.Count > 0)
@@ -80,23 +80,34 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
         }
         var declared = metadata.OfType<CredentialMetadata>().LastOrDefault()
             ?? throw new InvalidOperationException($"{route} declares no credential: add RequireScope, RequireServiceToken or WithCredential(…) to its endpoint.");
-        switch (declared.Credential)
+        // Alternatives: one requirement each (any one satisfies the operation); none at all means public.
+        var requirements = new List<OpenApiSecurityRequirement>();
+        foreach (var credential in declared.Credentials)
         {
-            case Credential.ConversationToken:
-                problems.Add(ProblemCodes.InvalidToken);
-                return [Requirement(OpenApiDocumentSetup.ConversationTokenScheme, document, [])];
-            case Credential.ApiKey:
-                problems.Add(ProblemCodes.Unauthorized);
-                return [Requirement(OpenApiDocumentSetup.ApiKeyScheme, document, [])];
-            case Credential.TelegramWebhookSecret:
-                problems.Add(ProblemCodes.TelegramSecretInvalid);
-                return [Requirement(OpenApiDocumentSetup.TelegramSecretScheme, document, [])];
-            case Credential.RefreshToken:
-                problems.AddRange([ProblemCodes.InvalidRefreshToken, ProblemCodes.RefreshTokenReused]);
-                return [];
-            default:
-                return [];
+            switch (credential)
+            {
+                case Credential.ConversationToken:
+                    problems.Add(ProblemCodes.InvalidToken);
+                    requirements.Add(Requirement(OpenApiDocumentSetup.ConversationTokenScheme, document, []));
+                    break;
+                case Credential.ApiKey:
+                    problems.Add(ProblemCodes.Unauthorized);
+                    requirements.Add(Requirement(OpenApiDocumentSetup.ApiKeyScheme, document, []));
+                    break;
+                case Credential.OperatorToken:
+                    problems.Add(ProblemCodes.Unauthorized);
+                    requirements.Add(Requirement(OpenApiDocumentSetup.OperatorTokenScheme, document, []));
+                    break;
+                case Credential.TelegramWebhookSecret:
+                    problems.Add(ProblemCodes.TelegramSecretInvalid);
+                    requirements.Add(Requirement(OpenApiDocumentSetup.TelegramSecretScheme, document, []));
+                    break;
+                case Credential.RefreshToken:
+                    problems.AddRange([ProblemCodes.InvalidRefreshToken, ProblemCodes.RefreshTokenReused]);
+                    break;
+            }
         }
+        return requirements;
     }
 
     private static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document, List<string> roles) =>

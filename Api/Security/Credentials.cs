@@ -17,6 +17,9 @@ internal enum Credential
 
     /// <summary>The Telegram webhook secret of the channel in the route (<c>X-Telegram-Bot-Api-Secret-Token</c>).</summary>
     TelegramWebhookSecret,
+
+    /// <summary>The platform operator's token (<c>Security__OperatorToken</c>, <c>Authorization: Bearer</c>).</summary>
+    OperatorToken,
 }
 
 /// <summary>
@@ -24,11 +27,14 @@ internal enum Credential
 /// (API key with a scope) and <see cref="AccessFilters.RequireServiceToken"/> declare theirs already; the OpenAPI document
 /// refuses to build when an operation declares none.
 /// </summary>
-internal sealed record CredentialMetadata(Credential Credential);
+internal sealed record CredentialMetadata(IReadOnlyList<Credential> Credentials);
 
 internal static class CredentialEndpointExtensions
 {
-    /// <summary>Declares the endpoint's credential (metadata only: the handler or a tenant strategy checks it).</summary>
-    public static TBuilder WithCredential<TBuilder>(this TBuilder builder, Credential credential) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new CredentialMetadata(credential));
+    /// <summary>
+    /// Declares the endpoint's credential, or its alternatives (any one of them is enough). Metadata only: the handler or a
+    /// tenant strategy checks it.
+    /// </summary>
+    public static TBuilder WithCredential<TBuilder>(this TBuilder builder, params Credential[] credentials) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new CredentialMetadata(credentials));
 }
