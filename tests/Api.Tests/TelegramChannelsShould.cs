@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
 
@@ -198,15 +199,16 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         },
     };
 
-    private static async Task<HttpStatusCode> PostUpdateAsync(Uri url, string? secret, object update)
+    private async Task<HttpStatusCode> PostUpdateAsync(Uri url, string? secret, object update)
     {
         using var response = await PostRawAsync(url, secret, JsonSerializer.Serialize(update));
         return response.StatusCode;
     }
 
-    private static async Task<HttpResponseMessage> PostRawAsync(Uri url, string? secret, string body)
+    private async Task<HttpResponseMessage> PostRawAsync(Uri url, string? secret, string body)
     {
-        using var http = new HttpClient();
+        // Telegram's side of the webhook, held to the OpenAPI document like every other client of the Api.
+        using var http = new HttpClient(new ContractValidatingHandler(api.Contract.GetAsync, new SocketsHttpHandler()));
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (secret is not null)
         {
