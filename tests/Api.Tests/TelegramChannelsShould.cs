@@ -174,6 +174,7 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         using var taken = await fallback.PutAsJsonAsync("/v2/channels/telegram",
             new { botToken = api.DemoTenant.Telegram!.BotToken, supportGroupId = await NewGroupAsync(api.DemoTenant.Telegram.BotToken, true, true) }, Ct);
         var demoAfter = await (await demo.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+        var demoWebhook = await BotApiAsync(api.DemoTenant.Telegram.BotToken, "getWebhookInfo");
 
         Assert.Equal(api.DemoTenant.Telegram.ChannelId, demoChannel.GetProperty("channelId").GetGuid());
         Assert.Equal(api.DefaultTenant.Telegram!.ChannelId, defaultChannel.GetProperty("channelId").GetGuid());
@@ -181,6 +182,8 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         await taken.AssertProblemAsync(409, "telegram_bot_in_use");
         Assert.Equal("active", demoAfter.GetProperty("status").GetString());
         Assert.Equal(api.DemoTenant.Telegram.BotId, demoAfter.GetProperty("botId").GetInt64());
+        // Refused before the bot's webhook was touched: Telegram still delivers the demo bot's updates to the demo tenant.
+        Assert.Equal(api.DemoTenant.Telegram.WebhookUrl, demoWebhook.GetProperty("url").GetString());
     }
 
     private async Task<long> CountStoredAsync(long botId, long updateId) =>
