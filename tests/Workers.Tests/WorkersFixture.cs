@@ -32,6 +32,10 @@ public sealed class WorkersFixture : ServersFixture
             ["Webhooks__PollInterval"] = "00:00:00.200",
             // Longer than any wait in the tests: a receiver that hangs stays hung until the test lets it go.
             ["Webhooks__Timeout"] = "00:03:00",
+            // The Telegram inbox polls often and retries soon, so a failing update is given up on within a test.
+            ["Telegram__InboxPollInterval"] = "00:00:00.200",
+            ["Telegram__InboxRetryBaseDelay"] = "00:00:00.200",
+            ["Telegram__InboxMaxAttempts"] = "3",
         },
     };
 
