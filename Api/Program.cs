@@ -1,5 +1,6 @@
 using OmniChat.Api.Endpoints;
 using OmniChat.Api.Extensions;
+using OmniChat.Api.Health;
 using OmniChat.Api.OpenApi;
 using OmniChat.ServiceDefaults;
 
@@ -25,5 +26,6 @@ app.MapV2RealtimeEndpoints();
 app.MapV2WebhookEndpoints();
 app.MapV2ChannelEndpoints();
 app.MapTelegramWebhookEndpoints();
+app.MapDeepHealthEndpoints();
 
 await app.RunServiceAsync();

@@ -15,4 +15,5 @@ namespace OmniChat.Core;
 [JsonSerializable(typeof(ConversationReleased))]
 [JsonSerializable(typeof(ConversationClosed))]
 [JsonSerializable(typeof(ConversationRenamed))]
+[JsonSerializable(typeof(OmniChat.Core.Webhooks.ChannelFailedData))]
 public sealed partial class CoreJson : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
@@ -51,6 +52,42 @@ public sealed record MessageResponse(
 }
 
 public sealed record MessagePageResponse(IReadOnlyList<MessageResponse> Messages, long NextAfterSeq);
+
+/// <summary>A message in API v2: the v1 shape plus where it was delivered.</summary>
+public sealed record V2MessageResponse(
+    Guid Id,
+    long Seq,
+    string Direction,
+    string Text,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<MessageDeliveryResponse> Deliveries)
+{
+    public static V2MessageResponse From(Message m, IReadOnlyList<MessageDeliveryResponse> deliveries)
+    {
+        var v1 = MessageResponse.From(m);
+        return new(v1.Id, v1.Seq, v1.Direction, v1.Text, v1.Agent, v1.CreatedAt, deliveries);
+    }
+}
+
+/// <summary>
+/// A message's delivery to one target outside OmniChat's own clients: <c>telegram_group</c> (the conversation's topic in
+/// the tenant's support group) or <c>telegram_private</c> (the customer's chat with the bot). Status <c>pending</c>,
+/// <c>sent</c>, <c>failed</c> (with the reason) or <c>dead</c> (retries used up; the operator can replay it).
+/// </summary>
+public sealed record MessageDeliveryResponse(
+    string Target,
+    string Status,
+    int Attempts,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TelegramMessageId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? SentAt)
+{
+    public static MessageDeliveryResponse From(TelegramDelivery d) => new(
+        "telegram_" + d.Target, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.LastError, d.TelegramMessageId, d.SentAt);
+}
+
+public sealed record V2MessagePageResponse(IReadOnlyList<V2MessageResponse> Messages, long NextAfterSeq);
 
 public sealed record ConversationResponse(
     Guid Id,

@@ -48,17 +48,27 @@ internal static class V1AdminEndpoints
         return TypedResults.Ok(ConversationStateResponse.From(state));
     }
 
-    internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
-        HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
+    /// <summary>The frozen v1 behaviour: any agent may reply, claimed or not.</summary>
+    internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
+        ReplyAsync(id, request, requiresClaim: false, "/v1/conversations", http, tenants, writer, cancellationToken);
+
+    /// <summary>
+    /// An agent's reply. With <paramref name="requiresClaim"/> the Core claim-before-reply rule applies (409
+    /// <c>not_claimed</c> unless the agent holds the claim), as in Telegram and the portal.
+    /// </summary>
+    internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> ReplyAsync(Guid id, AgentReplyRequest? request,
+        bool requiresClaim, string basePath, HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var agent = ConversationRules.Agent(request?.Agent, errors);
         var text = ConversationRules.Text(request?.Text, errors);
         ValidationException.ThrowIfAny(errors);
-        var added = await writer.AddMessageAsync(tenants.RequireTenant(), id, new MessageSource(MessageDirection.Outbound, agent), text,
-            request!.ClientMessageId, cancellationToken, AuditActors.From(http));
+        var source = new MessageSource(MessageDirection.Outbound, agent) { RequiresClaim = requiresClaim };
+        var added = await writer.AddMessageAsync(tenants.RequireTenant(), id, source, text, request!.ClientMessageId, cancellationToken,
+            AuditActors.From(http));
         var body = MessageResponse.From(added.Message);
-        return added.Created ? TypedResults.Created($"/v1/conversations/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);
+        return added.Created ? TypedResults.Created($"{basePath}/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);
     }
 
     internal static async Task<Ok<ConversationStateResponse>> Close(Guid id, HttpContext http, ITenantContext tenants, ConversationWriter writer,

@@ -82,6 +82,14 @@ internal static class MessagePages
     public static async Task<MessagePageResponse> ReadAsync(OmniChatDbContext db, Guid conversationId, long? afterSeq, int? limit,
         CancellationToken cancellationToken)
     {
+        var (messages, next) = await ReadPageAsync(db, conversationId, afterSeq, limit, cancellationToken);
+        return new MessagePageResponse([.. messages.Select(MessageResponse.From)], next);
+    }
+
+    /// <summary>A page of the conversation's messages after <paramref name="afterSeq"/> and the cursor for the next one.</summary>
+    public static async Task<(List<Message> Messages, long NextAfterSeq)> ReadPageAsync(OmniChatDbContext db, Guid conversationId,
+        long? afterSeq, int? limit, CancellationToken cancellationToken)
+    {
         var errors = new Dictionary<string, string[]>();
         var take = ConversationRules.Limit(limit, errors);
         var after = afterSeq ?? 0;
@@ -100,6 +108,6 @@ internal static class MessagePages
             .OrderBy(m => m.Seq)
             .Take(take)
             .ToListAsync(cancellationToken);
-        return new MessagePageResponse([.. messages.Select(MessageResponse.From)], messages.Count > 0 ? messages[^1].Seq : after);
+        return (messages, messages.Count > 0 ? messages[^1].Seq : after);
     }
 }

@@ -34,7 +34,7 @@ internal static class V2ConversationEndpoints
         group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation");
         group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages");
         group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply").RateLimitPerConversation()
-            .WithSummary("Reply as an agent (OUTBOUND); a repeated clientMessageId returns the first result with 200.");
+            .WithSummary("Reply as an agent (OUTBOUND) holding the claim (else 409 not_claimed); a repeated clientMessageId returns the first result with 200.");
         group.MapPost("/{id:guid}/claim", Claim).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Claim")
             .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.");
         group.MapPost("/{id:guid}/release", Release).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Release");
@@ -151,13 +151,26 @@ internal static class V2ConversationEndpoints
         return TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
     }
 
-    internal static async Task<Ok<MessagePageResponse>> ListMessages(Guid id, long? afterSeq, int? limit, OmniChatDbContext db,
-        CancellationToken cancellationToken) =>
-        TypedResults.Ok(await MessagePages.ReadAsync(db, id, afterSeq, limit, cancellationToken));
+    /// <summary>Messages in seq order, each with its delivery state per target (Telegram topic, Telegram private chat).</summary>
+    internal static async Task<Ok<V2MessagePageResponse>> ListMessages(Guid id, long? afterSeq, int? limit, OmniChatDbContext db,
+        CancellationToken cancellationToken)
+    {
+        var (messages, next) = await MessagePages.ReadPageAsync(db, id, afterSeq, limit, cancellationToken);
+        var ids = messages.Select(m => m.Id).ToList();
+        var deliveries = ids.Count == 0
+            ? []
+            : await db.TelegramDeliveries.AsNoTracking()
+                .Where(d => d.ConversationId == id && d.MessageId != null && ids.Contains(d.MessageId.Value))
+                .OrderBy(d => d.CreatedAt)
+                .ToListAsync(cancellationToken);
+        var byMessage = deliveries.ToLookup(d => d.MessageId!.Value);
+        return TypedResults.Ok(new V2MessagePageResponse(
+            [.. messages.Select(m => V2MessageResponse.From(m, [.. byMessage[m.Id].Select(MessageDeliveryResponse.From)]))], next));
+    }
 
     internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
         HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
-        V1AdminEndpoints.Reply(id, request, http, tenants, writer, cancellationToken);
+        V1AdminEndpoints.ReplyAsync(id, request, requiresClaim: true, "/v2/conversations", http, tenants, writer, cancellationToken);
 
     internal static Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, HttpContext http, ITenantContext tenants,
         ConversationWriter writer, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OmniChat.Api.Errors;
+using OmniChat.Api.Health;
 using OmniChat.Api.OpenApi;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
@@ -37,9 +38,12 @@ internal static class Extensions
         // Order matters: the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, TelegramWebhookTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
+        builder.Services.AddSingleton<ITenantStrategy, OperatorTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ApiKeyTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();
         builder.Services.AddSingleton<ApiKeyUsage>();
+        builder.Services.AddOptions<DeepHealthOptions>().BindConfiguration(DeepHealthOptions.Section)
+            .Validate(o => o.Timeout > TimeSpan.Zero, "DeepHealth:Timeout must be positive").ValidateOnStart();
 
         builder.Services.AddProblemDetails(ProblemDetailsDefaults.Configure);
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();

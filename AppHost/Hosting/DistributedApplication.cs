@@ -253,7 +253,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             // Only the Api serves the v1 admin API: no other service gets the service token.
             ["Security__ServiceToken"] = service is ResourceNames.Api ? _secrets.ServiceToken : null,
             // The operator's cross-tenant endpoints are served by the Workers alone.
-            ["Security__OperatorToken"] = service is ResourceNames.Workers ? _secrets.OperatorToken : null,
+            // The Workers serve the operator endpoints; the Api accepts the operator token on /health/deep.
+            ["Security__OperatorToken"] = service is ResourceNames.Workers or ResourceNames.Api ? _secrets.OperatorToken : null,
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
             // The Data Protection key ring (channel secrets) is opened where channels are managed and used.
             ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.KeyEncryptionKey : null,

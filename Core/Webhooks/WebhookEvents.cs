@@ -19,7 +19,26 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         "conversation.started", "message.added", "conversation.claimed", "conversation.released", "conversation.renamed", "conversation.closed",
+        ChannelFailed,
     ];
+
+    /// <summary>A channel stopped working (Telegram revoked the bot's token, the bot left the support group).</summary>
+    public const string ChannelFailed = "channel.failed";
+
+    /// <summary>The body of a <c>channel.failed</c> delivery (same envelope as the conversation events).</summary>
+    public static string BuildChannelFailed(Guid eventId, Guid tenantId, DateTimeOffset occurredAt, ChannelFailedData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var body = new JsonObject
+        {
+            ["id"] = eventId,
+            ["type"] = ChannelFailed,
+            ["tenantId"] = tenantId,
+            ["occurredAt"] = occurredAt,
+            ["data"] = JsonSerializer.SerializeToNode(data, CoreJson.Default.ChannelFailedData),
+        };
+        return body.ToJsonString();
+    }
 
     private static readonly string[] Envelope = ["eventId", "tenantId", "occurredAt", "conversationId"];
 
@@ -71,3 +90,9 @@ public static class WebhookEvents
         return new WebhookEvent(type, seq, body.ToJsonString());
     }
 }
+
+/// <summary>
+/// <c>channel.failed</c>: which channel stopped, its status as <c>GET /v2/channels/…</c> shows it (<c>inactive: token
+/// revoked</c>, …) and Telegram's last error. Nothing is retried until the tenant reconnects the channel.
+/// </summary>
+public sealed record ChannelFailedData(string Channel, Guid ChannelId, string Status, string? Error);

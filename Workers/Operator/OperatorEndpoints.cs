@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OmniChat.Core.Audit;
+using OmniChat.Core.Channels.Telegram;
+using OmniChat.Workers.Telegram.Delivery;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security;
 using OmniChat.Core.Webhooks;
@@ -22,7 +24,54 @@ internal static class OperatorEndpoints
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Inspect);
         group.MapPost("/{id:guid}/replay", Replay);
+        var telegram = app.MapGroup("/v2/operator/telegram/dead-letters").AddEndpointFilter(RequireOperatorToken);
+        telegram.MapGet("/", ListTelegram);
+        telegram.MapPost("/{id:guid}/replay", ReplayTelegram);
         return app;
+    }
+
+    /// <summary>Telegram deliveries whose retries ran out (Telegram kept failing), newest first; without message bodies.</summary>
+    private static async Task<Ok<OperatorTelegramDeadLetterList>> ListTelegram(Guid? tenantId, int? limit, SystemDbContextFactory factory,
+        CancellationToken cancellationToken)
+    {
+        await using var db = factory.Create("operator: list Telegram dead letters");
+        var query = db.TelegramDeliveries.AsNoTracking().Where(d => d.Status == TelegramDeliveryStatus.Dead);
+        if (tenantId is { } tenant)
+        {
+            query = query.Where(d => d.TenantId == tenant);
+        }
+        var dead = await query.OrderByDescending(d => d.CreatedAt).Take(Math.Clamp(limit ?? 100, 1, 500)).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new OperatorTelegramDeadLetterList([.. dead.Select(OperatorTelegramDeadLetter.From)]));
+    }
+
+    /// <summary>Sends a dead Telegram delivery again, in its conversation's order, with a fresh retry budget; audited.</summary>
+    private static async Task<Results<Accepted<OperatorTelegramDeadLetter>, ProblemHttpResult>> ReplayTelegram(Guid id, HttpContext http,
+        SystemDbContextFactory factory, TelegramDeliverySignal signal, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var db = factory.Create("operator: replay a Telegram dead letter");
+        var delivery = await db.TelegramDeliveries.SingleOrDefaultAsync(d => d.Id == id && d.Status == TelegramDeliveryStatus.Dead, cancellationToken);
+        if (delivery is null)
+        {
+            return NotFound();
+        }
+        var now = time.GetUtcNow();
+        delivery.Status = TelegramDeliveryStatus.Pending;
+        delivery.NextAttemptAt = now;
+        db.AuditEntries.Add(new AuditEntry
+        {
+            Id = Guid.CreateVersion7(now),
+            TenantId = delivery.TenantId,
+            Actor = "operator",
+            ActorType = AuditActor.OperatorType,
+            Action = "telegram.delivery_replayed_by_operator",
+            TargetType = "telegram_delivery",
+            TargetId = id.ToString(),
+            RequestId = http.TraceIdentifier,
+            OccurredAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Wake();
+        return TypedResults.Accepted($"/v2/operator/telegram/dead-letters/{id}", OperatorTelegramDeadLetter.From(delivery));
     }
 
     private static async Task<Ok<OperatorDeadLetterList>> List(Guid? tenantId, int? limit, SystemDbContextFactory factory, CancellationToken cancellationToken)
@@ -102,3 +151,13 @@ internal sealed record OperatorDeadLetter(Guid Id, Guid TenantId, Guid Subscript
 }
 
 internal sealed record OperatorDeadLetterList(IReadOnlyList<OperatorDeadLetter> DeadLetters);
+
+/// <summary>A dead Telegram delivery as the operator sees it (what kind, where to, why; not the message itself).</summary>
+internal sealed record OperatorTelegramDeadLetter(Guid Id, Guid TenantId, Guid ConversationId, Guid EventId, Guid? MessageId, string Kind,
+    string Target, string Status, int Attempts, string? LastError, DateTimeOffset CreatedAt)
+{
+    public static OperatorTelegramDeadLetter From(TelegramDelivery d) => new(d.Id, d.TenantId, d.ConversationId, d.EventId, d.MessageId, d.Kind,
+        "telegram_" + d.Target, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.LastError, d.CreatedAt);
+}
+
+internal sealed record OperatorTelegramDeadLetterList(IReadOnlyList<OperatorTelegramDeadLetter> DeadLetters);

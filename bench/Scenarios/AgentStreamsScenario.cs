@@ -28,6 +28,7 @@ internal sealed class AgentStreamsScenario : IScenario
         var key = new AuthenticationHeaderValue("Bearer", tenant.ApiKey);
         using var client = environment.Client();
         var (conversation, _) = await BenchEnvironment.StartConversationAsync(client, cancellationToken);
+        await BenchEnvironment.PostAsync(client, $"/v2/conversations/{conversation}/claim", JsonBody.Of(new { agent = "bench" }), key, cancellationToken);
 
         var results = new List<ScenarioResult>();
         var baselineIdle = await TransactionsPerSecondAsync(environment, window, null, cancellationToken);

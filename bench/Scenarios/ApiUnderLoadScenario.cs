@@ -28,7 +28,8 @@ internal sealed class ApiUnderLoadScenario : IScenario
     {
         var tenant = environment.App.Credentials.Tenants.Single(t => t.Identifier == "default");
         var open = settings.Quick ? 1_000 : 10_000;
-        var conversations = await SeedAsync(environment, tenant.Id, open, cancellationToken);
+        await SeedAsync(environment, tenant.Id, open, cancellationToken);
+        var conversations = await SeedClaimedAsync(environment, tenant.Id, cancellationToken);
         using var client = environment.Client();
         var agentApi = new AgentApi(client, new AuthenticationHeaderValue("Bearer", tenant.ApiKey), conversations);
         var api = environment.App.Processes.Single(p => p.Name == ResourceNames.Api).Pid;
@@ -86,7 +87,7 @@ internal sealed class ApiUnderLoadScenario : IScenario
     /// One agent action: even sequence numbers list the inbox, odd ones reply to a random conversation. Latency counts
     /// from <c>started</c> (the scheduled moment in the open loop) and is recorded once the warm-up is over.
     /// </summary>
-    private sealed class AgentApi(HttpClient client, AuthenticationHeaderValue auth, IReadOnlyList<Guid> conversations)
+    private sealed class AgentApi(HttpClient client, AuthenticationHeaderValue auth, IReadOnlyList<Guid>[] conversations)
     {
         public async Task ActAsync(long sequence, long started, long measureFrom, HistogramBase list, HistogramBase reply,
             CancellationToken cancellationToken)
@@ -102,9 +103,11 @@ internal sealed class ApiUnderLoadScenario : IScenario
             }
             else
             {
-                var id = conversations[Random.Shared.Next(conversations.Count)];
+                // Claim-before-reply: an agent replies in one of the conversations it holds.
+                var agent = (int)(sequence % Agents);
+                var id = conversations[agent][Random.Shared.Next(conversations[agent].Count)];
                 await BenchEnvironment.PostAsync(client, $"/v2/conversations/{id}/messages",
-                    JsonBody.Of(new { agent = $"agent{sequence % Agents}", text = "On it." }), auth, cancellationToken);
+                    JsonBody.Of(new { agent = $"agent{agent}", text = "On it." }), auth, cancellationToken);
             }
             if (started >= measureFrom)
             {
@@ -115,6 +118,32 @@ internal sealed class ApiUnderLoadScenario : IScenario
 
     private static CpuMeter Meter(int api, int postgres) =>
         CpuMeter.Start(("api", () => ProcessCpu.Of(api)), ("pg", () => ProcessCpu.OfTree(postgres)), CpuMeter.Self("bench"));
+
+    // Each agent's claimed conversations (the ones it replies in), straight into the database like the open ones.
+    private static async Task<IReadOnlyList<Guid>[]> SeedClaimedAsync(BenchEnvironment environment, Guid tenantId,
+        CancellationToken cancellationToken)
+    {
+        const int PerAgent = 20;
+        await using var connection = new NpgsqlConnection(environment.App.Database.System);
+        await connection.OpenAsync(cancellationToken);
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO conversations (id, tenant_id, name, status, claimed_by, last_seq, channel, interface, created_at, updated_at)
+            SELECT gen_random_uuid(), $1, 'claimed ' || g, 'Claimed', 'agent' || (g % $2), 0, 'web', 'widget', now(), now()
+            FROM generate_series(0, $2 * $3 - 1) g
+            RETURNING id, claimed_by
+            """, connection);
+        insert.Parameters.AddWithValue(tenantId);
+        insert.Parameters.AddWithValue(Agents);
+        insert.Parameters.AddWithValue(PerAgent);
+        var byAgent = Enumerable.Range(0, Agents).Select(_ => new List<Guid>(PerAgent)).ToArray();
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var agent = int.Parse(reader.GetString(1).AsSpan("agent".Length), System.Globalization.CultureInfo.InvariantCulture);
+            byAgent[agent].Add(reader.GetGuid(0));
+        }
+        return byAgent;
+    }
 
     // Open conversations straight into the database (system role): seeding is not what is measured.
     private static async Task<List<Guid>> SeedAsync(BenchEnvironment environment, Guid tenantId, int count, CancellationToken cancellationToken)

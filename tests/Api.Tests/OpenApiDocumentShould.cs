@@ -38,6 +38,7 @@ public sealed partial class OpenApiDocumentShould(ApiFixture api)
             web.UseSetting("Security:ConversationJwtSecret", api.App.ConversationJwtSecret);
             web.UseSetting("Security:ServiceToken", api.App.Credentials.ServiceToken);
             web.UseSetting("Security:WebhookSigningKey", new string('w', 40));
+            web.UseSetting("DataProtection:KeyEncryptionKey", Convert.ToBase64String(new byte[32]));
         });
         var mapped = factory.Services.GetServices<EndpointDataSource>()
             .SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()

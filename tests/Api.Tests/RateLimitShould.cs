@@ -160,6 +160,7 @@ public sealed class RateLimitShould(RateLimitedApi limited) : IClassFixture<Rate
         using var strangerClient = limited.CreateClient(from, await limited.CreateApiKeyAsync(stranger, ApiScopes.ConversationsWrite));
         using var started = await ownerClient.PostAsJsonAsync("/v2/conversations", new { name = "owned" }, Ct);
         var id = (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
+        (await ownerClient.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
 
         var foreign = new List<HttpResponseMessage>();
         for (var i = 0; i < RateLimitedApi.PerConversation; i++)

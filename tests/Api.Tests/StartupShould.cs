@@ -18,6 +18,7 @@ public sealed class StartupShould
         ["SERVICE_TOKEN"] = new string('s', 40),
         ["CONVERSATION_JWT_SECRET"] = new string('j', 40),
         ["WEBHOOK_SIGNING_KEY"] = new string('w', 40),
+        ["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(new byte[32]),
     };
 
     public static TheoryData<string, string> EachRequiredSetting => new()
@@ -27,6 +28,8 @@ public sealed class StartupShould
         { "SERVICE_TOKEN", "missing required setting SERVICE_TOKEN (Security__ServiceToken, at least 32 characters)" },
         { "CONVERSATION_JWT_SECRET", "missing required setting CONVERSATION_JWT_SECRET (Security__ConversationJwtSecret, at least 32 characters)" },
         { "WEBHOOK_SIGNING_KEY", "missing required setting WEBHOOK_SIGNING_KEY (Security__WebhookSigningKey, at least 32 characters)" },
+        { "DataProtection__KeyEncryptionKey",
+            "missing or invalid required setting DataProtection__KeyEncryptionKey (base64 of 32 random bytes: openssl rand -base64 32)" },
     };
 
     [Theory]

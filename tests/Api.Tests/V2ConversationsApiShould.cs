@@ -94,9 +94,9 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
 
         var claimed = await (await client.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "alice" }, Ct)).JsonAsync();
         var again = await (await client.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "alice" }, Ct)).JsonAsync();
+        using var reply = await client.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "alice", text = "Hello!" }, Ct);
         var released = await (await client.PostAsync(new Uri($"/v2/conversations/{id}/release", UriKind.Relative), null, Ct)).JsonAsync();
         var renamed = await (await client.PatchAsJsonAsync($"/v2/conversations/{id}", new { name = "renamed" }, Ct)).JsonAsync();
-        using var reply = await client.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "alice", text = "Hello!" }, Ct);
         var closed = await (await client.PostAsync(new Uri($"/v2/conversations/{id}/close", UriKind.Relative), null, Ct)).JsonAsync();
         var closedAgain = await (await client.PostAsync(new Uri($"/v2/conversations/{id}/close", UriKind.Relative), null, Ct)).JsonAsync();
 
@@ -112,6 +112,25 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task LetOnlyTheAgentHoldingTheClaimReply()
+    {
+        using var client = api.CreateClient(api.DemoTenant.ApiKey);
+        var id = await StartAsync(client, "claim before reply");
+
+        using var unclaimed = await client.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "alice", text = "too early" }, Ct);
+        (await client.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "bob" }, Ct)).EnsureSuccessStatusCode();
+        using var notHers = await client.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "alice", text = "not mine" }, Ct);
+        using var his = await client.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "bob", text = "on it" }, Ct);
+
+        var early = await unclaimed.AssertProblemAsync(409, "not_claimed");
+        Assert.Equal(JsonValueKind.Null, early.GetProperty("claimedBy").ValueKind);
+        var taken = await notHers.AssertProblemAsync(409, "not_claimed");
+        Assert.Equal("bob", taken.GetProperty("claimedBy").GetString());
+        Assert.Equal(HttpStatusCode.Created, his.StatusCode);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM messages WHERE conversation_id = $1", id));
+    }
+
+    [Fact]
     public async Task FilterAndPageConversations()
     {
         using var client = api.CreateClient(api.DemoTenant.ApiKey);
@@ -120,7 +139,9 @@ public sealed class V2ConversationsApiShould(ApiFixture api)
         var second = await StartAsync(client, $"filter {tag} two");
         var third = await StartAsync(client, $"filter {tag} three");
         (await client.PostAsJsonAsync($"/v2/conversations/{second}/claim", new { agent = "carol" }, Ct)).Dispose();
-        (await client.PostAsJsonAsync($"/v2/conversations/{third}/messages", new { agent = "carol", text = $"answer {tag}" }, Ct)).Dispose();
+        (await client.PostAsJsonAsync($"/v2/conversations/{third}/claim", new { agent = "dave" }, Ct)).Dispose();
+        (await client.PostAsJsonAsync($"/v2/conversations/{third}/messages", new { agent = "dave", text = $"answer {tag}" }, Ct)).Dispose();
+        (await client.PostAsync(new Uri($"/v2/conversations/{third}/release", UriKind.Relative), null, Ct)).Dispose();
 
         async Task<List<Guid>> Ids(string query)
         {

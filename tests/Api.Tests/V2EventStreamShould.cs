@@ -61,6 +61,7 @@ public sealed class V2EventStreamShould(ApiFixture api)
         using var admin = api.CreateClient(api.DemoTenant.ApiKey);
         using var started = await admin.PostAsJsonAsync("/v2/conversations", new { name = "streamed" }, Ct);
         var id = (await started.JsonAsync()).GetProperty("conversation").GetProperty("id").GetGuid();
+        (await admin.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
         using var stream = Streaming(admin);
 
         var (first, firstReader) = await OpenAsync(stream, null);
@@ -68,6 +69,7 @@ public sealed class V2EventStreamShould(ApiFixture api)
         {
             (await admin.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "ann", text = $"live {i}" }, Ct)).Dispose();
         }
+        // The claim took seq 1; the replies follow it.
         var live = await ReadUntilAsync(firstReader, events => SeqsOf(events, id).Count() == 3);
         first.Dispose();
         firstReader.Dispose();
@@ -77,13 +79,13 @@ public sealed class V2EventStreamShould(ApiFixture api)
             (await admin.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "ann", text = $"missed {i}" }, Ct)).Dispose();
         }
         var (second, secondReader) = await OpenAsync(stream, live[^1].Id);
-        var resumed = await ReadUntilAsync(secondReader, events => SeqsOf(events, id).Contains(10));
+        var resumed = await ReadUntilAsync(secondReader, events => SeqsOf(events, id).Contains(11));
         second.Dispose();
         secondReader.Dispose();
 
         Assert.Contains(live, e => e.Type == "conversation.started" && e.Data.GetProperty("conversationId").GetGuid() == id);
-        Assert.Equal([1L, 2L, 3L], SeqsOf(live, id));
-        Assert.Equal([4L, 5L, 6L, 7L, 8L, 9L, 10L], SeqsOf(resumed, id));
+        Assert.Equal([2L, 3L, 4L], SeqsOf(live, id));
+        Assert.Equal([5L, 6L, 7L, 8L, 9L, 10L, 11L], SeqsOf(resumed, id));
         Assert.Equal(resumed.Count, resumed.Select(e => e.Id).Distinct().Count());
     }
 

@@ -35,6 +35,7 @@ public sealed class AgentStreamShould(RealtimeFixture hub)
         Assert.Equal(["type", "id"], ready.Keys());
 
         var id = await StartAsync(demo, "agent stream");
+        (await demo.PostAsJsonAsync($"/v2/conversations/{id}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
         (await demo.PostAsJsonAsync($"/v2/conversations/{id}/messages", new { agent = "ann", text = "first" }, Ct)).EnsureSuccessStatusCode();
         var live = await socket.ReceiveUntilAsync(f => IsMessage(f, id, "first"));
         Assert.Contains(live, f => f.Str("event") == "conversation.started" && f.GetProperty("data").Str("conversationId") == id.ToString());

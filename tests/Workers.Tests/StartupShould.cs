@@ -42,6 +42,7 @@ public sealed class StartupShould
         info.Environment["RABBITMQ_URL"] = "amqp://nobody:nothing@127.0.0.1:1/";
         info.Environment["WEBHOOK_SIGNING_KEY"] = WebhookSigningKey;
         info.Environment["SERVICE_TOKEN"] = ServiceToken;
+        info.Environment["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(new byte[32]);
         if (operatorToken is not null)
         {
             info.Environment["Security__OperatorToken"] = operatorToken;

@@ -77,6 +77,7 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
             await _receiver.WaitForAsync("/hangs", r => r.Count >= 1);
 
             var (demoConversation, _) = await StartV2ConversationAsync(demoApi, "not held up");
+            (await demoApi.PostAsJsonAsync($"/v2/conversations/{demoConversation}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
             (await demoApi.PostAsJsonAsync($"/v2/conversations/{demoConversation}/messages", new { agent = "ann", text = "on time" }, Ct)).EnsureSuccessStatusCode();
             var delivered = await _receiver.WaitForAsync("/other", r => r.Any(d => IsFor(d, demoConversation)));
 

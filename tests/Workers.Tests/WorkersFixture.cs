@@ -32,6 +32,12 @@ public sealed class WorkersFixture : ServersFixture
             ["Webhooks__PollInterval"] = "00:00:00.200",
             // Longer than any wait in the tests: a receiver that hangs stays hung until the test lets it go.
             ["Webhooks__Timeout"] = "00:03:00",
+            // Telegram's 5xx retried in a few seconds, so a delivery's retry budget runs out within a test.
+            ["Telegram__RetryBaseDelay"] = "00:00:00.100",
+            // A deep health step that cannot finish fails within a test.
+            ["DeepHealth__Timeout"] = "00:00:06",
+            // Our own debug logging too, for the test that looks for bot tokens in every log.
+            ["Logging__LogLevel__OmniChat"] = "Debug",
             // The Telegram inbox polls often and retries soon, so a failing update is given up on within a test.
             ["Telegram__InboxPollInterval"] = "00:00:00.200",
             ["Telegram__InboxRetryBaseDelay"] = "00:00:00.200",

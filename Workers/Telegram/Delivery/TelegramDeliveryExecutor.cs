@@ -4,7 +4,10 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
+using Microsoft.Extensions.Options;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Webhooks;
+using OmniChat.Workers.Webhooks;
 
 namespace OmniChat.Workers.Telegram.Delivery;
 
@@ -21,7 +24,7 @@ internal sealed record DueTelegramDelivery(Guid Id, Guid TenantId, Guid Conversa
 /// never posted twice.
 /// </summary>
 internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSource, TelegramSender sender, TelegramChannelSecrets secrets,
-    ILogger<TelegramDeliveryExecutor> logger)
+    WebhookSenderSignal webhookSignal, IOptions<WebhookOptions> webhookOptions, TimeProvider time, ILogger<TelegramDeliveryExecutor> logger)
 {
     private const int SummaryMessages = 10;
 
@@ -188,13 +191,13 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
         {
             case TelegramFailure.Unauthorized:
                 // The token was revoked: the channel stops (no retry storm) and its deliveries wait for a reconnect.
-                await MarkChannelAsync(due.TenantId, "token revoked", ex.Message, cancellationToken);
+                await MarkChannelAsync(due.TenantId, context, "token revoked", ex.Message, cancellationToken);
                 return Outcome.Retry(ex.Message);
             case TelegramFailure.Forbidden when due.Target == "private":
                 await MarkCustomerUnreachableAsync(due.TenantId, context, cancellationToken);
                 return Outcome.Failed("The customer blocked the bot.");
             case TelegramFailure.Forbidden:
-                await MarkChannelAsync(due.TenantId, "bot removed from the support group", ex.Message, cancellationToken);
+                await MarkChannelAsync(due.TenantId, context, "bot removed from the support group", ex.Message, cancellationToken);
                 return Outcome.Retry(ex.Message);
             case TelegramFailure.RetriesExhausted:
                 return Outcome.Dead(ex.Message);
@@ -280,7 +283,7 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
         await using var batch = dataSource.CreateTenantBatch(due.TenantId);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             SELECT c.name, c.status, c.claimed_by, c.thread_id, c.telegram_group_id, c.telegram_card_message_id, c.channel, c.interface,
-                   c.created_at, ch.bot_id, ch.support_group_id, ch.silent, ch.protected_secrets, ci.external_id, ci.is_active
+                   c.created_at, ch.bot_id, ch.support_group_id, ch.silent, ch.protected_secrets, ci.external_id, ci.is_active, ch.id
             FROM conversations c
             JOIN telegram_channels ch ON ch.tenant_id = c.tenant_id
             LEFT JOIN LATERAL (SELECT i.external_id, i.is_active FROM customer_identities i
@@ -313,7 +316,7 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             reader.IsDBNull(5) ? null : reader.GetInt64(5),
             reader.GetString(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
             reader.GetInt64(9), reader.GetInt64(10), reader.GetBoolean(11), reader.GetString(12),
-            chatId, reader.IsDBNull(14) || reader.GetBoolean(14));
+            chatId, reader.IsDBNull(14) || reader.GetBoolean(14), reader.GetGuid(15));
     }
 
     private Task SaveTopicAsync(DeliveryContext context, int thread, long? card, CancellationToken cancellationToken) =>
@@ -330,13 +333,47 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             """, cancellationToken, Bigint(context.BotId), Bigint(chatId), Bigint(telegramMessageId), Uuid(context.ConversationId),
             messageId is { } id ? Uuid(id) : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = DBNull.Value });
 
-    private Task MarkChannelAsync(Guid tenantId, string reason, string error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the tenant's channel and, when it was active until now, queues a <c>channel.failed</c> webhook for every
+    /// subscription that asked for it, in the same statement (so exactly once per failure, however many deliveries hit it).
+    /// </summary>
+    private async Task MarkChannelAsync(Guid tenantId, DeliveryContext context, string reason, string error, CancellationToken cancellationToken)
     {
         LogChannelInactive(logger, tenantId, reason);
-        return ExecuteAsync(tenantId, """
-            UPDATE telegram_channels SET status = 'Inactive', status_reason = $2, last_error = $3, last_error_at = now(), updated_at = now()
-            WHERE tenant_id = $1
-            """, cancellationToken, Text(reason), Text(error.Length > 1000 ? error[..1000] : error));
+        error = error.Length > 1000 ? error[..1000] : error;
+        var now = time.GetUtcNow();
+        var eventId = Guid.CreateVersion7(now);
+        var body = WebhookEvents.BuildChannelFailed(eventId, tenantId, now,
+            new ChannelFailedData("telegram", context.ChannelId, $"inactive: {reason}", error));
+        await using var batch = dataSource.CreateTenantBatch(tenantId);
+        var command = new NpgsqlBatchCommand("""
+            WITH before AS (
+                SELECT id, status FROM telegram_channels WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+            ), stopped AS (
+                UPDATE telegram_channels c SET status = 'Inactive', status_reason = $3, last_error = $4, last_error_at = now(), updated_at = now()
+                FROM before WHERE c.tenant_id = $1 AND c.id = before.id
+                RETURNING before.status AS was
+            )
+            INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, partition_key, seq, payload, status, attempts,
+                                            next_attempt_at, retry_until, created_at)
+            SELECT gen_random_uuid(), $1, s.id, $5, $6, $2, 0, $7, 'Pending', 0, now(), now() + $8, now()
+            FROM webhook_subscriptions s CROSS JOIN stopped
+            WHERE stopped.was = 'Active' AND s.tenant_id = $1 AND s.enabled AND $6 = ANY (s.events)
+            ON CONFLICT (tenant_id, subscription_id, event_id) DO NOTHING
+            """);
+        command.Parameters.Add(Uuid(tenantId));
+        command.Parameters.Add(Uuid(context.ChannelId));
+        command.Parameters.Add(Text(reason));
+        command.Parameters.Add(Text(error));
+        command.Parameters.Add(Uuid(eventId));
+        command.Parameters.Add(Text(WebhookEvents.ChannelFailed));
+        command.Parameters.Add(Text(body));
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = webhookOptions.Value.RetryWindow });
+        batch.BatchCommands.Add(command);
+        if (await batch.ExecuteNonQueryAsync(cancellationToken) > 0)
+        {
+            webhookSignal.Wake();
+        }
     }
 
     private Task MarkCustomerUnreachableAsync(Guid tenantId, DeliveryContext context, CancellationToken cancellationToken) =>
@@ -375,7 +412,7 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
 
     private sealed record DeliveryContext(Guid TenantId, Guid ConversationId, string? Name, bool Closed, string? ClaimedBy, long? ThreadId,
         long? TopicGroupId, long? CardMessageId, string Channel, string Interface, DateTimeOffset CreatedAt, long BotId, long SupportGroupId,
-        bool Silent, string ProtectedSecrets, long? CustomerChatId, bool CustomerReachable);
+        bool Silent, string ProtectedSecrets, long? CustomerChatId, bool CustomerReachable, Guid ChannelId);
 
     private sealed record Outcome(TelegramDeliveryStatus Status, long? ChatId, long? TelegramMessageId, string? Error)
     {
