@@ -149,16 +149,39 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         var written = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Your refund is on its way", topic.Thread);
         await ProcessedAsync(tenant, written.UpdateId);
 
-        using var edit = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/chats/{tenant.GroupId}/messages/{written.MessageId}/edit",
-            new { fromUserId = Agent1, text = "Your refund is on its way (3 days)" }, Ct);
-        edit.EnsureSuccessStatusCode();
-        await ProcessedAsync(tenant, (await edit.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("updateId").GetInt64());
+        await EditAsync(tenant, tenant.GroupId, written.MessageId, Agent1, "Your refund is on its way (3 days)");
 
         Assert.Equal(1L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Outbound'",
             tenant.TenantId, topic.ConversationId));
         Assert.Equal("Your refund is on its way (3 days)", await ScalarTextAsync(
             "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Outbound' AND edited_at IS NOT NULL",
             tenant.TenantId, topic.ConversationId));
+    }
+
+    [Fact]
+    public async Task EditTheOtherSidesCopyWhenTheCustomerOrTheAgentEdits()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_004;
+        var written = await WriteAsync(tenant, customer, customer, "Ida", "My adress is Main St 1");
+        await ProcessedAsync(tenant, written.UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync("SELECT id::text FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        var topic = await TopicOfAsync(tenant, conversationId, "Ida", "My adress is Main St 1");
+        await CommandAsync(tenant, topic, "/claim");
+        var reply = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Thanks, noted", topic.Thread);
+        await ProcessedAsync(tenant, reply.UpdateId);
+        await PrivateMessagesAsync(tenant, customer, m => Text(m) == "Thanks, noted");
+
+        await EditAsync(tenant, customer, written.MessageId, customer, "My address is Main St 1");
+        await EditAsync(tenant, tenant.GroupId, reply.MessageId, Agent1, "Thanks, noted: Main St 1");
+
+        var chat = await PrivateMessagesAsync(tenant, customer, m => Text(m) == "Thanks, noted: Main St 1");
+        await Eventually.HoldsAsync(async () => (await MessagesAsync(tenant.BotId, tenant.GroupId)).Any(m => Text(m) == "My address is Main St 1"),
+            "the topic's copy of the customer's message follows the edit");
+        Assert.DoesNotContain(chat, m => Text(m) == "Thanks, noted");
+        Assert.DoesNotContain(await MessagesAsync(tenant.BotId, tenant.GroupId), m => Text(m) == "My adress is Main St 1");
+        Assert.Equal(2L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND edited_at IS NOT NULL",
+            tenant.TenantId, conversationId));
     }
 
     [Fact]
@@ -301,6 +324,29 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
             a.TenantId, forged));
     }
 
+    [Fact]
+    public async Task NeverLetOneTenantsSlowBotHoldUpAnotherTenantsUpdates()
+    {
+        var slow = await ConnectedTenantAsync();
+        var fast = await ConnectedTenantAsync();
+        var slowTopic = await VisitorConversationAsync(slow, "Lou");
+        var fastTopic = await VisitorConversationAsync(fast, "Max");
+        // The slow tenant's next send meets flood control for a minute: the update that sends it stays in process that long.
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{slow.BotId}/faults",
+            new { method = "sendMessage", errorCode = 429, retryAfter = 60, count = 1 }, Ct)).EnsureSuccessStatusCode();
+        var stuck = await WriteAsync(slow, slow.GroupId, Agent1, "Ada", "a reply that needs a claim notice", slowTopic.Thread);
+        await Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND leased_until > now()", slow.TenantId, stuck.UpdateId) == 1,
+            "the slow tenant's update is in process");
+
+        var quick = await WriteAsync(fast, fast.GroupId, Agent1, "Ada", "/claim", fastTopic.Thread);
+        await ProcessedAsync(fast, quick.UpdateId);
+
+        Assert.Equal(("Claimed", "Ada", "Max"), await RowAsync(fast, fastTopic.ConversationId));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND processed_at IS NOT NULL",
+            slow.TenantId, stuck.UpdateId));
+    }
+
     private const long Agent1 = 770_001;
     private const long Agent2 = 770_002;
 
@@ -315,6 +361,13 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         response.EnsureSuccessStatusCode();
         var action = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         return (action.GetProperty("updateId").GetInt64(), action.GetProperty("message").GetProperty("messageId").GetInt32());
+    }
+
+    private async Task EditAsync(ConnectedTenant tenant, long chatId, int messageId, long fromUserId, string text)
+    {
+        using var edit = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/chats/{chatId}/messages/{messageId}/edit", new { fromUserId, text }, Ct);
+        edit.EnsureSuccessStatusCode();
+        await ProcessedAsync(tenant, (await edit.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("updateId").GetInt64());
     }
 
     private async Task CommandAsync(ConnectedTenant tenant, VisitorTopic topic, string command) =>

@@ -79,4 +79,32 @@ internal static class InboundRefs
         await reader.NextResultAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
     }
+
+    /// <summary>Where else the message was posted (the topic's copy of a customer's message, the private chat's copy of a reply).</summary>
+    public static async Task<List<(long ChatId, int TelegramMessageId)>> CopiesAsync(NpgsqlDataSource dataSource, InboundChannel channel, Guid messageId,
+        long exceptChatId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateTenantBatch(channel.Tenant.Id);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT chat_id, telegram_message_id FROM telegram_message_refs
+            WHERE tenant_id = $1 AND message_id = $2 AND bot_id = $3 AND chat_id <> $4
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = channel.Tenant.Id },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = messageId },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = channel.Bot.Id },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = exceptChatId },
+            },
+        });
+        var copies = new List<(long, int)>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            copies.Add((reader.GetInt64(0), (int)reader.GetInt64(1)));
+        }
+        return copies;
+    }
 }

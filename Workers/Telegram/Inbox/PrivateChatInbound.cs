@@ -19,6 +19,7 @@ namespace OmniChat.Workers.Telegram.Inbox;
 /// makes it active again.
 /// </summary>
 internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, ConversationWriter writer, TelegramSender sender, InboundTemplates templates,
+    InboundEdits edits,
     ILogger<PrivateChatInbound> logger)
 {
     public async Task HandleMessageAsync(InboundChannel channel, InboundMessage message, CancellationToken cancellationToken)
@@ -26,10 +27,7 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
         var tenant = channel.Tenant;
         if (message.Edited)
         {
-            if (await InboundRefs.FindAsync(dataSource, channel, message.ChatId, message.MessageId, cancellationToken) is { } stored)
-            {
-                await writer.EditMessageAsync(tenant, stored.ConversationId, stored.MessageId, InboundText.Of(message), cancellationToken);
-            }
+            await edits.ApplyAsync(channel, message, null, cancellationToken);
             return;
         }
         var customer = await EnsureCustomerAsync(tenant.Id, message.From, cancellationToken);

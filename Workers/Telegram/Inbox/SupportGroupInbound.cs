@@ -22,7 +22,7 @@ namespace OmniChat.Workers.Telegram.Inbox;
 /// <c>/note</c>, <c>/info</c>) go through <see cref="ConversationWriter"/> too; the topic's title and card follow from the
 /// domain events (the outbound pipeline), not from here.
 /// </summary>
-internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, ConversationWriter writer, TelegramAgents agents, TelegramSender sender,
+internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, ConversationWriter writer, TelegramAgents agents, InboundEdits edits, TelegramSender sender,
     IConnectionMultiplexer redis, InboundTemplates templates, ILogger<SupportGroupInbound> logger)
 {
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromMinutes(1);
@@ -41,7 +41,7 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
         }
         if (message.Edited)
         {
-            await EditAsync(channel, message, conversation, cancellationToken);
+            await edits.ApplyAsync(channel, message, conversation.Id, cancellationToken);
             return;
         }
         var agent = await agents.EnsureAsync(channel.Tenant.Id, message.From, cancellationToken);
@@ -260,17 +260,6 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
             Created: {reader.GetFieldValue<DateTimeOffset>(4).UtcDateTime:yyyy-MM-dd HH:mm} UTC
             Status: {reader.GetString(5).ToLowerInvariant()}
             """);
-    }
-
-    // An agent edits their reply in the topic: the stored message follows (never a second one).
-    private async Task EditAsync(InboundChannel channel, InboundMessage message, TopicConversation conversation, CancellationToken cancellationToken)
-    {
-        if (await InboundRefs.FindAsync(dataSource, channel, message.ChatId, message.MessageId, cancellationToken) is not { } stored
-            || stored.ConversationId != conversation.Id)
-        {
-            return; // not a message OmniChat stored (a command, an undelivered reply)
-        }
-        await writer.EditMessageAsync(channel.Tenant, conversation.Id, stored.MessageId, InboundText.Of(message), cancellationToken);
     }
 
     private async Task NoticeOnceAsync(InboundChannel channel, Guid conversationId, long telegramUserId, int topic, string text,
