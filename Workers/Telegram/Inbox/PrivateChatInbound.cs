@@ -6,6 +6,7 @@ using OmniChat.Core.Channels.Telegram.Inbound;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Messages;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Templates;
 using Telegram.Bot.Types.Enums;
 
 namespace OmniChat.Workers.Telegram.Inbox;
@@ -33,7 +34,7 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
         var customer = await EnsureCustomerAsync(tenant.Id, message.From, cancellationToken);
         if (message.Command is { Name: "start" })
         {
-            var greeting = await templates.ResolveAsync(tenant, "welcome", message.From.LanguageCode, cancellationToken);
+            var greeting = await templates.ResolveAsync(tenant, "welcome", Locale(message.From), cancellationToken);
             if (greeting is not null)
             {
                 await SayAsync(channel, message.ChatId, greeting, cancellationToken);
@@ -41,7 +42,7 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
             return;
         }
         var conversationId = await LatestConversationAsync(tenant.Id, customer, cancellationToken)
-            ?? (await writer.StartAsync(tenant, Clip(message.From.DisplayName, 100), message.From.LanguageCode, null, "telegram", "bot", cancellationToken,
+            ?? (await writer.StartAsync(tenant, Clip(message.From.DisplayName, 100), Locale(message.From), null, "telegram", "bot", cancellationToken,
                 customerId: customer)).ConversationId;
         var added = await writer.AddMessageAsync(tenant, conversationId,
             new MessageSource(MessageDirection.Inbound, Channel: "telegram", Interface: "bot")
@@ -109,7 +110,7 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = externalId },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7() },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Clip(person.DisplayName, 200) },
-                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = person.LanguageCode is { } l ? Clip(l, 35) : DBNull.Value },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Locale(person) is { } locale ? locale : DBNull.Value },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7() },
             },
         });
@@ -149,6 +150,10 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
             LogGreetingFailed(logger, channel.Tenant.Id, ex.Failure, ex);
         }
     }
+
+    // Telegram's language_code is an IETF tag (en, pt-br): stored in OmniChat's canonical casing, or not at all.
+    private static string? Locale(TelegramPerson person) =>
+        person.LanguageCode is { Length: > 0 and <= 35 } code && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? LocaleTag.Normalize(code) : null;
 
     private static string Clip(string text, int length) => text.Length <= length ? text : text[..length];
 

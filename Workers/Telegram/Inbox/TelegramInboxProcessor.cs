@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
+using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
 
 namespace OmniChat.Workers.Telegram.Inbox;
@@ -142,6 +143,19 @@ internal sealed partial class TelegramInboxProcessor(SystemDataSource system, Te
         await Task.Yield();
         try
         {
+            await ProcessOnceAsync(update, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // Even the outcome could not be written: the lease lapses and the update is taken again (its attempts counted).
+            LogOutcomeLost(logger, update.TenantId, update.BotId, update.UpdateId, ex);
+        }
+    }
+
+    private async Task ProcessOnceAsync(LeasedTelegramUpdate update, CancellationToken cancellationToken)
+    {
+        try
+        {
             if (update.Attempts > _options.InboxMaxAttempts)
             {
                 // Leased that often without an outcome: the worker died on it each time. Give up rather than loop.
@@ -159,6 +173,12 @@ internal sealed partial class TelegramInboxProcessor(SystemDataSource system, Te
         {
             LogMalformed(logger, update.TenantId, update.BotId, update.UpdateId, ex);
             await GiveUpAsync(update, $"Malformed update: {ex.Message}", keepLastError: false, CancellationToken.None);
+        }
+        catch (DomainException ex) when (ex.Status is 400 or 404 or 422)
+        {
+            // The same answer every time (the conversation is gone, the input breaks a rule): trying again cannot help.
+            LogRefused(logger, update.TenantId, update.BotId, update.UpdateId, ex.Code);
+            await GiveUpAsync(update, $"{ex.Code}: {ex.Message}", keepLastError: false, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -227,6 +247,12 @@ internal sealed partial class TelegramInboxProcessor(SystemDataSource system, Te
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} of bot {BotId} (tenant {TenantId}) is malformed; given up")]
     private static partial void LogMalformed(ILogger logger, Guid tenantId, long botId, long updateId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} of bot {BotId} (tenant {TenantId}) refused for good ({Code}); given up")]
+    private static partial void LogRefused(ILogger logger, Guid tenantId, long botId, long updateId, string code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} of bot {BotId} (tenant {TenantId}): its outcome was not recorded; taken again after the lease")]
+    private static partial void LogOutcomeLost(ILogger logger, Guid tenantId, long botId, long updateId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} of bot {BotId} (tenant {TenantId}) failed (attempt {Attempt}); trying again later")]
     private static partial void LogRetrying(ILogger logger, Guid tenantId, long botId, long updateId, int attempt, Exception exception);
