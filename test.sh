@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the .NET suites (real PostgreSQL, Redis, RabbitMQ started by the fixtures through the AppHost
-# library), the widget's type check, production build and vitest suite. Ends with one line "N passed, N failed"
-# (", N skipped" when any) and exits non-zero on any failure, any skipped, timed-out or aborted test, and any test
+# library), the widget's type check, production build and vitest suite, and the lint of the OpenAPI snapshot. Ends with
+# one line "N passed, N failed" (", N skipped" when any) and exits non-zero on any failure, any skipped, timed-out or aborted test, and any test
 # project that ran no test at all: a run that did not run everything is not green.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +42,15 @@ if (cd Widget && npm install --no-audit --no-fund --loglevel=error); then
     [ -f "$results/widget-junit.xml" ] || step_failed "widget tests (vitest wrote no report)"
 else
   step_failed "widget npm install"
+fi
+
+# The committed OpenAPI snapshot (docs/api/openapi-v1.json; OpenApiDocumentShould keeps it equal to what the Api serves)
+# passes Redocly's lint with the committed config (recommended-strict: any warning is an error).
+if (cd docs/api && npm install --no-audit --no-fund --loglevel=error); then
+  (cd docs/api && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --silent lint) ||
+    step_failed "OpenAPI lint of docs/api/openapi-v1.json (cd docs/api && npm run lint)"
+else
+  step_failed "docs/api npm install"
 fi
 
 # The value of attribute $1 in the XML start tag $2 (0 when absent).

@@ -13,14 +13,17 @@ public static partial class BotApiEndpoints
 {
     public static IEndpointRouteBuilder MapBotApi(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/bot{token}/{method}", [HttpMethods.Get, HttpMethods.Post], HandleAsync).ExcludeFromDescription();
-        app.MapGet("/file/bot{token}/{**filePath}", DownloadAsync).ExcludeFromDescription();
+        // Not the route template "bot{token}": a complex segment is matched from the right, so a token that itself holds
+        // "bot" (in any case, as random tokens do) would miss the route. The whole segment is taken and its prefix checked.
+        app.MapMethods("/{botToken:regex(^bot)}/{method}", [HttpMethods.Get, HttpMethods.Post], HandleAsync).ExcludeFromDescription();
+        app.MapGet("/file/{botToken:regex(^bot)}/{**filePath}", DownloadAsync).ExcludeFromDescription();
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, string token, string method, BotApiState state,
+    private static async Task HandleAsync(HttpContext context, string botToken, string method, BotApiState state,
         IOptions<SandboxOptions> options, IHttpClientFactory httpClients)
     {
+        var token = TokenOf(botToken);
         BotApiResponse response;
         if (TokenShape().Match(token) is not { Success: true } match || !long.TryParse(match.Groups["id"].ValueSpan, out var botId))
         {
@@ -56,8 +59,9 @@ public static partial class BotApiEndpoints
     }
 
     // GET /file/bot{token}/{file_path}: what getFile pointed at, as api.telegram.org serves it.
-    private static async Task DownloadAsync(HttpContext context, string token, string filePath, BotApiState state)
+    private static async Task DownloadAsync(HttpContext context, string botToken, string filePath, BotApiState state)
     {
+        var token = TokenOf(botToken);
         var (status, file) = TokenShape().Match(token) is { Success: true } match && long.TryParse(match.Groups["id"].ValueSpan, out var botId)
             ? state.Download(botId, token, filePath)
             : (401, null);
@@ -110,6 +114,9 @@ public static partial class BotApiEndpoints
     public const string UrlFilesClient = "url-files";
 
     // Telegram's token shape: the bot's numeric id, a colon, and a secret of letters, digits, '_' and '-'.
+    // "bot123:AA…" → "123:AA…" (Telegram's prefix is lower case; anything else is no token).
+    private static string TokenOf(string botToken) => botToken.StartsWith("bot", StringComparison.Ordinal) ? botToken[3..] : "";
+
     [GeneratedRegex(@"^(?<id>[0-9]{1,18}):[A-Za-z0-9_-]{30,}$")]
     private static partial Regex TokenShape();
 }

@@ -25,7 +25,13 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public Guid TenantId => App.Credentials.Tenants.Single(t => t.Identifier == "default").Id;
 
-    public static async Task<BenchEnvironment> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The services most scenarios measure: the Api and the Realtime hub (and the sandbox for the sender).</summary>
+    public static readonly IReadOnlyList<string> DefaultServices = [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Realtime];
+
+    public static async Task<BenchEnvironment> StartAsync(CancellationToken cancellationToken) => await StartAsync(DefaultServices, cancellationToken);
+
+    /// <summary>The system with <paramref name="services"/> (a scenario that needs the Workers starts its own).</summary>
+    public static async Task<BenchEnvironment> StartAsync(IReadOnlyList<string> services, CancellationToken cancellationToken)
     {
         // Tens of thousands of sockets need as many descriptors here and in the hub (children inherit the limit).
         FileDescriptors.Raise(200_000);
@@ -35,7 +41,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         {
             DataDirectory = directory,
             Ports = PortSet.Free(),
-            Services = [ResourceNames.TelegramSandbox, ResourceNames.Api, ResourceNames.Realtime],
+            Services = services,
             Environment = "Production",
             UnlimitedTenants = ["default"],
             ServiceEnvironment = new Dictionary<string, string>

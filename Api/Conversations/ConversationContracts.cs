@@ -5,6 +5,7 @@ using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Conversations;
 
@@ -15,22 +16,22 @@ public sealed record StartConversationRequest(string? Name, string? Locale, Json
 public sealed record V2StartConversationRequest(string? Name, string? Locale, JsonElement? Metadata, CustomerReference? Customer);
 
 /// <summary>The integrator's customer: found by <see cref="ExternalId"/> in this tenant, created when new.</summary>
-public sealed record CustomerReference(string? ExternalId, string? DisplayName);
+public sealed record CustomerReference([property: Required] string? ExternalId, string? DisplayName);
 
 /// <summary><c>POST …/token</c>.</summary>
-public sealed record RefreshTokenRequest(string? RefreshToken);
+public sealed record RefreshTokenRequest([property: Required] string? RefreshToken);
 
 /// <summary>A visitor's message (<c>POST /v1/conversations/{id}/messages</c>).</summary>
-public sealed record SendMessageRequest(string? Text, Guid? ClientMessageId);
+public sealed record SendMessageRequest([property: Required] string? Text, Guid? ClientMessageId);
 
 /// <summary>An agent's reply (<c>POST /v1/admin/conversations/{id}/reply</c>, <c>POST /v2/conversations/{id}/messages</c>).</summary>
-public sealed record AgentReplyRequest(string? Agent, string? Text, Guid? ClientMessageId);
+public sealed record AgentReplyRequest([property: Required] string? Agent, [property: Required] string? Text, Guid? ClientMessageId);
 
 /// <summary><c>POST …/claim</c>.</summary>
-public sealed record ClaimRequest(string? Agent);
+public sealed record ClaimRequest([property: Required] string? Agent);
 
 /// <summary><c>PATCH /v2/conversations/{id}</c>.</summary>
-public sealed record RenameRequest(string? Name);
+public sealed record RenameRequest([property: Required] string? Name);
 
 public sealed record StartConversationResponse(Guid ConversationId, string Token, string RefreshToken, int ExpiresIn);
 

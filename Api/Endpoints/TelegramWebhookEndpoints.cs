@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OmniChat.Api.Errors;
+using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Errors;
@@ -26,7 +28,8 @@ internal static class TelegramWebhookEndpoints
         app.MapPost($"{TelegramWebhookTenantStrategy.PathPrefix}/{{channelId:guid}}", Receive)
             .WithTags("Telegram").WithName("TelegramWebhook")
             .WithSummary("Telegram's update delivery for a connected channel (called by Telegram, authenticated by X-Telegram-Bot-Api-Secret-Token).")
-            .Accepts<object>("application/json");
+            .Accepts<object>("application/json")
+            .WithCredential(Credential.TelegramWebhookSecret).Problems(ProblemCodes.TelegramUpdateInvalid, ProblemCodes.PayloadTooLarge);
         return app;
     }
 

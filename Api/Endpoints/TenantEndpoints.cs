@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OmniChat.Api.Security;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Api.Endpoints;
@@ -10,7 +11,8 @@ internal static class TenantEndpoints
     {
         app.MapGet("/v2/tenant", GetCurrentTenant)
             .WithName("GetCurrentTenant")
-            .WithSummary("The tenant the API key belongs to.");
+            .WithSummary("The tenant the API key belongs to.")
+            .WithTags("v2 tenant").WithCredential(Credential.ApiKey);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
@@ -18,9 +19,12 @@ internal static class V1AdminEndpoints
     {
         var group = app.MapGroup("/v1/admin/conversations").WithTags("v1 admin").RequireServiceToken();
         group.MapGet("/", ListConversations).WithName("V1AdminListConversations").WithSummary("Conversations, newest activity first, optionally by status.");
-        group.MapPost("/{id:guid}/claim", Claim).WithName("V1AdminClaim").WithSummary("Claim for an agent (exactly one of concurrent claimers wins).");
-        group.MapPost("/{id:guid}/reply", Reply).WithName("V1AdminReply").RateLimitPerConversation().WithSummary("Reply as an agent (OUTBOUND).");
-        group.MapPost("/{id:guid}/close", Close).WithName("V1AdminClose").WithSummary("Close the conversation.");
+        group.MapPost("/{id:guid}/claim", Claim).WithName("V1AdminClaim").WithSummary("Claim for an agent (exactly one of concurrent claimers wins).")
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.AlreadyClaimed);
+        group.MapPost("/{id:guid}/reply", Reply).WithName("V1AdminReply").RateLimitPerConversation().WithSummary("Reply as an agent (OUTBOUND).")
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged, ProblemCodes.NotClaimed);
+        group.MapPost("/{id:guid}/close", Close).WithName("V1AdminClose").WithSummary("Close the conversation.")
+            .Problems(ProblemCodes.ConversationNotFound);
         return app;
     }
 

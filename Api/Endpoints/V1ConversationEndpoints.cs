@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
@@ -19,14 +20,19 @@ internal static class V1ConversationEndpoints
     {
         var group = app.MapGroup("/v1/conversations").WithTags("v1 widget");
         group.MapPost("/", StartConversation).WithName("V1StartConversation")
-            .WithSummary("Start a conversation; returns its conversation token and first refresh token.");
+            .WithSummary("Start a conversation; returns its conversation token and first refresh token.")
+            .WithCredential(Credential.None);
         group.MapPost("/{id:guid}/token", RefreshToken).WithName("V1RefreshToken")
-            .WithSummary("Exchange a refresh token (rotating; a reused one revokes its family).");
+            .WithSummary("Exchange a refresh token (rotating; a reused one revokes its family).")
+            .WithCredential(Credential.RefreshToken);
         group.MapPost("/{id:guid}/messages", SendMessage).WithName("V1SendMessage")
             .WithSummary("Send a visitor message (Bearer conversation token). A repeated clientMessageId returns the first result with 200.")
-            .RateLimitPerConversation();
+            .RateLimitPerConversation()
+            .WithCredential(Credential.ConversationToken)
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged);
         group.MapGet("/{id:guid}/messages", ListMessages).WithName("V1ListMessages")
-            .WithSummary("Messages after a sequence number, in order (Bearer conversation token).");
+            .WithSummary("Messages after a sequence number, in order (Bearer conversation token).")
+            .WithCredential(Credential.ConversationToken).Problems(ProblemCodes.ConversationNotFound);
         return app;
     }
 

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
 
@@ -16,10 +18,12 @@ internal static class V2ApiKeyEndpoints
         var group = app.MapGroup("/v2/api-keys").WithTags("v2 API keys").RequireScope(ApiScopes.KeysManage);
         group.MapPost("/", CreateKey).WithName("V2CreateApiKey")
             .WithSummary("Create a key with some of the caller's scopes (else 403 scope_not_held), expiring no later than the caller "
-                + "(else 403 expiry_beyond_caller); the key is in the answer once and never again.");
+                + "(else 403 expiry_beyond_caller); the key is in the answer once and never again.")
+            .Problems(ProblemCodes.ScopeNotHeld, ProblemCodes.ExpiryBeyondCaller);
         group.MapGet("/", ListKeys).WithName("V2ListApiKeys").WithSummary("Keys, masked (prefix only), with expiry, revocation and last use.");
         group.MapDelete("/{id:guid}", RevokeKey).WithName("V2RevokeApiKey")
-            .WithSummary("Revoke a key; it stops working at once. A key cannot revoke one holding scopes it lacks (403 key_broader_than_caller).");
+            .WithSummary("Revoke a key; it stops working at once. A key cannot revoke one holding scopes it lacks (403 key_broader_than_caller).")
+            .Problems(ProblemCodes.ApiKeyNotFound, ProblemCodes.KeyBroaderThanCaller);
         return app;
     }
 
@@ -107,7 +111,7 @@ internal static class V2ApiKeyEndpoints
     }
 }
 
-public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Scopes, DateTimeOffset? ExpiresAt);
+public sealed record CreateApiKeyRequest([property: Required] string? Name, [property: Required] IReadOnlyList<string>? Scopes, DateTimeOffset? ExpiresAt);
 
 public sealed record ApiKeyResponse(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt)

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
 
@@ -16,11 +18,17 @@ internal static class V2ChannelEndpoints
     {
         var group = app.MapGroup("/v2/channels/telegram").WithTags("v2 channels").RequireScope(ApiScopes.ChannelsWrite);
         group.MapPut("/", Connect).WithName("V2ConnectTelegram")
-            .WithSummary("Connect (or reconnect) the tenant's Telegram bot and forum support group; validates both with Telegram and sets the webhook.");
-        group.MapGet("/", Get).WithName("V2GetTelegram").WithSummary("The connected Telegram channel: masked token, group, status and last error.");
+            .WithSummary("Connect (or reconnect) the tenant's Telegram bot and forum support group; validates both with Telegram and sets the webhook.")
+            .Problems(ProblemCodes.TelegramTokenInvalid, ProblemCodes.TelegramGroupNotFound, ProblemCodes.TelegramGroupNotForum,
+                ProblemCodes.TelegramBotNotAdmin, ProblemCodes.TelegramRejected, ProblemCodes.TelegramBotInUse, ProblemCodes.TelegramUnavailable,
+                ProblemCodes.TelegramNotConfigured);
+        group.MapGet("/", Get).WithName("V2GetTelegram").WithSummary("The connected Telegram channel: masked token, group, status and last error.")
+            .Problems(ProblemCodes.ChannelNotFound, ProblemCodes.TelegramNotConfigured);
         group.MapPost("/rotate-secret", RotateSecret).WithName("V2RotateTelegramSecret")
-            .WithSummary("A new webhook secret (shown once); the old one is still accepted for a few minutes.");
-        group.MapDelete("/", Disconnect).WithName("V2DisconnectTelegram").WithSummary("Disconnect the channel and remove the bot's webhook.");
+            .WithSummary("A new webhook secret (shown once); the old one is still accepted for a few minutes.")
+            .Problems(ProblemCodes.ChannelNotFound, ProblemCodes.TelegramNotConfigured, ProblemCodes.TelegramRejected, ProblemCodes.TelegramUnavailable);
+        group.MapDelete("/", Disconnect).WithName("V2DisconnectTelegram").WithSummary("Disconnect the channel and remove the bot's webhook.")
+            .Problems(ProblemCodes.ChannelNotFound);
         return app;
     }
 
@@ -57,7 +65,7 @@ internal static class V2ChannelEndpoints
 }
 
 /// <summary>Connects Telegram: the bot's token, the forum supergroup's chat id, and whether visitor messages post silently.</summary>
-internal sealed record ConnectTelegramRequest(string? BotToken, long? SupportGroupId, bool? Silent)
+internal sealed record ConnectTelegramRequest([property: Required] string? BotToken, [property: Required] long? SupportGroupId, bool? Silent)
 {
     public override string ToString() => $"ConnectTelegramRequest {{ SupportGroupId = {SupportGroupId}, Silent = {Silent} }}";
 }

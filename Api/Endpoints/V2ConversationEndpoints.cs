@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
@@ -29,18 +30,27 @@ internal static class V2ConversationEndpoints
             .WithSummary("Start a conversation for a customer; returns it with a conversation token for the visitor.");
         group.MapPost("/{id:guid}/token", RefreshToken).WithName("V2RefreshToken")
             .WithSummary("Exchange the visitor's refresh token for a new conversation token and the next refresh token "
-                + "(rotating; a reused one revokes its family). No API key: the refresh token is the credential.");
-        group.MapGet("/{id:guid}", GetConversation).RequireScope(ApiScopes.ConversationsRead).WithName("V2GetConversation");
-        group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation");
-        group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages");
+                + "(rotating; a reused one revokes its family). No API key: the refresh token is the credential.")
+            .WithCredential(Credential.RefreshToken).Problems(ProblemCodes.ConversationNotFound);
+        group.MapGet("/{id:guid}", GetConversation).RequireScope(ApiScopes.ConversationsRead).WithName("V2GetConversation")
+            .WithSummary("One conversation.").Problems(ProblemCodes.ConversationNotFound);
+        group.MapPatch("/{id:guid}", Rename).RequireScope(ApiScopes.ConversationsWrite).WithName("V2RenameConversation")
+            .WithSummary("Rename a conversation.").Problems(ProblemCodes.ConversationNotFound);
+        group.MapGet("/{id:guid}/messages", ListMessages).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListMessages")
+            .WithSummary("Messages after a sequence number (afterSeq), in order.").Problems(ProblemCodes.ConversationNotFound);
         group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply").RateLimitPerConversation()
-            .WithSummary("Reply as an agent (OUTBOUND) holding the claim (else 409 not_claimed); a repeated clientMessageId returns the first result with 200.");
+            .WithSummary("Reply as an agent (OUTBOUND) holding the claim (else 409 not_claimed); a repeated clientMessageId returns the first result with 200.")
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged, ProblemCodes.NotClaimed);
         group.MapPost("/{id:guid}/claim", Claim).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Claim")
-            .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.");
-        group.MapPost("/{id:guid}/release", Release).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Release");
-        group.MapPost("/{id:guid}/close", Close).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Close");
+            .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.")
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.AlreadyClaimed);
+        group.MapPost("/{id:guid}/release", Release).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Release")
+            .WithSummary("Release a claimed conversation back to the queue.").Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed);
+        group.MapPost("/{id:guid}/close", Close).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Close")
+            .WithSummary("Close a conversation (closing a closed one changes nothing).").Problems(ProblemCodes.ConversationNotFound);
         group.MapPost("/{id:guid}/notes", AddNote).RequireScope(ApiScopes.ConversationsWrite).WithName("V2AddNote").RateLimitPerConversation()
-            .WithSummary("Send an info_note to the visitor: free text, or a template key resolved in the conversation's locale.");
+            .WithSummary("Send an info_note to the visitor: free text, or a template key resolved in the conversation's locale.")
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.TemplateNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core;
@@ -23,7 +24,8 @@ internal static class V2EventEndpoints
     {
         app.MapGet("/v2/events", StreamEvents).WithTags("v2 events").RequireScope(ApiScopes.ConversationsRead).WithName("V2Events")
             .WithSummary("Server-Sent Events of the tenant's domain events; resume with Last-Event-ID.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Problems(ProblemCodes.ValidationFailed, ProblemCodes.TooManyStreams);
         return app;
     }
 

@@ -8,6 +8,7 @@ using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Tenancy;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
 
@@ -22,7 +23,8 @@ internal static class V2RealtimeEndpoints
     public static IEndpointRouteBuilder MapV2RealtimeEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/widget/ws-ticket", IssueWidgetTicket).WithTags("v2 realtime").WithName("V2WidgetWsTicket")
-            .WithSummary("A single-use ticket (30 s) for ws://<realtime>/v2/ws?ticket=… (Bearer conversation token).");
+            .WithSummary("A single-use ticket (30 s) for ws://<realtime>/v2/ws?ticket=… (Bearer conversation token).")
+            .WithCredential(Credential.ConversationToken);
         app.MapPost("/v2/realtime/tickets", IssueAgentTicket).WithTags("v2 realtime").RequireScope(ApiScopes.ConversationsRead)
             .WithName("V2AgentTicket")
             .WithSummary("A single-use ticket (30 s) for the tenant-wide agent stream ws://<realtime>/v2/agents/ws?ticket=….");
@@ -124,13 +126,13 @@ internal static class V2RealtimeEndpoints
 }
 
 /// <summary>Ask for a widget socket ticket.</summary>
-internal sealed record WidgetTicketRequest([property: Description("The conversation of the caller's token.")] Guid? ConversationId);
+internal sealed record WidgetTicketRequest([property: Required, Description("The conversation of the caller's token.")] Guid? ConversationId);
 
 /// <summary>A realtime ticket: use it once, within <c>expiresIn</c> seconds.</summary>
 internal sealed record TicketResponse(string Ticket, int ExpiresIn);
 
 /// <summary>The tenant's socket Origin allowlist.</summary>
-internal sealed record AllowedOriginsRequest(IReadOnlyList<string?>? AllowedOrigins);
+internal sealed record AllowedOriginsRequest([property: Required] IReadOnlyList<string?>? AllowedOrigins);
 
 /// <summary>The tenant's socket Origin allowlist.</summary>
 internal sealed record AllowedOriginsResponse(IReadOnlyList<string> AllowedOrigins);

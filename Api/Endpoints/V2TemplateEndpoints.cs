@@ -2,12 +2,14 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Templates;
 using OmniChat.Core.Tenancy;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
 
@@ -17,14 +19,18 @@ internal static partial class V2TemplateEndpoints
     public static IEndpointRouteBuilder MapV2TemplateEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/templates").WithTags("v2 templates").RequireScope(ApiScopes.TemplatesWrite);
-        group.MapGet("/", ListTemplates).WithName("V2ListTemplates");
-        group.MapGet("/{key}", GetTemplate).WithName("V2GetTemplate");
-        group.MapDelete("/{key}", DeleteTemplate).WithName("V2DeleteTemplate");
+        group.MapGet("/", ListTemplates).WithName("V2ListTemplates").WithSummary("Every template key with its translations.");
+        group.MapGet("/{key}", GetTemplate).WithName("V2GetTemplate").WithSummary("One template key with its translations.")
+            .Problems(ProblemCodes.TemplateNotFound);
+        group.MapDelete("/{key}", DeleteTemplate).WithName("V2DeleteTemplate").WithSummary("Delete a template key in every locale.")
+            .Problems(ProblemCodes.TemplateNotFound);
         group.MapPut("/{key}/translations/{locale}", PutTranslation).WithName("V2PutTranslation")
             .WithSummary("Create or replace the text of a key in one locale.");
-        group.MapDelete("/{key}/translations/{locale}", DeleteTranslation).WithName("V2DeleteTranslation");
+        group.MapDelete("/{key}/translations/{locale}", DeleteTranslation).WithName("V2DeleteTranslation")
+            .WithSummary("Delete the text of a key in one locale.").Problems(ProblemCodes.TemplateNotFound);
         group.MapGet("/{key}/preview", Preview).WithName("V2PreviewTemplate")
-            .WithSummary("Resolve a key for a locale: locale → language → tenant default locale → platform default, saying which step answered.");
+            .WithSummary("Resolve a key for a locale: locale → language → tenant default locale → platform default, saying which step answered.")
+            .Problems(ProblemCodes.TemplateNotFound);
         return app;
     }
 
@@ -139,7 +145,7 @@ internal static partial class V2TemplateEndpoints
     internal static partial Regex KeyPattern();
 }
 
-public sealed record PutTranslationRequest(string? Text);
+public sealed record PutTranslationRequest([property: Required] string? Text);
 
 public sealed record TranslationResponse(string Locale, string Text, DateTimeOffset UpdatedAt);
 

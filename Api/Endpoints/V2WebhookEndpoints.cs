@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
@@ -20,18 +21,21 @@ internal static class V2WebhookEndpoints
     public static IEndpointRouteBuilder MapV2WebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/webhooks").WithTags("v2 webhooks").RequireScope(ApiScopes.WebhooksWrite);
-        group.MapPost("/", Create).WithName("V2CreateWebhook").WithSummary("Subscribe a URL to events; the signing secret is in the answer once.");
+        group.MapPost("/", Create).WithName("V2CreateWebhook").WithSummary("Subscribe a URL to events; the signing secret is in the answer once.")
+            .Problems(ProblemCodes.WebhookLimit);
         group.MapGet("/", List).WithName("V2ListWebhooks").WithSummary("The tenant's subscriptions (no secrets).");
         group.MapGet("/dead-letters", DeadLetters).WithName("V2WebhookDeadLetters")
             .WithSummary("Deliveries that ran out of retries, newest first; redeliver one to replay it.");
-        group.MapGet("/{id:guid}", Get).WithName("V2GetWebhook").WithSummary("One subscription.");
-        group.MapPatch("/{id:guid}", Update).WithName("V2UpdateWebhook").WithSummary("Change the URL or events, or enable/disable.");
-        group.MapDelete("/{id:guid}", Delete).WithName("V2DeleteWebhook").WithSummary("Delete a subscription and its delivery log.");
+        group.MapGet("/{id:guid}", Get).WithName("V2GetWebhook").WithSummary("One subscription.").Problems(ProblemCodes.WebhookNotFound);
+        group.MapPatch("/{id:guid}", Update).WithName("V2UpdateWebhook").WithSummary("Change the URL or events, or enable/disable.").Problems(ProblemCodes.WebhookNotFound);
+        group.MapDelete("/{id:guid}", Delete).WithName("V2DeleteWebhook").WithSummary("Delete a subscription and its delivery log.").Problems(ProblemCodes.WebhookNotFound);
         group.MapPost("/{id:guid}/rotate-secret", RotateSecret).WithName("V2RotateWebhookSecret")
-            .WithSummary("A new secret (shown once); the old one keeps signing alongside it until overlapMinutes pass (default 24 h).");
-        group.MapGet("/{id:guid}/deliveries", Deliveries).WithName("V2WebhookDeliveries").WithSummary("The delivery log, newest first.");
+            .WithSummary("A new secret (shown once); the old one keeps signing alongside it until overlapMinutes pass (default 24 h).")
+            .Problems(ProblemCodes.WebhookNotFound);
+        group.MapGet("/{id:guid}/deliveries", Deliveries).WithName("V2WebhookDeliveries").WithSummary("The delivery log, newest first.").Problems(ProblemCodes.WebhookNotFound);
         group.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", Redeliver).WithName("V2RedeliverWebhook")
-            .WithSummary("Send a delivery again now (sent or dead), with a fresh retry window.");
+            .WithSummary("Send a delivery again now (sent or dead), with a fresh retry window.")
+            .Problems(ProblemCodes.DeliveryNotFound);
         return app;
     }
 

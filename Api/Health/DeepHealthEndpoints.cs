@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
 using Telegram.Bot;
@@ -28,7 +29,8 @@ internal static class DeepHealthEndpoints
     public static IEndpointRouteBuilder MapDeepHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet(Path, CheckAsync).WithTags("health").WithName("DeepHealth")
-            .WithSummary("Start a conversation, see its Telegram topic and welcome card, issue a token; each step timed, then cleaned up.");
+            .WithSummary("Start a conversation, see its Telegram topic and welcome card, issue a token; each step timed, then cleaned up.")
+            .WithCredential(Credential.OperatorToken, Credential.ApiKey).Problems(ProblemCodes.TenantNotFound, ProblemCodes.DeepHealthFailed);
         return app;
     }
 

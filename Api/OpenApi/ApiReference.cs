@@ -29,7 +29,11 @@ internal static class ApiReference
         if (publish)
         {
             app.MapOpenApi();
-            app.MapScalarApiReference("/docs");
+            // The reference opens with the API key scheme selected (the credential most integrators hold); every other
+            // scheme is one click away, each with its description of how to get and send it.
+            app.MapScalarApiReference("/docs", scalar => scalar
+                .AddPreferredSecuritySchemes(OpenApiDocumentSetup.ApiKeyScheme)
+                .EnablePersistentAuthentication());
         }
     }
 }

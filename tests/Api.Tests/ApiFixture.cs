@@ -6,6 +6,7 @@ using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
 using OmniChat.TestKit;
+using OmniChat.TestKit.Contract;
 
 [assembly: AssemblyFixture(typeof(OmniChat.Api.Tests.ApiFixture))]
 
@@ -32,9 +33,15 @@ public sealed class ApiFixture : ServersFixture
 
     public CredentialTenant DemoTenant => App.Credentials.Tenants.Single(t => t.Identifier == "demo");
 
+    private LiveOpenApiContract? _contract;
+
+    /// <summary>The Api's own OpenAPI document, which every client of <see cref="CreateClient"/> holds each exchange to.</summary>
+    public LiveOpenApiContract Contract => _contract ??= new LiveOpenApiContract(App.ServiceUrls[ResourceNames.Api]);
+
+    /// <summary>A client of the Api; every request and answer is checked against the OpenAPI document (a violation fails the test).</summary>
     public HttpClient CreateClient(string? bearer = null)
     {
-        var client = new HttpClient { BaseAddress = App.ServiceUrls[ResourceNames.Api] };
+        var client = Contract.CreateClient();
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

@@ -6,6 +6,7 @@ using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
 
@@ -97,7 +98,8 @@ public sealed class RateLimitedApi(ApiFixture api) : IAsyncLifetime
                 }
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = _replica!.Url };
+        // The same Api build as the fixture's: its document holds for these exchanges too.
+        var client = new HttpClient(new ContractValidatingHandler(api.Contract.GetAsync, handler)) { BaseAddress = _replica!.Url };
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

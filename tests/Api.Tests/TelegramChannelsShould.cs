@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
 
@@ -173,6 +174,7 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         using var taken = await fallback.PutAsJsonAsync("/v2/channels/telegram",
             new { botToken = api.DemoTenant.Telegram!.BotToken, supportGroupId = await NewGroupAsync(api.DemoTenant.Telegram.BotToken, true, true) }, Ct);
         var demoAfter = await (await demo.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+        var demoWebhook = await BotApiAsync(api.DemoTenant.Telegram.BotToken, "getWebhookInfo");
 
         Assert.Equal(api.DemoTenant.Telegram.ChannelId, demoChannel.GetProperty("channelId").GetGuid());
         Assert.Equal(api.DefaultTenant.Telegram!.ChannelId, defaultChannel.GetProperty("channelId").GetGuid());
@@ -180,6 +182,8 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         await taken.AssertProblemAsync(409, "telegram_bot_in_use");
         Assert.Equal("active", demoAfter.GetProperty("status").GetString());
         Assert.Equal(api.DemoTenant.Telegram.BotId, demoAfter.GetProperty("botId").GetInt64());
+        // Refused before the bot's webhook was touched: Telegram still delivers the demo bot's updates to the demo tenant.
+        Assert.Equal(api.DemoTenant.Telegram.WebhookUrl, demoWebhook.GetProperty("url").GetString());
     }
 
     private async Task<long> CountStoredAsync(long botId, long updateId) =>
@@ -198,15 +202,16 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         },
     };
 
-    private static async Task<HttpStatusCode> PostUpdateAsync(Uri url, string? secret, object update)
+    private async Task<HttpStatusCode> PostUpdateAsync(Uri url, string? secret, object update)
     {
         using var response = await PostRawAsync(url, secret, JsonSerializer.Serialize(update));
         return response.StatusCode;
     }
 
-    private static async Task<HttpResponseMessage> PostRawAsync(Uri url, string? secret, string body)
+    private async Task<HttpResponseMessage> PostRawAsync(Uri url, string? secret, string body)
     {
-        using var http = new HttpClient();
+        // Telegram's side of the webhook, held to the OpenAPI document like every other client of the Api.
+        using var http = new HttpClient(new ContractValidatingHandler(api.Contract.GetAsync, new SocketsHttpHandler()));
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (secret is not null)
         {

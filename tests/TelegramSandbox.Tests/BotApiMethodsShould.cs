@@ -144,6 +144,26 @@ public sealed class BotApiMethodsShould(SandboxFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task RouteTokensThatHoldTheLettersBotAnywhere()
+    {
+        // Random tokens hold "bot" in any case now and then; the route must still find the method.
+        await _sandbox.WithBotAsync();
+        var botId = Random.Shared.NextInt64(100_000_000, 999_999_999);
+        var token = $"{botId}:AAbotBOTBot{new string('x', 30)}";
+        var wrong = $"{_sandbox.BotId}:AAGaveThisBot{new string('y', 30)}";
+
+        var (status, me) = await Sandbox.ReadAsync(await _sandbox.Http.PostAsync($"/bot{token}/getMe", null, Sandbox.Ct));
+        var (refused, body) = await Sandbox.ReadAsync(await _sandbox.Http.PostAsync($"/bot{wrong}/getMe", null, Sandbox.Ct));
+        var (noPrefix, _) = await Sandbox.ReadAsync(await _sandbox.Http.PostAsync($"/Bot{token}/getMe", null, Sandbox.Ct));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(botId, me.GetProperty("result").GetProperty("id").GetInt64());
+        Assert.Equal(HttpStatusCode.Unauthorized, refused);
+        Assert.Equal(401, body.GetProperty("error_code").GetInt32());
+        Assert.Equal(HttpStatusCode.Unauthorized, noPrefix);
+    }
+
+    [Fact]
     public async Task RefuseAWrongSecretForABotItMade()
     {
         await _sandbox.WithBotAsync();

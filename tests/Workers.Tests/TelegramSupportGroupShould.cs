@@ -271,7 +271,10 @@ public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncL
         var tenant = await ConnectedTenantAsync();
         using var api = ApiClient(tenant.ApiKey);
         (await api.PostAsync(new Uri("/v2/channels/telegram/rotate-secret", UriKind.Relative), null, Ct)).EnsureSuccessStatusCode();
-        var refused = $"{tenant.BotId}:AAnotTheTokenTheSandboxGaveThisBot0123456";
+        // A bot the sandbox made (it knows its token), named with a secret it never gave out.
+        using var made = await _sandbox.PostAsJsonAsync("/sandbox/bots", new { username = "leak_check_bot", firstName = "Leak check" }, Ct);
+        var madeBot = (await made.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("botId").GetInt64();
+        var refused = $"{madeBot}:AAnotTheTokenTheSandboxGaveThisBot0123456";
         using var wrongToken = await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = refused, supportGroupId = tenant.GroupId }, Ct);
         (await api.GetAsync(new Uri($"/health/deep?tenant={tenant.Info.Identifier}", UriKind.Relative), Ct)).EnsureSuccessStatusCode();
         (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",

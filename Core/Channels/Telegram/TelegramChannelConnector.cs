@@ -71,6 +71,12 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
                 "Make the bot an administrator of the support group with the right to manage topics.");
         }
 
+        // Before anything points the bot's webhook here: another tenant's bot stays theirs (the unique index guards a race).
+        if (await db.Database.SqlQuery<bool>($"SELECT telegram_bot_connected_elsewhere({me.Id}) AS \"Value\"").SingleAsync(cancellationToken))
+        {
+            throw BotInUse();
+        }
+
         var webhookSecret = TelegramChannelSecrets.NewWebhookSecret();
         var webhookUrl = WebhookUrl(publicBaseUrl, channelId);
         await telegram.CallAsync(bot, "setWebhook", async (client, ct) =>
@@ -120,7 +126,7 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
         }
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            throw new ConflictException("telegram_bot_in_use", "This bot is already connected to another OmniChat workspace. Disconnect it there first.");
+            throw BotInUse();
         }
         LogConnected(logger, tenantId, me.Id, group.Id);
 
@@ -131,6 +137,9 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
         }
         return new ConnectedTelegramChannel(channel, webhookUrl, webhookSecret);
     }
+
+    private static ConflictException BotInUse() =>
+        new("telegram_bot_in_use", "This bot is already connected to another OmniChat workspace. Disconnect it there first.");
 
     public async Task<ConnectedTelegramChannel> GetAsync(CancellationToken cancellationToken)
     {

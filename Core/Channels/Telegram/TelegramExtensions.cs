@@ -16,6 +16,10 @@ public static class TelegramExtensions
             .Validate(o => o.PerBotPerSecond > 0 && o.PerBotBurst > 0 && o.PerChatPerMinute > 0 && o.PerGroupPerMinute > 0 && o.PerGroupBurst > 0,
                 "Telegram rate limits must be positive")
             .Validate(o => o.MaxAttempts > 0 && o.RetryBaseDelay > TimeSpan.Zero && o.RequestTimeout > TimeSpan.Zero, "Telegram retry settings must be positive")
+            .Validate(o => o.SenderConcurrency > 0 && o.SenderPerTenantConcurrency > 0 && o.SenderPerTenantConcurrency <= o.SenderConcurrency,
+                "Telegram:SenderConcurrency and SenderPerTenantConcurrency must be positive, the per-tenant one at most the total")
+            .Validate(o => o.DeliveryPollInterval > TimeSpan.Zero && o.DeliveryLease > o.RequestTimeout,
+                "Telegram:DeliveryPollInterval must be positive and DeliveryLease longer than RequestTimeout")
             .ValidateOnStart();
         builder.Services.TryAddSingleton<RedisRateLimiter>();
         builder.Services.AddSingleton<TelegramSender>();
@@ -31,7 +35,8 @@ public static class TelegramExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section)
             .Validate(o => o.PublicBaseUrl is null || (o.PublicBaseUrl.IsAbsoluteUri && o.PublicBaseUrl.Scheme is "http" or "https"),
-                "Telegram:PublicBaseUrl must be an absolute http(s) URL");
+                "Telegram:PublicBaseUrl must be an absolute http(s) URL")
+            .Validate(o => o.WebhookSecretOverlap >= TimeSpan.Zero, "Telegram:WebhookSecretOverlap must not be negative");
         builder.Services.TryAddSingleton<TelegramSetupClient>();
         builder.Services.TryAddSingleton<TelegramChannelSecrets>();
         builder.Services.AddScoped<TelegramChannelConnector>();
