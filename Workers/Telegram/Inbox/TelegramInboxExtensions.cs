@@ -15,9 +15,12 @@ internal static class TelegramInboxExtensions
     public static IHostApplicationBuilder AddTelegramInbox(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelegramOptions>()
-            .Validate(o => o.InboxConcurrency > 0 && o.InboxPerTenantConcurrency > 0 && o.InboxMaxAttempts > 0, "Telegram inbox settings must be positive")
-            .Validate(o => o.InboxPollInterval > TimeSpan.Zero && o.InboxLease > TimeSpan.Zero && o.InboxRetryBaseDelay > TimeSpan.Zero,
-                "Telegram inbox intervals must be positive");
+            .Validate(o => o.InboxConcurrency > 0 && o.InboxPerTenantConcurrency > 0 && o.InboxPerTenantConcurrency <= o.InboxConcurrency,
+                "Telegram:InboxConcurrency and InboxPerTenantConcurrency must be positive, the per-tenant one at most the total")
+            .Validate(o => o.InboxMaxAttempts > 0 && o.InboxPollInterval > TimeSpan.Zero && o.InboxRetryBaseDelay > TimeSpan.Zero
+                           && o.InboxRetryMaxDelay >= o.InboxRetryBaseDelay,
+                "Telegram:InboxMaxAttempts, InboxPollInterval and InboxRetryBaseDelay must be positive, InboxRetryMaxDelay at least the base delay")
+            .Validate(o => o.InboxLease > o.RequestTimeout, "Telegram:InboxLease must be longer than RequestTimeout");
         // The write path agents and customers go through, as in the Api.
         builder.Services.TryAddSingleton<IRealtimePublisher, RedisRealtimePublisher>();
         builder.Services.TryAddSingleton<ConversationWriter>();
