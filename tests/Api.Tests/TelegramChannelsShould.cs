@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit;
 using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
@@ -118,6 +119,46 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         Assert.Equal("", webhookAfter.GetProperty("url").GetString());
         Assert.DoesNotContain(token, stored, StringComparison.Ordinal);
         Assert.DoesNotContain(secondSecret, stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShowTheWebhookFailingWhenTelegramCannotDeliverToIt()
+    {
+        var (_, key) = await NewTenantAsync();
+        using var client = api.CreateClient(key);
+        var token = NewBotToken();
+        var botId = token[..token.IndexOf(':', StringComparison.Ordinal)];
+        var group = await NewGroupAsync(token, isForum: true, botIsAdmin: true);
+        (await client.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = group }, Ct)).EnsureSuccessStatusCode();
+        var healthy = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+
+        var webhookUrl = healthy.GetProperty("webhookUrl").GetString()!;
+
+        // Pointed somewhere else behind our back (someone reused the token).
+        (await _sandbox.GetAsync(new Uri($"/bot{token}/setWebhook?url=http://127.0.0.1:1/elsewhere", UriKind.Relative), Ct)).Dispose();
+        var elsewhere = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+        // Our address, but a secret we do not know: every delivery is refused (401) and Telegram keeps the updates.
+        (await _sandbox.GetAsync(new Uri($"/bot{token}/setWebhook?url={Uri.EscapeDataString(webhookUrl)}&secret_token=not_our_secret", UriKind.Relative), Ct))
+            .Dispose();
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/chats/777/messages", new { fromUserId = 777, firstName = "Ada", text = "Hello?" }, Ct))
+            .EnsureSuccessStatusCode();
+        JsonElement refused = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            refused = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+            return refused.GetProperty("status").GetString() == "webhook failing";
+        }, "the channel shows Telegram's delivery error");
+        // Connecting again sets our webhook with a fresh secret; Telegram delivers what it kept.
+        (await client.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = group }, Ct)).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(async () =>
+            (await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync()).GetProperty("status").GetString() == "active",
+            "the channel is active again once Telegram delivered");
+
+        Assert.Equal("active", healthy.GetProperty("status").GetString());
+        Assert.Equal("webhook failing", elsewhere.GetProperty("status").GetString());
+        Assert.Contains("points somewhere else", elsewhere.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.Contains("401", refused.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, refused.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
