@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
-using Telegram.Bot;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
+using Telegram.Bot;
 
 namespace OmniChat.Api.Health;
 
@@ -114,7 +114,8 @@ internal static class DeepHealthEndpoints
             steps.Add(new DeepHealthStep(name, "ok", Milliseconds(started), null));
             return result;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is TimeoutException)
+        // Any failure is the step's answer (the request being aborted is not a failure of the step).
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             steps.Add(new DeepHealthStep(name, "failed", Milliseconds(started), ex is DomainException or TimeoutException or InvalidOperationException
                 ? ex.Message

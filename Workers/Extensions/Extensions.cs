@@ -7,6 +7,7 @@ using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Outbox;
+using OmniChat.Workers.Telegram;
 using OmniChat.Workers.Telegram.Delivery;
 using OmniChat.Workers.Telegram.Inbox;
 using OmniChat.Workers.Webhooks;
@@ -32,6 +33,7 @@ internal static class Extensions
         });
         builder.Services.AddSingleton<TelegramChannelSecrets>();
         builder.Services.AddSingleton<TelegramDeliverySignal>();
+        builder.Services.AddSingleton<TelegramChannelFailures>();
         builder.Services.AddSingleton<TelegramDeliveryExecutor>();
         builder.Services.AddHostedService<TelegramDeliverySender>();
         builder.AddTelegramInbox();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -350,6 +351,73 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     private const long Agent1 = 770_001;
     private const long Agent2 = 770_002;
 
+    [Fact]
+    public async Task StopTheChannelOnceWhenTheBotIsRemovedFromTheGroupAndResumeWhenItIsAnAdministratorAgain()
+    {
+        var tenant = await ConnectedTenantAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var api = ApiClient(tenant.ApiKey);
+        (await api.PostAsJsonAsync("/v2/webhooks", new { url = new Uri(receiver.BaseUrl, "/failed").ToString(), events = ChannelFailed }, Ct))
+            .EnsureSuccessStatusCode();
+
+        // As Telegram sends it when the group's owner removes the bot (twice: a repeat must not say it twice).
+        var updateId = RandomNumberGenerator.GetInt32(1_000_000, int.MaxValue / 2);
+        Assert.Equal(HttpStatusCode.OK, await PostUpdateAsync(tenant, BotMembership(updateId, tenant, "administrator", "left")));
+        Assert.Equal(HttpStatusCode.OK, await PostUpdateAsync(tenant, BotMembership(updateId + 1, tenant, "left", "kicked")));
+        await Eventually.HoldsAsync(async () => await ChannelStatusAsync(api) == "inactive: bot removed from the support group", "the channel stops");
+        var failed = await receiver.WaitForAsync("/failed", r => r.Count >= 1);
+        await Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND processed_at IS NOT NULL", tenant.TenantId, (long)updateId + 1) == 1,
+            "the second removal was processed");
+        Assert.Equal(HttpStatusCode.OK, await PostUpdateAsync(tenant, BotMembership(updateId + 2, tenant, "kicked", "administrator")));
+        await Eventually.HoldsAsync(async () => await ChannelStatusAsync(api) == "active", "the channel works again");
+
+        var body = JsonDocument.Parse(Assert.Single(failed).Body).RootElement;
+        Assert.Equal("channel.failed", body.GetProperty("type").GetString());
+        Assert.Equal("inactive: bot removed from the support group", body.GetProperty("data").GetProperty("status").GetString());
+        Assert.Single(receiver.Received, r => r.Path == "/failed");
+    }
+
+    private static readonly string[] ChannelFailed = ["channel.failed"];
+
+    private static object BotMembership(long updateId, ConnectedTenant tenant, string from, string to)
+    {
+        var bot = new { id = tenant.BotId, is_bot = true, first_name = "Support", username = "support_bot" };
+        object Member(string status) => status == "administrator"
+            ? new
+            {
+                user = bot, status, can_be_edited = false, is_anonymous = false, can_manage_chat = true, can_delete_messages = true,
+                can_manage_video_chats = true, can_restrict_members = true, can_promote_members = false, can_change_info = true,
+                can_invite_users = true, can_post_stories = false, can_edit_stories = false, can_delete_stories = false, can_pin_messages = true,
+                can_manage_topics = true,
+            }
+            : status == "kicked" ? new { user = bot, status, until_date = 0 } : new { user = bot, status };
+        return new
+        {
+            update_id = updateId,
+            my_chat_member = new
+            {
+                chat = new { id = tenant.GroupId, title = "Support", type = "supergroup", is_forum = true },
+                from = new { id = 4_100_001, is_bot = false, first_name = "Owner" },
+                date = 1_764_000_000,
+                old_chat_member = Member(from),
+                new_chat_member = Member(to),
+            },
+        };
+    }
+
+    private static async Task<HttpStatusCode> PostUpdateAsync(ConnectedTenant tenant, object update)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, tenant.WebhookUrl) { Content = JsonContent.Create(update) };
+        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", tenant.WebhookSecret);
+        using var client = new HttpClient();
+        using var response = await client.SendAsync(request, Ct);
+        return response.StatusCode;
+    }
+
+    private static async Task<string?> ChannelStatusAsync(HttpClient api) =>
+        (await api.GetFromJsonAsync<JsonElement>("/v2/channels/telegram", Ct)).GetProperty("status").GetString();
+
     private static string Text(JsonElement message) =>
         message.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
 
@@ -506,11 +574,14 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         group.EnsureSuccessStatusCode();
         var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("chatId").GetInt64();
         using var api = ApiClient(key);
-        (await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = groupId }, Ct)).EnsureSuccessStatusCode();
-        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram inbound test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId);
+        using var connected = await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = groupId }, Ct);
+        connected.EnsureSuccessStatusCode();
+        var channel = await connected.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram inbound test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId,
+            new Uri(channel.GetProperty("webhookUrl").GetString()!), channel.GetProperty("webhookSecret").GetString()!);
     }
 
-    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId)
+    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId, Uri WebhookUrl, string WebhookSecret)
     {
         public Guid TenantId => Info.Id;
     }

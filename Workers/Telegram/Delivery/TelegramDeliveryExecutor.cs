@@ -4,10 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
-using Microsoft.Extensions.Options;
 using OmniChat.Core.Persistence;
-using OmniChat.Core.Webhooks;
-using OmniChat.Workers.Webhooks;
 
 namespace OmniChat.Workers.Telegram.Delivery;
 
@@ -24,7 +21,7 @@ internal sealed record DueTelegramDelivery(Guid Id, Guid TenantId, Guid Conversa
 /// never posted twice.
 /// </summary>
 internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSource, TelegramSender sender, TelegramChannelSecrets secrets,
-    WebhookSenderSignal webhookSignal, IOptions<WebhookOptions> webhookOptions, TimeProvider time, ILogger<TelegramDeliveryExecutor> logger)
+    TelegramChannelFailures channels, ILogger<TelegramDeliveryExecutor> logger)
 {
     private const int SummaryMessages = 10;
 
@@ -191,13 +188,13 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
         {
             case TelegramFailure.Unauthorized:
                 // The token was revoked: the channel stops (no retry storm) and its deliveries wait for a reconnect.
-                await MarkChannelAsync(due.TenantId, context, "token revoked", ex.Message, cancellationToken);
+                await channels.StopAsync(due.TenantId, context.ChannelId, "token revoked", ex.Message, cancellationToken);
                 return Outcome.Retry(ex.Message);
             case TelegramFailure.Forbidden when due.Target == "private":
                 await MarkCustomerUnreachableAsync(due.TenantId, context, cancellationToken);
                 return Outcome.Failed("The customer blocked the bot.");
             case TelegramFailure.Forbidden:
-                await MarkChannelAsync(due.TenantId, context, "bot removed from the support group", ex.Message, cancellationToken);
+                await channels.StopAsync(due.TenantId, context.ChannelId, "bot removed from the support group", ex.Message, cancellationToken);
                 return Outcome.Retry(ex.Message);
             case TelegramFailure.RetriesExhausted:
                 return Outcome.Dead(ex.Message);
@@ -333,49 +330,6 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             """, cancellationToken, Bigint(context.BotId), Bigint(chatId), Bigint(telegramMessageId), Uuid(context.ConversationId),
             messageId is { } id ? Uuid(id) : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = DBNull.Value });
 
-    /// <summary>
-    /// Stops the tenant's channel and, when it was active until now, queues a <c>channel.failed</c> webhook for every
-    /// subscription that asked for it, in the same statement (so exactly once per failure, however many deliveries hit it).
-    /// </summary>
-    private async Task MarkChannelAsync(Guid tenantId, DeliveryContext context, string reason, string error, CancellationToken cancellationToken)
-    {
-        LogChannelInactive(logger, tenantId, reason);
-        error = error.Length > 1000 ? error[..1000] : error;
-        var now = time.GetUtcNow();
-        var eventId = Guid.CreateVersion7(now);
-        var body = WebhookEvents.BuildChannelFailed(eventId, tenantId, now,
-            new ChannelFailedData("telegram", context.ChannelId, $"inactive: {reason}", error));
-        await using var batch = dataSource.CreateTenantBatch(tenantId);
-        var command = new NpgsqlBatchCommand("""
-            WITH before AS (
-                SELECT id, status FROM telegram_channels WHERE tenant_id = $1 AND id = $2 FOR UPDATE
-            ), stopped AS (
-                UPDATE telegram_channels c SET status = 'Inactive', status_reason = $3, last_error = $4, last_error_at = now(), updated_at = now()
-                FROM before WHERE c.tenant_id = $1 AND c.id = before.id
-                RETURNING before.status AS was
-            )
-            INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, partition_key, seq, payload, status, attempts,
-                                            next_attempt_at, retry_until, created_at)
-            SELECT gen_random_uuid(), $1, s.id, $5, $6, $2, 0, $7, 'Pending', 0, now(), now() + $8, now()
-            FROM webhook_subscriptions s CROSS JOIN stopped
-            WHERE stopped.was = 'Active' AND s.tenant_id = $1 AND s.enabled AND $6 = ANY (s.events)
-            ON CONFLICT (tenant_id, subscription_id, event_id) DO NOTHING
-            """);
-        command.Parameters.Add(Uuid(tenantId));
-        command.Parameters.Add(Uuid(context.ChannelId));
-        command.Parameters.Add(Text(reason));
-        command.Parameters.Add(Text(error));
-        command.Parameters.Add(Uuid(eventId));
-        command.Parameters.Add(Text(WebhookEvents.ChannelFailed));
-        command.Parameters.Add(Text(body));
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = webhookOptions.Value.RetryWindow });
-        batch.BatchCommands.Add(command);
-        if (await batch.ExecuteNonQueryAsync(cancellationToken) > 0)
-        {
-            webhookSignal.Wake();
-        }
-    }
-
     private Task MarkCustomerUnreachableAsync(Guid tenantId, DeliveryContext context, CancellationToken cancellationToken) =>
         ExecuteAsync(tenantId, """
             UPDATE customer_identities SET is_active = false
@@ -429,6 +383,4 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
     [LoggerMessage(Level = LogLevel.Warning, Message = "The Telegram topic of conversation {ConversationId} (tenant {TenantId}) was gone; opened a new one")]
     private static partial void LogTopicHealed(ILogger logger, Guid tenantId, Guid conversationId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram channel of tenant {TenantId} is inactive: {Reason}")]
-    private static partial void LogChannelInactive(ILogger logger, Guid tenantId, string reason);
 }

@@ -23,7 +23,7 @@ namespace OmniChat.Workers.Telegram.Inbox;
 /// domain events (the outbound pipeline), not from here.
 /// </summary>
 internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, ConversationWriter writer, TelegramAgents agents, InboundEdits edits, TelegramSender sender,
-    IConnectionMultiplexer redis, InboundTemplates templates, ILogger<SupportGroupInbound> logger)
+    IConnectionMultiplexer redis, InboundTemplates templates, TelegramChannelFailures channels, ILogger<SupportGroupInbound> logger)
 {
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromMinutes(1);
     private const string Help = "Commands: /claim, /release, /close, /rename <title>, /note <template key or text>, /info.";
@@ -126,16 +126,16 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
         {
             return;
         }
+        if (removed)
+        {
+            await channels.StopAsync(channel.Tenant.Id, channel.ChannelId, "bot removed from the support group", null, cancellationToken);
+            return;
+        }
         await using var batch = dataSource.CreateTenantBatch(channel.Tenant.Id);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(removed
-            ? """
-              UPDATE telegram_channels SET status = 'Inactive', status_reason = 'bot removed from the support group', updated_at = now()
-              WHERE tenant_id = $1 AND id = $2
-              """
-            : """
-              UPDATE telegram_channels SET status = 'Active', status_reason = NULL, updated_at = now()
-              WHERE tenant_id = $1 AND id = $2 AND status = 'Inactive' AND status_reason = 'bot removed from the support group'
-              """)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            UPDATE telegram_channels SET status = 'Active', status_reason = NULL, updated_at = now()
+            WHERE tenant_id = $1 AND id = $2 AND status = 'Inactive' AND status_reason = 'bot removed from the support group'
+            """)
         {
             Parameters =
             {
