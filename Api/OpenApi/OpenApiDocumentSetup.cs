@@ -72,6 +72,7 @@ internal static class OpenApiDocumentSetup
             InlineConversationMetadata(document.Components.Schemas);
             return Task.CompletedTask;
         });
+        options.AddDocumentTransformer(EventDocumentation.TransformAsync);
     }
 
     // Conversation metadata (a JsonElement? in C#) would be a "JsonElement" component of no type: it is an object or null.
