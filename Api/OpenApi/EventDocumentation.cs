@@ -77,6 +77,7 @@ internal static class EventDocumentation
     private static async Task AddEventStreamsAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var contracts = new JsonObject();
+        var wireTypes = RealtimeFrames.EventContracts.Select(c => (JsonNode)JsonValue.Create(TenantEventLog.WireType(c.Name))).ToList();
         foreach (var contract in RealtimeFrames.EventContracts)
         {
             var name = contract.Name + "Event";
@@ -85,54 +86,80 @@ internal static class EventDocumentation
             document.AddComponent(name, schema);
             contracts[TenantEventLog.WireType(contract.Name)] = Ref(name);
         }
+        DescribeServerSentEvents(document, wireTypes);
 
+        // Frames are inline here (they belong to no operation of this document); what they share with the Server-Sent
+        // Events (the event contracts) is referenced.
         var sockets = new JsonObject();
         foreach (var socket in RealtimeFrames.All.GroupBy(f => f.Socket))
         {
             var frames = new JsonObject();
-            foreach (var frameType in socket.GroupBy(f => f.Frame))
+            foreach (var frame in socket)
             {
-                var name = frameType.Key.Name;
-                if (document.Components?.Schemas?.ContainsKey(name) != true)
+                var schema = await context.GetOrCreateSchemaAsync(frame.Frame, null, cancellationToken);
+                Fix(schema, "type", frame.Type is null ? [] : [frame.Type]);
+                if (frame.Frame == typeof(AgentEventFrame) && schema.Properties is { } properties)
                 {
-                    var schema = await context.GetOrCreateSchemaAsync(frameType.Key, null, cancellationToken);
-                    Fix(schema, "type", [.. RealtimeFrames.All.Where(f => f.Frame == frameType.Key && f.Type is not null).Select(f => f.Type!).Distinct()]);
-                    if (frameType.Key == typeof(AgentEventFrame) && schema.Properties is { } properties)
-                    {
-                        properties["event"] = new OpenApiSchema
-                        {
-                            Type = JsonSchemaType.String,
-                            Enum = [.. RealtimeFrames.EventContracts.Select(c => (JsonNode)JsonValue.Create(TenantEventLog.WireType(c.Name)))],
-                            Description = "The event's wire type: `data` is its contract.",
-                        };
-                        properties["data"] = new OpenApiSchema
-                        {
-                            AnyOf = [.. RealtimeFrames.EventContracts.Select(c => (IOpenApiSchema)new OpenApiSchemaReference(c.Name + "Event", document))],
-                            Description = "The event, as `GET /v2/events` sends it.",
-                        };
-                    }
-                    document.AddComponent(name, schema);
+                    properties["event"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = wireTypes, Description = "The event's wire type: `data` is its contract." };
+                    properties["data"] = EventContracts(document, "The event, as `GET /v2/events` sends it.");
                 }
-                foreach (var frame in frameType)
-                {
-                    frames[frame.Type ?? RealtimeEvent.Message] = new JsonObject { ["summary"] = frame.Summary, ["schema"] = Ref(name) };
-                }
+                frames[frame.Type ?? RealtimeEvent.Message] = new JsonObject { ["summary"] = frame.Summary, ["schema"] = Json(schema) };
             }
             sockets[socket.Key] = frames;
         }
+        var client = await context.GetOrCreateSchemaAsync(typeof(RealtimeClientFrame), null, cancellationToken);
+        Fix(client, "type", ["resume", "typing", "read"]);
 
         var extension = new JsonObject
         {
             ["description"] = "The event streams, whose payloads are not request/response bodies. Server-Sent Events: each event of " +
                               "`GET /v2/events` has `id:` (the resume cursor for `Last-Event-ID`), `event:` (a key of `serverSentEvents`) " +
-                              "and `data:` (one line of JSON, the schema of that key). WebSockets: every text frame of a socket is one " +
-                              "JSON object, one of the schemas of that socket (keyed by its `type`; a v1 message has no `type`). " +
-                              "Guide: docs/api.md#event-streams.",
+                              "and `data:` (one line of JSON, the schema of that key). WebSockets: every text frame the hub sends on a " +
+                              "socket is one JSON object, the schema of its `type` under that socket (a v1 message has no `type`); " +
+                              "`clientFrames` is what a client may send. Guide: docs/api.md#event-streams.",
             ["serverSentEvents"] = contracts,
             ["webSockets"] = sockets,
+            ["clientFrames"] = new JsonObject { ["summary"] = "v2 widget: `resume` (`afterSeq`), `typing`, `read` (`seq`); agent stream: `resume` (`after`).", ["schema"] = Json(client) },
         };
         document.Extensions ??= new Dictionary<string, IOpenApiExtension>();
         document.Extensions[Extension] = new JsonNodeExtension(extension);
+    }
+
+    // The stream is text; its schema shows one event as its fields, so a reader (and a generated client) sees every
+    // event type and its data.
+    private static void DescribeServerSentEvents(OpenApiDocument document, List<JsonNode> wireTypes)
+    {
+        if (document.Paths.TryGetValue("/v2/events", out var path) && path.Operations?.TryGetValue(HttpMethod.Get, out var get) == true
+            && get.Responses?.TryGetValue("200", out var ok) == true && ok.Content?.TryGetValue("text/event-stream", out var media) == true)
+        {
+            media.Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "One Server-Sent Event of the stream, as its fields (`id:`, `event:`, `data:` lines; the stream also sends " +
+                              "`retry:` and `: keep-alive` comments). `data` is one line of JSON: the contract named by `event` " +
+                              "(x-omnichat-events.serverSentEvents).",
+                Required = new HashSet<string> { "id", "event", "data" },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The resume cursor: send it back as `Last-Event-ID`." },
+                    ["event"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = wireTypes, Description = "The event type." },
+                    ["data"] = EventContracts(document, "The event."),
+                },
+            };
+        }
+    }
+
+    private static OpenApiSchema EventContracts(OpenApiDocument document, string description) => new()
+    {
+        AnyOf = [.. RealtimeFrames.EventContracts.Select(c => (IOpenApiSchema)new OpenApiSchemaReference(c.Name + "Event", document))],
+        Description = description,
+    };
+
+    private static JsonNode Json(OpenApiSchema schema)
+    {
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        schema.SerializeAsV31(new OpenApiJsonWriter(text));
+        return JsonNode.Parse(text.ToString())!;
     }
 
     private static JsonObject Ref(string component) => new() { ["$ref"] = "#/components/schemas/" + component };

@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Persistence;
 using OmniChat.TestKit;
+using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
 
@@ -14,9 +15,13 @@ public sealed class V2EventStreamShould(ApiFixture api)
 
     private sealed record SseEvent(string Id, string Type, JsonElement Data);
 
-    /// <summary>Reads events from an open stream until <paramref name="done"/> holds (or 20 s pass).</summary>
-    private static async Task<List<SseEvent>> ReadUntilAsync(StreamReader reader, Func<List<SseEvent>, bool> done)
+    /// <summary>
+    /// Reads events from an open stream until <paramref name="done"/> holds (or 20 s pass). Every event's data is held to
+    /// its schema in the document (x-omnichat-events.serverSentEvents): a violation fails the test.
+    /// </summary>
+    private async Task<List<SseEvent>> ReadUntilAsync(StreamReader reader, Func<List<SseEvent>, bool> done)
     {
+        var contract = await api.Contract.GetAsync(Ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(20));
         var events = new List<SseEvent>();
@@ -28,6 +33,10 @@ public sealed class V2EventStreamShould(ApiFixture api)
             {
                 if (id is not null && type is not null && data is not null)
                 {
+                    if (contract.CheckServerSentEvent(type, data) is { Count: > 0 } violations)
+                    {
+                        throw new OpenApiContractViolationException(violations, data);
+                    }
                     events.Add(new SseEvent(id, type, JsonDocument.Parse(data).RootElement));
                 }
                 (id, type, data) = (null, null, null);
