@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core;
+using OmniChat.Core.Contracts;
 using OmniChat.Core.Persistence;
 using OmniChat.TestKit;
 using OmniChat.TestKit.Contract;
@@ -137,19 +139,22 @@ public sealed class V2EventStreamShould(ApiFixture api)
         await using var blocker = new NpgsqlConnection(api.App.Database.App);
         await blocker.OpenAsync(Ct);
         await using var open = await blocker.BeginTransactionAsync(Ct);
+        var heldEvent = new ConversationRenamed(Guid.CreateVersion7(), api.DefaultTenant.Id, held, DateTimeOffset.UtcNow, "held", 2);
         await using (var write = new NpgsqlBatch(blocker, open))
         {
             write.BatchCommands.Add(new NpgsqlBatchCommand(TenantBatches.SetTenantSql) { Parameters = { TenantBatches.TenantParameter(api.DefaultTenant.Id) } });
             write.BatchCommands.Add(new NpgsqlBatchCommand("""
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, created_at, available_at, attempts, sent_at)
-                VALUES ($1, $2, 'ConversationRenamed', jsonb_build_object('tenantId', $2, 'conversationId', $3, 'name', 'held'), $3, now(), now(), 0, now())
+                VALUES ($1, $2, 'ConversationRenamed', $4, $3, now(), now(), 0, now())
                 """)
             {
                 Parameters =
                 {
-                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7() },
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = heldEvent.EventId },
                     new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = api.DefaultTenant.Id },
                     new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = held },
+                    // The contract as the write path stores it, so the stream sends what it would send for a real rename.
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(heldEvent, CoreJson.Default.ConversationRenamed) },
                 },
             });
             await write.ExecuteNonQueryAsync(Ct);
