@@ -27,7 +27,7 @@ public sealed class ApiGuideShould(ApiFixture api)
 
         var guide = Guide();
 
-        Assert.Empty(codes.Where(code => !guide.Contains($"| `{code}` |", StringComparison.Ordinal)));
+        Assert.Equal([], [.. codes.Where(code => !guide.Contains($"| `{code}` |", StringComparison.Ordinal))]);
     }
 
     [Fact]
@@ -37,6 +37,6 @@ public sealed class ApiGuideShould(ApiFixture api)
 
         var guide = Guide();
 
-        Assert.Empty(contract.WebhookTypes.Where(type => !guide.Contains($"| `{type}` |", StringComparison.Ordinal)));
+        Assert.Equal([], [.. contract.WebhookTypes.Where(type => !guide.Contains($"| `{type}` |", StringComparison.Ordinal))]);
     }
 }
