@@ -81,8 +81,11 @@ internal sealed record TelegramChannelResponse(Guid ChannelId, long BotId, strin
     public static TelegramChannelResponse From(ConnectedTelegramChannel connected)
     {
         var c = connected.Channel;
-        return new(c.Id, c.BotId, c.BotUsername, c.TokenHint, c.SupportGroupId, c.SupportGroupTitle, c.Silent, StatusText(c), c.LastError,
-            c.LastErrorAt, connected.WebhookUrl, c.ConnectedAt, c.UpdatedAt);
+        return connected.WebhookProblem is { } problem
+            ? new(c.Id, c.BotId, c.BotUsername, c.TokenHint, c.SupportGroupId, c.SupportGroupTitle, c.Silent, "webhook failing", problem.Error,
+                problem.At, connected.WebhookUrl, c.ConnectedAt, c.UpdatedAt)
+            : new(c.Id, c.BotId, c.BotUsername, c.TokenHint, c.SupportGroupId, c.SupportGroupTitle, c.Silent, StatusText(c), c.LastError,
+                c.LastErrorAt, connected.WebhookUrl, c.ConnectedAt, c.UpdatedAt);
     }
 
     internal static string StatusText(TelegramChannel channel) => channel.Status switch

@@ -35,6 +35,9 @@ public sealed record MessageSource(MessageDirection Direction, string? Agent = n
 
     /// <summary>A customer writing again reopens a closed conversation (Telegram, v2 widget); the frozen v1 API answers 409.</summary>
     public bool ReopensClosed { get; init; }
+
+    /// <summary>Attachment descriptors, JSON (for example Telegram file references), stored with the message.</summary>
+    public string? Attachments { get; init; }
 }
 
 /// <summary>
@@ -114,6 +117,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             : "";
         var openCondition = source.ReopensClosed ? "" : "AND status <> 'Closed'";
         var claimCondition = source.RequiresClaim ? "AND claimed_by = $10" : "";
+        var attachmentsColumn = source.Attachments is null ? "" : ", attachments";
+        var attachmentsValue = source.Attachments is null ? "" : $", ${(audit is null ? 13 : 17)}";
         var audited = audit is null ? "" : """
             , audited AS (
                 INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
@@ -131,8 +136,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
                 WHERE tenant_id = $1 AND id = $2 {openCondition} {claimCondition} {duplicateProbe}
                 RETURNING last_seq
             ), inserted AS (
-                INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at)
-                SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5 FROM bumped
+                INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at{attachmentsColumn})
+                SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5{attachmentsValue} FROM bumped
                 RETURNING seq
             ){audited}
             INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
@@ -145,6 +150,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         if (audit is not null)
         {
             write.Parameters.AddRange(new[] { Uuid(Guid.CreateVersion7(now)), Text(audit.Actor), Text(audit.ActorType), Text(audit.RequestId) });
+        }
+        if (source.Attachments is not null)
+        {
+            write.Parameters.Add(Jsonb(source.Attachments));
         }
         batch.BatchCommands.Add(write);
 
@@ -207,6 +216,21 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             Key = source.NoteKey,
         });
         return new AddedMessage(message, Created: true);
+    }
+
+    /// <summary>
+    /// Replaces a stored message's text in place (its author edited it where it was written, e.g. in Telegram): same id,
+    /// same seq, <c>edited_at</c> set. Returns false when there is no such message or the text is already that.
+    /// </summary>
+    public async Task<bool> EditMessageAsync(TenantInfo tenant, Guid conversationId, Guid messageId, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        await using var batch = TenantBatch(tenant.Id, """
+            UPDATE messages SET text = $4, edited_at = $5
+            WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 AND text IS DISTINCT FROM $4
+            """, Uuid(tenant.Id), Uuid(conversationId), Uuid(messageId), Text(text), Time(Now()));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return batch.BatchCommands[1].RecordsAffected > 0;
     }
 
     private static ConflictException NotClaimed(string? agent, string? holder) =>

@@ -31,6 +31,9 @@ public sealed class Message : ITenantOwned
     public string? Attachments { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the author last edited the text (Telegram edits are applied in place).</summary>
+    public DateTimeOffset? EditedAt { get; set; }
 }
 
 /// <summary>Who a message goes to.</summary>

@@ -8,6 +8,7 @@ using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Outbox;
 using OmniChat.Workers.Telegram.Delivery;
+using OmniChat.Workers.Telegram.Inbox;
 using OmniChat.Workers.Webhooks;
 
 namespace OmniChat.Workers.Extensions;
@@ -33,6 +34,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TelegramDeliverySignal>();
         builder.Services.AddSingleton<TelegramDeliveryExecutor>();
         builder.Services.AddHostedService<TelegramDeliverySender>();
+        builder.AddTelegramInbox();
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)

@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Persistence;
+using OmniChat.Workers.Delivery;
 using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Workers.Webhooks;
@@ -81,23 +82,8 @@ internal sealed class WebhookFanOutConsumerDefinition : ConsumerDefinition<Webho
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<WebhookFanOutConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.SetQuorumQueue();
-            rabbit.PrefetchCount = 64;
-        }
-        // Transient failures (database restarting) are retried in place; after that the message goes to the _error queue.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200)));
-        var partitioner = endpointConfigurator.CreatePartitioner(32);
-        consumerConfigurator.Message<ConversationStarted>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<MessageAdded>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationClaimed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationReleased>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationRenamed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationClosed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-    }
+        IRegistrationContext context) =>
+        ConversationEventEndpoint.Configure(endpointConfigurator, consumerConfigurator);
 }
 
 /// <summary>Wakes the sender when new deliveries were written in this process (other instances poll).</summary>

@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Webhooks;
+using OmniChat.Workers.Delivery;
 
 namespace OmniChat.Workers.Webhooks;
 
@@ -19,13 +20,10 @@ namespace OmniChat.Workers.Webhooks;
 /// retry window closes, then the delivery is dead (the dead-letter store) and the conversation's next event goes.
 /// </summary>
 internal sealed partial class WebhookSender(SystemDataSource system, WebhookSigning signing, WebhookTargetPolicy policy, IOptions<WebhookOptions> options,
-    WebhookSenderSignal signal, TimeProvider time, ILogger<WebhookSender> logger) : BackgroundService
+    WebhookSenderSignal signal, TimeProvider time, ILogger<WebhookSender> logger) : FairDeliveryLoop(signal, logger)
 {
     private readonly WebhookOptions _options = options.Value;
     private readonly HttpClient _http = new(policy.CreateHandler()) { Timeout = options.Value.Timeout };
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, int> _inFlightByTenant = [];
-    private readonly HashSet<Task> _inFlight = [];
 
     /// <summary>A lease outlives the receiver's timeout, so a delivery is never sent twice at once.</summary>
     private TimeSpan Lease => _options.Timeout + TimeSpan.FromSeconds(5);
@@ -36,49 +34,16 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        LogSystemScope(logger);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var (free, busy) = Capacity();
-                var claimed = free > 0 ? await ClaimAsync(free, busy, stoppingToken) : 0;
-                if (claimed == 0 || claimed == free)
-                {
-                    // Nothing more is due, or every slot is taken: wait for new deliveries, a freed slot or the poll.
-                    await signal.WaitAsync(_options.PollInterval, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                LogRoundFailed(logger, ex);
-                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-        Task[] remaining;
-        lock (_gate)
-        {
-            remaining = [.. _inFlight];
-        }
-        await Task.WhenAll(remaining).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    protected override int Concurrency => _options.Concurrency;
 
-    private (int Free, Dictionary<Guid, int> Busy) Capacity()
-    {
-        lock (_gate)
-        {
-            return (_options.Concurrency - _inFlight.Count, new Dictionary<Guid, int>(_inFlightByTenant));
-        }
-    }
+    protected override int PerTenantConcurrency => _options.PerTenantConcurrency;
+
+    protected override TimeSpan PollInterval => _options.PollInterval;
+
+    protected override void LogStarted() => LogSystemScope(logger);
 
     // Claims up to `free` due deliveries (no tenant beyond its share) and starts sending each; returns how many.
-    private async Task<int> ClaimAsync(int free, Dictionary<Guid, int> busy, CancellationToken cancellationToken)
+    protected override async Task<int> ClaimAsync(int free, IReadOnlyDictionary<Guid, int> busy, CancellationToken cancellationToken)
     {
         var leaseId = Guid.NewGuid();
         await using var connection = await system.Value.OpenConnectionAsync(cancellationToken);
@@ -138,35 +103,13 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
         }
         foreach (var delivery in due)
         {
-            lock (_gate)
-            {
-                _inFlightByTenant[delivery.TenantId] = _inFlightByTenant.GetValueOrDefault(delivery.TenantId) + 1;
-                var task = DeliverAsync(delivery, cancellationToken);
-                _inFlight.Add(task);
-                _ = task.ContinueWith(done => Finished(done, delivery.TenantId), CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            Start(delivery.TenantId, () => DeliverAsync(delivery, cancellationToken));
         }
         return due.Count;
     }
 
-    private void Finished(Task task, Guid tenantId)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(task);
-            if (--_inFlightByTenant[tenantId] == 0)
-            {
-                _inFlightByTenant.Remove(tenantId);
-            }
-        }
-        signal.Wake();
-    }
-
     private async Task DeliverAsync(Due due, CancellationToken cancellationToken)
     {
-        // Off the claiming loop's thread: the loop goes on claiming while this waits for the receiver.
-        await Task.Yield();
         try
         {
             var outcome = await SendAsync(due, cancellationToken);
@@ -277,9 +220,6 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the outcome of webhook delivery {DeliveryId} failed; it is sent again when its lease lapses")]
     private static partial void LogRecordFailed(ILogger logger, Guid deliveryId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A webhook round failed; retrying")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId} of subscription {SubscriptionId} is dead after {Attempts} attempts")]
     private static partial void LogDead(ILogger logger, Guid deliveryId, Guid subscriptionId, int attempts);

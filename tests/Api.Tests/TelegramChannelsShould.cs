@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit;
 using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
@@ -121,6 +122,46 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task ShowTheWebhookFailingWhenTelegramCannotDeliverToIt()
+    {
+        var (_, key) = await NewTenantAsync();
+        using var client = api.CreateClient(key);
+        var token = NewBotToken();
+        var botId = token[..token.IndexOf(':', StringComparison.Ordinal)];
+        var group = await NewGroupAsync(token, isForum: true, botIsAdmin: true);
+        (await client.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = group }, Ct)).EnsureSuccessStatusCode();
+        var healthy = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+
+        var webhookUrl = healthy.GetProperty("webhookUrl").GetString()!;
+
+        // Pointed somewhere else behind our back (someone reused the token).
+        (await _sandbox.GetAsync(new Uri($"/bot{token}/setWebhook?url=http://127.0.0.1:1/elsewhere", UriKind.Relative), Ct)).Dispose();
+        var elsewhere = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+        // Our address, but a secret we do not know: every delivery is refused (401) and Telegram keeps the updates.
+        (await _sandbox.GetAsync(new Uri($"/bot{token}/setWebhook?url={Uri.EscapeDataString(webhookUrl)}&secret_token=not_our_secret", UriKind.Relative), Ct))
+            .Dispose();
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/chats/777/messages", new { fromUserId = 777, firstName = "Ada", text = "Hello?" }, Ct))
+            .EnsureSuccessStatusCode();
+        JsonElement refused = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            refused = await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+            return refused.GetProperty("status").GetString() == "webhook failing";
+        }, "the channel shows Telegram's delivery error");
+        // Connecting again sets our webhook with a fresh secret; Telegram delivers what it kept.
+        (await client.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = group }, Ct)).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(async () =>
+            (await (await client.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync()).GetProperty("status").GetString() == "active",
+            "the channel is active again once Telegram delivered");
+
+        Assert.Equal("active", healthy.GetProperty("status").GetString());
+        Assert.Equal("webhook failing", elsewhere.GetProperty("status").GetString());
+        Assert.Contains("points somewhere else", elsewhere.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.Contains("401", refused.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, refused.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StoreEachUpdateOnceAndRefuseAWrongOrMissingSecretBeforeReadingTheBody()
     {
         var telegram = api.DemoTenant.Telegram!;
@@ -174,6 +215,7 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         using var taken = await fallback.PutAsJsonAsync("/v2/channels/telegram",
             new { botToken = api.DemoTenant.Telegram!.BotToken, supportGroupId = await NewGroupAsync(api.DemoTenant.Telegram.BotToken, true, true) }, Ct);
         var demoAfter = await (await demo.GetAsync(new Uri("/v2/channels/telegram", UriKind.Relative), Ct)).JsonAsync();
+        var demoWebhook = await BotApiAsync(api.DemoTenant.Telegram.BotToken, "getWebhookInfo");
 
         Assert.Equal(api.DemoTenant.Telegram.ChannelId, demoChannel.GetProperty("channelId").GetGuid());
         Assert.Equal(api.DefaultTenant.Telegram!.ChannelId, defaultChannel.GetProperty("channelId").GetGuid());
@@ -181,6 +223,8 @@ public sealed class TelegramChannelsShould(ApiFixture api) : IDisposable
         await taken.AssertProblemAsync(409, "telegram_bot_in_use");
         Assert.Equal("active", demoAfter.GetProperty("status").GetString());
         Assert.Equal(api.DemoTenant.Telegram.BotId, demoAfter.GetProperty("botId").GetInt64());
+        // Refused before the bot's webhook was touched: Telegram still delivers the demo bot's updates to the demo tenant.
+        Assert.Equal(api.DemoTenant.Telegram.WebhookUrl, demoWebhook.GetProperty("url").GetString());
     }
 
     private async Task<long> CountStoredAsync(long botId, long updateId) =>

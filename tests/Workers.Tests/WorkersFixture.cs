@@ -39,6 +39,10 @@ public sealed class WorkersFixture : ServersFixture
             ["DeepHealth__Timeout"] = "00:00:06",
             // Our own debug logging too, for the test that looks for bot tokens in every log.
             ["Logging__LogLevel__OmniChat"] = "Debug",
+            // The Telegram inbox polls often and retries soon, so a failing update is given up on within a test.
+            ["Telegram__InboxPollInterval"] = "00:00:00.200",
+            ["Telegram__InboxRetryBaseDelay"] = "00:00:00.200",
+            ["Telegram__InboxMaxAttempts"] = "3",
         },
     };
 

@@ -29,7 +29,24 @@ public sealed class InboundUpdate : ITenantOwned
 
     public DateTimeOffset? ProcessedAt { get; set; }
 
+    /// <summary>Times the Workers took it (a crash counts: a worker that dies mid-update still used an attempt).</summary>
     public int Attempts { get; set; }
 
+    /// <summary>Why the last attempt failed (kept once it is given up on).</summary>
     public string? LastError { get; set; }
+
+    /// <summary>Not taken again before this time (backoff after a failed attempt); null: at once.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>The worker's lease while it processes the update: the outcome is recorded only under this lease.</summary>
+    public Guid? LeaseId { get; set; }
+
+    /// <summary>When the lease lapses (a crashed worker's update is taken again after it).</summary>
+    public DateTimeOffset? LeasedUntil { get; set; }
+
+    /// <summary>
+    /// Set when the update was given up on (malformed, or every attempt failed): it counts as processed, so the chat's
+    /// next update goes on, and <see cref="LastError"/> says why.
+    /// </summary>
+    public DateTimeOffset? FailedAt { get; set; }
 }

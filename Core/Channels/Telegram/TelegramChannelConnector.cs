@@ -18,7 +18,14 @@ public sealed record TelegramConnection(string BotToken, long SupportGroupId, bo
 }
 
 /// <summary>A connected channel and, right after connecting or rotating, its new webhook secret (shown once).</summary>
-public sealed record ConnectedTelegramChannel(TelegramChannel Channel, Uri WebhookUrl, string? WebhookSecret);
+public sealed record ConnectedTelegramChannel(TelegramChannel Channel, Uri WebhookUrl, string? WebhookSecret)
+{
+    /// <summary>What Telegram says about delivering updates to the webhook, when it fails (read live, never stored).</summary>
+    public TelegramWebhookProblem? WebhookProblem { get; init; }
+}
+
+/// <summary>Telegram cannot deliver the bot's updates: its last error and when it happened.</summary>
+public sealed record TelegramWebhookProblem(string Error, DateTimeOffset? At);
 
 /// <summary>
 /// Connects, inspects, re-keys and disconnects a tenant's Telegram channel. Connecting checks everything Telegram can
@@ -71,6 +78,12 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
                 "Make the bot an administrator of the support group with the right to manage topics.");
         }
 
+        // Before anything points the bot's webhook here: another tenant's bot stays theirs (the unique index guards a race).
+        if (await db.Database.SqlQuery<bool>($"SELECT telegram_bot_connected_elsewhere({me.Id}) AS \"Value\"").SingleAsync(cancellationToken))
+        {
+            throw BotInUse();
+        }
+
         var webhookSecret = TelegramChannelSecrets.NewWebhookSecret();
         var webhookUrl = WebhookUrl(publicBaseUrl, channelId);
         await telegram.CallAsync(bot, "setWebhook", async (client, ct) =>
@@ -120,7 +133,7 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
         }
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            throw new ConflictException("telegram_bot_in_use", "This bot is already connected to another OmniChat workspace. Disconnect it there first.");
+            throw BotInUse();
         }
         LogConnected(logger, tenantId, me.Id, group.Id);
 
@@ -132,10 +145,53 @@ public sealed partial class TelegramChannelConnector(OmniChatDbContext db, Teleg
         return new ConnectedTelegramChannel(channel, webhookUrl, webhookSecret);
     }
 
+    private static ConflictException BotInUse() =>
+        new("telegram_bot_in_use", "This bot is already connected to another OmniChat workspace. Disconnect it there first.");
+
+    /// <summary>
+    /// The channel, and for an active one what Telegram says about its webhook right now (<c>getWebhookInfo</c>, best
+    /// effort within a few seconds): pointing elsewhere, or updates waiting after a recent delivery error, is
+    /// <c>webhook failing</c>. Only inbound is affected, so nothing is stored and outbound deliveries go on.
+    /// </summary>
     public async Task<ConnectedTelegramChannel> GetAsync(CancellationToken cancellationToken)
     {
         var channel = await FindAsync(tracked: false, cancellationToken);
-        return new ConnectedTelegramChannel(channel, WebhookUrl(PublicBaseUrl(), channel.Id), null);
+        var webhookUrl = WebhookUrl(PublicBaseUrl(), channel.Id);
+        var connected = new ConnectedTelegramChannel(channel, webhookUrl, null);
+        if (channel.Status != TelegramChannelStatus.Active || SafeUnprotect(channel) is not { } secret)
+        {
+            return connected;
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var info = await telegram.CallAsync(new TelegramBot(channel.TenantId, secret.BotToken), "getWebhookInfo",
+                (client, ct) => client.GetWebhookInfo(ct), timeout.Token);
+            var problem = WebhookProblemOf(info, webhookUrl, time.GetUtcNow());
+            return problem is null ? connected : connected with { WebhookProblem = problem };
+        }
+        catch (DomainException)
+        {
+            // Telegram not answering (or refusing the token) right now says nothing about the webhook; the stored state stands.
+            return connected;
+        }
+    }
+
+    internal static TelegramWebhookProblem? WebhookProblemOf(global::Telegram.Bot.Types.WebhookInfo info, Uri expected, DateTimeOffset now)
+    {
+        if (!string.Equals(info.Url, expected.ToString(), StringComparison.Ordinal))
+        {
+            return new TelegramWebhookProblem(string.IsNullOrEmpty(info.Url)
+                ? "The bot has no webhook: Telegram delivers its updates nowhere. Connect the channel again."
+                : "The bot's webhook points somewhere else. Connect the channel again.", null);
+        }
+        if (info.LastErrorDate is { } at && info.PendingUpdateCount > 0 && now - new DateTimeOffset(at, TimeSpan.Zero) < TimeSpan.FromHours(1))
+        {
+            return new TelegramWebhookProblem($"Telegram cannot deliver updates ({info.PendingUpdateCount} waiting): {info.LastErrorMessage}",
+                new DateTimeOffset(at, TimeSpan.Zero));
+        }
+        return null;
     }
 
     /// <summary>

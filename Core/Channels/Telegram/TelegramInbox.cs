@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Core.Persistence;
+using StackExchange.Redis;
 
 namespace OmniChat.Core.Channels.Telegram;
 
@@ -83,10 +84,14 @@ public sealed record ReceivedTelegramUpdate(long UpdateId, string Kind, long Cha
 /// <summary>
 /// Stores inbound Telegram updates once per <c>(bot, update_id)</c>, in the tenant's scope, before they are answered:
 /// Telegram redelivers whatever it did not see acknowledged, and a stored duplicate changes nothing. The Workers take
-/// them from there (the inbox), chat by chat in update id order.
+/// them from there (the inbox), chat by chat in update id order; a message on <see cref="WakeChannel"/> tells them at once
+/// (they also poll, so a lost message only delays).
 /// </summary>
-public sealed class TelegramInbox(OmniChatDbContext db, TimeProvider time)
+public sealed class TelegramInbox(OmniChatDbContext db, TimeProvider time, IConnectionMultiplexer redis)
 {
+    /// <summary>The Redis channel the Workers' inbox processor listens on for newly stored updates.</summary>
+    public static readonly RedisChannel WakeChannel = RedisChannel.Literal("omnichat:telegram:inbox");
+
     private static readonly Meter Meter = new("OmniChat.Telegram");
     private static readonly Counter<long> Received = Meter.CreateCounter<long>("omnichat.telegram.updates.received",
         description: "Telegram updates stored, by kind");
@@ -111,6 +116,7 @@ public sealed class TelegramInbox(OmniChatDbContext db, TimeProvider time)
             return false;
         }
         Received.Add(1, new KeyValuePair<string, object?>("kind", update.Kind));
+        await redis.GetSubscriber().PublishAsync(WakeChannel, RedisValue.EmptyString, CommandFlags.FireAndForget);
         return true;
     }
 }

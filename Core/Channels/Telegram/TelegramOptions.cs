@@ -30,6 +30,27 @@ public sealed class TelegramOptions
     /// <summary>How long a claimed delivery is held: longer than any pacing wait, so it is never sent twice at once.</summary>
     public TimeSpan DeliveryLease { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often the inbox processor looks for stored updates when nothing woke it (<c>Telegram__InboxPollInterval</c>).</summary>
+    public TimeSpan InboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Inbound updates in process at once in one Workers instance (each is one chat's head).</summary>
+    public int InboxConcurrency { get; set; } = 16;
+
+    /// <summary>One tenant's chats in process at once: the rest stay free for other tenants.</summary>
+    public int InboxPerTenantConcurrency { get; set; } = 4;
+
+    /// <summary>How long a worker holds an update it processes; a crashed worker's update is taken again after it.</summary>
+    public TimeSpan InboxLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Attempts of one update before it is given up on (kept with its last error) and the chat goes on.</summary>
+    public int InboxMaxAttempts { get; set; } = 5;
+
+    /// <summary>Wait after an update's first failed attempt; each next one doubles, with ±20 % jitter.</summary>
+    public TimeSpan InboxRetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest wait between attempts of one update.</summary>
+    public TimeSpan InboxRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Messages a second one bot sends in all (Telegram's broadcast limit is about 30).</summary>
     public int PerBotPerSecond { get; set; } = 30;
 

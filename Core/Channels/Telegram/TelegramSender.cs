@@ -110,11 +110,25 @@ public sealed partial class TelegramSender : IDisposable
             cancellationToken: ct), cancellationToken);
     }
 
-    private async Task<T> SendAsync<T>(TelegramBot bot, long chatId, string method, Func<ITelegramBotClient, CancellationToken, Task<T>> call,
+    /// <summary>
+    /// Answers a button press (the person sees <paramref name="text"/> as a toast). Paced by the bot's bucket only: an answer
+    /// posts nothing into the chat.
+    /// </summary>
+    public Task AnswerCallbackQueryAsync(TelegramBot bot, string callbackQueryId, string? text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        return SendAsync(bot, null, "answerCallbackQuery", async (client, ct) =>
+        {
+            await client.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    private async Task<T> SendAsync<T>(TelegramBot bot, long? chatId, string method, Func<ITelegramBotClient, CancellationToken, Task<T>> call,
         CancellationToken cancellationToken)
     {
         var client = ClientFor(bot);
-        RateLimitBucket[] buckets = [BotBucket(bot), ChatBucket(bot, chatId)];
+        RateLimitBucket[] buckets = chatId is { } chat ? [BotBucket(bot), ChatBucket(bot, chat)] : [BotBucket(bot)];
         for (var attempt = 1; ; attempt++)
         {
             await WaitForTurnAsync(buckets, cancellationToken);

@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Persistence;
+using OmniChat.Workers.Delivery;
 
 namespace OmniChat.Workers.Telegram.Delivery;
 
@@ -16,54 +17,19 @@ namespace OmniChat.Workers.Telegram.Delivery;
 /// them (they go out once the tenant reconnects).
 /// </summary>
 internal sealed partial class TelegramDeliverySender(SystemDataSource system, TelegramDeliveryExecutor executor, IOptions<TelegramOptions> options,
-    TelegramDeliverySignal signal, ILogger<TelegramDeliverySender> logger) : BackgroundService
+    TelegramDeliverySignal signal, ILogger<TelegramDeliverySender> logger) : FairDeliveryLoop(signal, logger)
 {
     private readonly TelegramOptions _options = options.Value;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, int> _inFlightByTenant = [];
-    private readonly HashSet<Task> _inFlight = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        LogSystemScope(logger);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var (free, busy) = Capacity();
-                var claimed = free > 0 ? await ClaimAsync(free, busy, stoppingToken) : 0;
-                if (claimed == 0 || claimed == free)
-                {
-                    await signal.WaitAsync(_options.DeliveryPollInterval, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                LogRoundFailed(logger, ex);
-                await Task.Delay(_options.DeliveryPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-        Task[] remaining;
-        lock (_gate)
-        {
-            remaining = [.. _inFlight];
-        }
-        await Task.WhenAll(remaining).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    protected override int Concurrency => _options.SenderConcurrency;
 
-    private (int Free, Dictionary<Guid, int> Busy) Capacity()
-    {
-        lock (_gate)
-        {
-            return (_options.SenderConcurrency - _inFlight.Count, new Dictionary<Guid, int>(_inFlightByTenant));
-        }
-    }
+    protected override int PerTenantConcurrency => _options.SenderPerTenantConcurrency;
 
-    private async Task<int> ClaimAsync(int free, Dictionary<Guid, int> busy, CancellationToken cancellationToken)
+    protected override TimeSpan PollInterval => _options.DeliveryPollInterval;
+
+    protected override void LogStarted() => LogSystemScope(logger);
+
+    protected override async Task<int> ClaimAsync(int free, IReadOnlyDictionary<Guid, int> busy, CancellationToken cancellationToken)
     {
         var leaseId = Guid.NewGuid();
         await using var connection = await system.Value.OpenConnectionAsync(cancellationToken);
@@ -106,34 +72,13 @@ internal sealed partial class TelegramDeliverySender(SystemDataSource system, Te
         }
         foreach (var delivery in due)
         {
-            lock (_gate)
-            {
-                _inFlightByTenant[delivery.TenantId] = _inFlightByTenant.GetValueOrDefault(delivery.TenantId) + 1;
-                var task = DeliverAsync(delivery, cancellationToken);
-                _inFlight.Add(task);
-                _ = task.ContinueWith(done => Finished(done, delivery.TenantId), CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            Start(delivery.TenantId, () => DeliverAsync(delivery, cancellationToken));
         }
         return due.Count;
     }
 
-    private void Finished(Task task, Guid tenantId)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(task);
-            if (--_inFlightByTenant[tenantId] == 0)
-            {
-                _inFlightByTenant.Remove(tenantId);
-            }
-        }
-        signal.Wake();
-    }
-
     private async Task DeliverAsync(DueTelegramDelivery due, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         try
         {
             await executor.DeliverAsync(due, cancellationToken);
@@ -150,9 +95,6 @@ internal sealed partial class TelegramDeliverySender(SystemDataSource system, Te
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Telegram sender: claims due deliveries of every tenant on the system role (raw SQL, ADR 0003)")]
     private static partial void LogSystemScope(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A Telegram delivery round failed; retrying")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram delivery {DeliveryId} could not be completed; it is taken again when its lease lapses")]
     private static partial void LogDeliveryFailed(ILogger logger, Guid deliveryId, Exception exception);

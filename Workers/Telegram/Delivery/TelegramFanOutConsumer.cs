@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Persistence;
+using OmniChat.Workers.Delivery;
 
 namespace OmniChat.Workers.Telegram.Delivery;
 
@@ -102,23 +103,9 @@ internal sealed class TelegramFanOutConsumerDefinition : ConsumerDefinition<Tele
         ConcurrentMessageLimit = 32;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<TelegramFanOutConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.SetQuorumQueue();
-            rabbit.PrefetchCount = 64;
-        }
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200)));
-        var partitioner = endpointConfigurator.CreatePartitioner(32);
-        consumerConfigurator.Message<ConversationStarted>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<MessageAdded>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationClaimed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationReleased>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationRenamed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-        consumerConfigurator.Message<ConversationClosed>(m => m.UsePartitioner(partitioner, c => c.Message.ConversationId));
-    }
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TelegramFanOutConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        ConversationEventEndpoint.Configure(endpointConfigurator, consumerConfigurator);
 }
 
 /// <summary>Wakes the Telegram sender when this process wrote new deliveries (other instances poll).</summary>

@@ -1,0 +1,519 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniChat.Core;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Messages;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Realtime;
+using OmniChat.Core.Tenancy;
+using OmniChat.TestKit;
+using StackExchange.Redis;
+
+namespace OmniChat.Workers.Tests;
+
+/// <summary>
+/// What people do in Telegram reaches OmniChat, against the sandbox: agents in the support group (claim-before-reply,
+/// the Claim and Close buttons, topic commands, edits), customers in a private chat with the bot (start, continue,
+/// replies, block and unblock), an update that cannot be processed never holding up the next, and one tenant's updates
+/// never touching another tenant.
+/// </summary>
+public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifetime
+{
+    private readonly HttpClient _sandbox = new() { BaseAddress = workers.App.ServiceUrls[ResourceNames.TelegramSandbox] };
+    private ConnectionMultiplexer _redis = null!;
+    private ConversationWriter _writer = null!;
+    private Npgsql.NpgsqlDataSource _app = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(workers.App.RedisConnectionString);
+        _app = PersistenceExtensions.BuildDataSource(workers.App.Database.App);
+        _writer = new ConversationWriter(_app, new RedisRealtimePublisher(_redis, NullLogger<RedisRealtimePublisher>.Instance), TimeProvider.System);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sandbox.Dispose();
+        await _app.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task KeepAnUnclaimedAgentsReplyFromTheVisitorAndSayOnceThatAClaimIsNeeded()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Ann");
+
+        var first = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Hello, how can I help?", topic.Thread);
+        var second = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Are you there?", topic.Thread);
+        await ProcessedAsync(tenant, first.UpdateId);
+        await ProcessedAsync(tenant, second.UpdateId);
+
+        var notices = (await MessagesAsync(tenant.BotId, tenant.GroupId))
+            .Where(m => m.GetProperty("fromBot").GetBoolean() && Text(m).Contains("claim this conversation first", StringComparison.Ordinal)).ToList();
+        var notice = Assert.Single(notices);
+        Assert.Equal(topic.Thread, notice.GetProperty("threadId").GetInt32());
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction <> 'Inbound'",
+            tenant.TenantId, topic.ConversationId));
+    }
+
+    [Fact]
+    public async Task LetExactlyOneOfTwoAgentsPressingClaimWinAndDeliverTheWinnersReply()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Ben");
+        var claim = $"claim:{topic.ConversationId:N}";
+
+        var presses = await Task.WhenAll(
+            PressAsync(tenant, Agent1, "Ada", topic.Card, claim),
+            PressAsync(tenant, Agent2, "Bo", topic.Card, claim));
+        var answers = new List<JsonElement>();
+        foreach (var press in presses)
+        {
+            answers.Add(await AnsweredAsync(tenant, press));
+        }
+        var winner = await ScalarTextAsync("SELECT claimed_by FROM conversations WHERE tenant_id = $1 AND id = $2", tenant.TenantId, topic.ConversationId);
+        var winnerId = winner == "Ada" ? Agent1 : Agent2;
+        var reply = await WriteAsync(tenant, tenant.GroupId, winnerId, winner, "I have it, one moment", topic.Thread);
+        await ProcessedAsync(tenant, reply.UpdateId);
+
+        Assert.True(winner is "Ada" or "Bo", $"the winner is one of the two, not {winner}");
+        Assert.Single(answers, a => a.GetProperty("answerText").GetString()!.StartsWith("You have", StringComparison.Ordinal));
+        Assert.Single(answers, a => a.GetProperty("answerText").GetString() == $"Already claimed by {winner}.");
+        using var api = ApiClient(tenant.ApiKey);
+        var page = await api.GetFromJsonAsync<JsonElement>($"/v2/conversations/{topic.ConversationId}/messages", Ct);
+        var delivered = Assert.Single(page.GetProperty("messages").EnumerateArray(), m => m.GetProperty("direction").GetString() == "OUTBOUND");
+        Assert.Equal("I have it, one moment", delivered.GetProperty("text").GetString());
+        Assert.Equal(winner, delivered.GetProperty("agent").GetString());
+        // The title follows the claim through the outbound pipeline (the domain event), not the inbox.
+        await TopicAsync(tenant, topic.Thread, name => name.StartsWith($"✅ {winner} · ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CloseTheConversationWithTheCloseButton()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Cleo");
+
+        var press = await PressAsync(tenant, Agent1, "Ada", topic.Card, $"close:{topic.ConversationId:N}");
+        var answer = await AnsweredAsync(tenant, press);
+
+        Assert.Equal("Closed", await ScalarTextAsync("SELECT status FROM conversations WHERE tenant_id = $1 AND id = $2",
+            tenant.TenantId, topic.ConversationId));
+        Assert.EndsWith("is closed.", answer.GetProperty("answerText").GetString(), StringComparison.Ordinal);
+        await TopicAsync(tenant, topic.Thread, name => name.StartsWith("☑️", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunTopicCommandsWithOrWithoutTheBotsName()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Dina");
+        var bot = await ScalarTextAsync("SELECT bot_username FROM telegram_channels WHERE tenant_id = $1", tenant.TenantId);
+
+        await CommandAsync(tenant, topic, $"/claim@{bot}");
+        await CommandAsync(tenant, topic, "/rename Dina (refund)");
+        await CommandAsync(tenant, topic, "/note welcome");
+        await CommandAsync(tenant, topic, "/info");
+        await CommandAsync(tenant, topic, "/claim@someone_elses_bot");
+        var state = await RowAsync(tenant, topic.ConversationId);
+        await CommandAsync(tenant, topic, "/release");
+        var released = await RowAsync(tenant, topic.ConversationId);
+        await CommandAsync(tenant, topic, "/close");
+
+        Assert.Equal(("Claimed", "Ada", "Dina (refund)"), state);
+        Assert.Equal("Open", released.Status);
+        Assert.Equal("Closed", (await RowAsync(tenant, topic.ConversationId)).Status);
+        Assert.Equal("Hi! How can we help you today?", await ScalarTextAsync(
+            "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'System'", tenant.TenantId, topic.ConversationId));
+        var info = Assert.Single(await MessagesAsync(tenant.BotId, tenant.GroupId), m => Text(m).StartsWith("ℹ️", StringComparison.Ordinal));
+        Assert.Contains("Claimed by: Ada", Text(info), StringComparison.Ordinal);
+        Assert.Contains("Channel: web", Text(info), StringComparison.Ordinal);
+        Assert.Contains("Interface: widget", Text(info), StringComparison.Ordinal);
+        await TopicAsync(tenant, topic.Thread, name => name.Contains("Dina (refund)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EditTheStoredReplyInPlaceWhenTheAgentEditsIt()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Eli");
+        await CommandAsync(tenant, topic, "/claim");
+        var written = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Your refund is on its way", topic.Thread);
+        await ProcessedAsync(tenant, written.UpdateId);
+
+        await EditAsync(tenant, tenant.GroupId, written.MessageId, Agent1, "Your refund is on its way (3 days)");
+
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Outbound'",
+            tenant.TenantId, topic.ConversationId));
+        Assert.Equal("Your refund is on its way (3 days)", await ScalarTextAsync(
+            "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Outbound' AND edited_at IS NOT NULL",
+            tenant.TenantId, topic.ConversationId));
+    }
+
+    [Fact]
+    public async Task EditTheOtherSidesCopyWhenTheCustomerOrTheAgentEdits()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_004;
+        var written = await WriteAsync(tenant, customer, customer, "Ida", "My adress is Main St 1");
+        await ProcessedAsync(tenant, written.UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync("SELECT id::text FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        var topic = await TopicOfAsync(tenant, conversationId, "Ida", "My adress is Main St 1");
+        await CommandAsync(tenant, topic, "/claim");
+        var reply = await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "Thanks, noted", topic.Thread);
+        await ProcessedAsync(tenant, reply.UpdateId);
+        await PrivateMessagesAsync(tenant, customer, m => Text(m) == "Thanks, noted");
+
+        await EditAsync(tenant, customer, written.MessageId, customer, "My address is Main St 1");
+        await EditAsync(tenant, tenant.GroupId, reply.MessageId, Agent1, "Thanks, noted: Main St 1");
+
+        var chat = await PrivateMessagesAsync(tenant, customer, m => Text(m) == "Thanks, noted: Main St 1");
+        await Eventually.HoldsAsync(async () => (await MessagesAsync(tenant.BotId, tenant.GroupId)).Any(m => Text(m) == "My address is Main St 1"),
+            "the topic's copy of the customer's message follows the edit");
+        Assert.DoesNotContain(chat, m => Text(m) == "Thanks, noted");
+        Assert.DoesNotContain(await MessagesAsync(tenant.BotId, tenant.GroupId), m => Text(m) == "My adress is Main St 1");
+        Assert.Equal(2L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND edited_at IS NOT NULL",
+            tenant.TenantId, conversationId));
+    }
+
+    [Fact]
+    public async Task GreetStartAndContinueAPrivateChatAndSendTheAgentsReplyBack()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_001;
+
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay", "/start")).UpdateId);
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay", "My parcel is lost")).UpdateId);
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay", "Order 1234")).UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync(
+            "SELECT c.id::text FROM conversations c JOIN customer_identities i ON i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id " +
+            "WHERE c.tenant_id = $1 AND i.kind = 'Telegram' AND i.external_id = $2", tenant.TenantId, customer.ToString(CultureInfo.InvariantCulture)));
+        var topic = await TopicOfAsync(tenant, conversationId, "Fay", "Order 1234");
+        await CommandAsync(tenant, topic, "/claim");
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "We are on it, Fay", topic.Thread)).UpdateId);
+
+        var chat = await PrivateMessagesAsync(tenant, customer, m => Text(m) == "We are on it, Fay");
+        Assert.Contains(chat, m => m.GetProperty("fromBot").GetBoolean() && Text(m) == "Hi! How can we help you today?");
+        Assert.Equal(("telegram", "bot"), (await ScalarTextAsync("SELECT channel FROM conversations WHERE tenant_id = $1 AND id = $2", tenant.TenantId, conversationId),
+            await ScalarTextAsync("SELECT interface FROM conversations WHERE tenant_id = $1 AND id = $2", tenant.TenantId, conversationId)));
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        Assert.Equal(2L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Inbound'",
+            tenant.TenantId, conversationId));
+    }
+
+    [Fact]
+    public async Task ReopenAClosedConversationWhenTheCustomerWritesAgain()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_002;
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Gus", "Hello")).UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync("SELECT id::text FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        await _writer.CloseAsync(tenant.Info, conversationId, "Ada", Ct);
+
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Gus", "One more thing")).UpdateId);
+
+        Assert.Equal("Open", (await RowAsync(tenant, conversationId)).Status);
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+    }
+
+    [Fact]
+    public async Task MarkABlockedPrivateChatInactiveAndAnUnblockedOneActive()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_003;
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Hal", "Hi")).UpdateId);
+
+        await ProcessedAsync(tenant, await BlockAsync(tenant, customer, "block"));
+        var blocked = await IdentityActiveAsync(tenant, customer);
+        await ProcessedAsync(tenant, await BlockAsync(tenant, customer, "unblock"));
+
+        Assert.False(blocked);
+        Assert.True(await IdentityActiveAsync(tenant, customer));
+    }
+
+    [Fact]
+    public async Task GiveUpOnAnUpdateItCannotReadAndGoOnWithTheChatsNextOne()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var topic = await VisitorConversationAsync(tenant, "Ivy");
+        await CommandAsync(tenant, topic, "/claim");
+        var last = await CountAsync("SELECT max(update_id) FROM inbound_updates WHERE tenant_id = $1", tenant.TenantId);
+        // Far above the sandbox's own ids for this bot, so they never meet; the malformed one comes first in the chat.
+        var poison = last + 1_000_000;
+        var message = JsonSerializer.Serialize(new
+        {
+            update_id = poison + 1,
+            message = new
+            {
+                message_id = 900_001,
+                from = new { id = Agent1, is_bot = false, first_name = "Ada" },
+                chat = new { id = tenant.GroupId, type = "supergroup", title = "Support", is_forum = true },
+                date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                message_thread_id = topic.Thread,
+                is_topic_message = true,
+                text = "After the broken one",
+            },
+        });
+        await workers.ScalarAsync<int>("""
+            WITH i AS (
+                INSERT INTO inbound_updates (id, tenant_id, bot_id, update_id, chat_id, kind, payload, received_at, attempts)
+                VALUES (gen_random_uuid(), $1, $2, $3, $4, 'message', '{"update_id": 1, "message": {"message_id": "not a number", "chat": 7}}', now(), 0),
+                       (gen_random_uuid(), $1, $2, $3 + 1, $4, 'message', $5::jsonb, now(), 0)
+                RETURNING 1)
+            SELECT count(*)::int FROM i
+            """, tenant.TenantId, tenant.BotId, poison, tenant.GroupId, message);
+
+        await ProcessedAsync(tenant, poison + 1);
+
+        Assert.Equal("After the broken one", await ScalarTextAsync(
+            "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Outbound'", tenant.TenantId, topic.ConversationId));
+        Assert.StartsWith("Malformed update", await ScalarTextAsync(
+            "SELECT last_error FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND failed_at IS NOT NULL AND processed_at IS NOT NULL",
+            tenant.TenantId, poison), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NeverLetOneTenantsUpdateTouchAnotherTenantsConversation()
+    {
+        var a = await ConnectedTenantAsync();
+        var b = await ConnectedTenantAsync();
+        var theirs = await VisitorConversationAsync(b, "Jo");
+        var ours = await VisitorConversationAsync(a, "Kim");
+        // Tenant A's bot gets a button press naming tenant B's conversation (a forged or stale callback).
+        var update = JsonSerializer.Serialize(new
+        {
+            update_id = 1,
+            callback_query = new
+            {
+                id = "forged-1",
+                from = new { id = Agent1, is_bot = false, first_name = "Ada" },
+                chat_instance = "1",
+                data = $"claim:{theirs.ConversationId:N}",
+                message = new
+                {
+                    message_id = ours.Card,
+                    date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    chat = new { id = a.GroupId, type = "supergroup", title = "Support", is_forum = true },
+                    message_thread_id = ours.Thread,
+                    is_topic_message = true,
+                    text = "card",
+                },
+            },
+        });
+        var forged = await CountAsync("SELECT max(update_id) FROM inbound_updates WHERE tenant_id = $1", a.TenantId) + 1_000_000;
+        await workers.ScalarAsync<int>("""
+            WITH i AS (
+                INSERT INTO inbound_updates (id, tenant_id, bot_id, update_id, chat_id, kind, payload, received_at, attempts)
+                VALUES (gen_random_uuid(), $1, $2, $3, $4, 'callback_query', $5::jsonb, now(), 0) RETURNING 1)
+            SELECT count(*)::int FROM i
+            """, a.TenantId, a.BotId, forged, a.GroupId, update);
+
+        await ProcessedAsync(a, forged);
+
+        Assert.Equal(("Open", (string?)null, "Jo"), await RowAsync(b, theirs.ConversationId));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM telegram_agents WHERE tenant_id = $1", b.TenantId));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND failed_at IS NOT NULL",
+            a.TenantId, forged));
+    }
+
+    [Fact]
+    public async Task NeverLetOneTenantsSlowBotHoldUpAnotherTenantsUpdates()
+    {
+        var slow = await ConnectedTenantAsync();
+        var fast = await ConnectedTenantAsync();
+        var slowTopic = await VisitorConversationAsync(slow, "Lou");
+        var fastTopic = await VisitorConversationAsync(fast, "Max");
+        // The slow tenant's next send meets flood control for a minute: the update that sends it stays in process that long.
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{slow.BotId}/faults",
+            new { method = "sendMessage", errorCode = 429, retryAfter = 60, count = 1 }, Ct)).EnsureSuccessStatusCode();
+        var stuck = await WriteAsync(slow, slow.GroupId, Agent1, "Ada", "a reply that needs a claim notice", slowTopic.Thread);
+        await Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND leased_until > now()", slow.TenantId, stuck.UpdateId) == 1,
+            "the slow tenant's update is in process");
+
+        var quick = await WriteAsync(fast, fast.GroupId, Agent1, "Ada", "/claim", fastTopic.Thread);
+        await ProcessedAsync(fast, quick.UpdateId);
+
+        Assert.Equal(("Claimed", "Ada", "Max"), await RowAsync(fast, fastTopic.ConversationId));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND processed_at IS NOT NULL",
+            slow.TenantId, stuck.UpdateId));
+    }
+
+    private const long Agent1 = 770_001;
+    private const long Agent2 = 770_002;
+
+    private static string Text(JsonElement message) =>
+        message.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
+
+    private async Task<(long UpdateId, int MessageId)> WriteAsync(ConnectedTenant tenant, long chatId, long fromUserId, string firstName, string text,
+        int? threadId = null)
+    {
+        using var response = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/chats/{chatId}/messages",
+            new { fromUserId, firstName, text, threadId }, Ct);
+        response.EnsureSuccessStatusCode();
+        var action = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return (action.GetProperty("updateId").GetInt64(), action.GetProperty("message").GetProperty("messageId").GetInt32());
+    }
+
+    private async Task EditAsync(ConnectedTenant tenant, long chatId, int messageId, long fromUserId, string text)
+    {
+        using var edit = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/chats/{chatId}/messages/{messageId}/edit", new { fromUserId, text }, Ct);
+        edit.EnsureSuccessStatusCode();
+        await ProcessedAsync(tenant, (await edit.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("updateId").GetInt64());
+    }
+
+    private async Task CommandAsync(ConnectedTenant tenant, VisitorTopic topic, string command) =>
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", command, topic.Thread)).UpdateId);
+
+    private async Task<string> PressAsync(ConnectedTenant tenant, long fromUserId, string firstName, int messageId, string data)
+    {
+        // The person exists in the group before pressing (the sandbox names them on their first action).
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/groups/{tenant.GroupId}/members",
+            new { userId = fromUserId, firstName, status = "member" }, Ct)).EnsureSuccessStatusCode();
+        using var response = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/chats/{tenant.GroupId}/callbacks",
+            new { fromUserId, messageId, data }, Ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("callbackQueryId").GetString()!;
+    }
+
+    private async Task<JsonElement> AnsweredAsync(ConnectedTenant tenant, string callbackQueryId)
+    {
+        JsonElement callback = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            callback = await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{tenant.BotId}/callbacks/{callbackQueryId}", Ct);
+            return callback.GetProperty("answered").GetBoolean();
+        }, $"the bot answered the button press {callbackQueryId}");
+        return callback;
+    }
+
+    private async Task<long> BlockAsync(ConnectedTenant tenant, long userId, string action)
+    {
+        using var response = await _sandbox.PostAsync(new Uri($"/sandbox/bots/{tenant.BotId}/users/{userId}/{action}", UriKind.Relative), null, Ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("updateId").GetInt64();
+    }
+
+    private Task ProcessedAsync(ConnectedTenant tenant, long updateId) =>
+        Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND processed_at IS NOT NULL", tenant.TenantId, updateId) == 1,
+            $"update {updateId} of bot {tenant.BotId} is processed");
+
+    private async Task<bool> IdentityActiveAsync(ConnectedTenant tenant, long userId) =>
+        await workers.ScalarAsync<bool>("SELECT is_active FROM customer_identities WHERE tenant_id = $1 AND kind = 'Telegram' AND external_id = $2",
+            tenant.TenantId, userId.ToString(CultureInfo.InvariantCulture));
+
+    private async Task<(string Status, string? ClaimedBy, string? Name)> RowAsync(ConnectedTenant tenant, Guid conversationId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(workers.App.Database.System);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT status, claimed_by, name FROM conversations WHERE tenant_id = $1 AND id = $2", connection)
+        {
+            Parameters = { new() { Value = tenant.TenantId }, new() { Value = conversationId } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+    }
+
+    private async Task<long> CountAsync(string sql, params object[] parameters) =>
+        await workers.ScalarAsync<object>(sql, parameters) is long n ? n : 0;
+
+    private Task<string> ScalarTextAsync(string sql, params object[] parameters) => workers.ScalarAsync<string>(sql, parameters);
+
+    private async Task<List<JsonElement>> MessagesAsync(long botId, long chatId) =>
+        [.. (await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{botId}/chats/{chatId}/messages", Ct)).EnumerateArray().Select(m => m.Clone())];
+
+    private async Task<List<JsonElement>> PrivateMessagesAsync(ConnectedTenant tenant, long userId, Func<JsonElement, bool> until)
+    {
+        List<JsonElement> messages = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            messages = await MessagesAsync(tenant.BotId, userId);
+            return messages.Any(until);
+        }, $"the private chat {userId} shows the message");
+        return messages;
+    }
+
+    private async Task TopicAsync(ConnectedTenant tenant, int thread, Func<string, bool> name) =>
+        await Eventually.HoldsAsync(async () =>
+        {
+            var topics = await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{tenant.BotId}/chats/{tenant.GroupId}/topics", Ct);
+            return topics.EnumerateArray().Any(t => t.GetProperty("threadId").GetInt32() == thread && name(t.GetProperty("name").GetString()!));
+        }, $"the topic {thread} of bot {tenant.BotId} has the expected title");
+
+    /// <summary>A conversation with a visitor's message, and its topic with the welcome card, as the outbound pipeline made them.</summary>
+    private async Task<VisitorTopic> VisitorConversationAsync(ConnectedTenant tenant, string name)
+    {
+        var id = (await _writer.StartAsync(tenant.Info, name, "en", null, "web", "widget", Ct)).ConversationId;
+        await _writer.AddMessageAsync(tenant.Info, id, new MessageSource(MessageDirection.Inbound), $"Hello from {name}", null, Ct);
+        return await TopicOfAsync(tenant, id, name, $"Hello from {name}");
+    }
+
+    private async Task<VisitorTopic> TopicOfAsync(ConnectedTenant tenant, Guid conversationId, string name, string lastVisitorText)
+    {
+        var title = $"#{conversationId.ToString("N")[^6..]} {name}";
+        var thread = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var topics = await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{tenant.BotId}/chats/{tenant.GroupId}/topics", Ct);
+            thread = topics.EnumerateArray().Where(t => t.GetProperty("name").GetString() == title).Select(t => t.GetProperty("threadId").GetInt32())
+                .FirstOrDefault();
+            return thread != 0;
+        }, $"the topic {title} is open");
+        var card = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var inTopic = (await MessagesAsync(tenant.BotId, tenant.GroupId))
+                .Where(m => m.TryGetProperty("threadId", out var t) && t.ValueKind == JsonValueKind.Number && t.GetInt32() == thread).ToList();
+            card = inTopic.Where(m => m.GetProperty("fromBot").GetBoolean() && Text(m).StartsWith(title, StringComparison.Ordinal))
+                .Select(m => m.GetProperty("messageId").GetInt32()).FirstOrDefault();
+            return card != 0 && inTopic.Any(m => Text(m) == lastVisitorText);
+        }, $"the topic {title} shows its card and the visitor's message");
+        return new VisitorTopic(conversationId, thread, card);
+    }
+
+    private HttpClient ApiClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>A tenant of its own with a fresh sandbox bot and forum group, connected through the Api as a tenant would.</summary>
+    private async Task<ConnectedTenant> ConnectedTenantAsync()
+    {
+        var id = Guid.CreateVersion7();
+        var identifier = $"tgin-{id.ToString("N")[..12]}";
+        await workers.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, allowed_origins, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Telegram inbound test', 'business', 'Active', 'en', '{}', now(), now()) RETURNING 1) SELECT count(*)::int FROM t", id, identifier);
+        var key = ApiKeySecret.Generate("test");
+        await workers.ScalarAsync<int>(
+            "WITH k AS (INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now()) RETURNING 1) " +
+            "SELECT count(*)::int FROM k", Guid.CreateVersion7(), id, ApiKeySecret.Prefix(key), ApiKeySecret.Hash(key), ApiScopes.All.ToArray());
+        var botId = RandomNumberGenerator.GetInt32(100_000_000, int.MaxValue);
+        var token = string.Create(CultureInfo.InvariantCulture, $"{botId}:AA{RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 33)}");
+        using var group = await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/groups", new { title = "Support" }, Ct);
+        group.EnsureSuccessStatusCode();
+        var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("chatId").GetInt64();
+        using var api = ApiClient(key);
+        (await api.PutAsJsonAsync("/v2/channels/telegram", new { botToken = token, supportGroupId = groupId }, Ct)).EnsureSuccessStatusCode();
+        return new ConnectedTenant(new TenantInfo(id, identifier, "Telegram inbound test", TenantStatus.Active, Plan.BusinessId), key, botId, groupId);
+    }
+
+    private sealed record ConnectedTenant(TenantInfo Info, string ApiKey, long BotId, long GroupId)
+    {
+        public Guid TenantId => Info.Id;
+    }
+
+    private sealed record VisitorTopic(Guid ConversationId, int Thread, int Card);
+}
