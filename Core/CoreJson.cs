@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Realtime;
+using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Core;
 
@@ -9,6 +10,19 @@ namespace OmniChat.Core;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RealtimeEvent))]
 [JsonSerializable(typeof(RealtimeTicketGrant))]
+[JsonSerializable(typeof(V1MessageFrame))]
+[JsonSerializable(typeof(V1AgentJoinedFrame))]
+[JsonSerializable(typeof(V1InfoNoteFrame))]
+[JsonSerializable(typeof(V1ConversationClosedFrame))]
+[JsonSerializable(typeof(V2MessageFrame))]
+[JsonSerializable(typeof(V2InfoNoteFrame))]
+[JsonSerializable(typeof(V2ConversationFrame))]
+[JsonSerializable(typeof(V2TypingFrame))]
+[JsonSerializable(typeof(V2ReadFrame))]
+[JsonSerializable(typeof(AgentReadyFrame))]
+[JsonSerializable(typeof(AgentEventFrame))]
+[JsonSerializable(typeof(AgentEphemeralFrame))]
+[JsonSerializable(typeof(HubErrorFrame))]
 [JsonSerializable(typeof(ConversationStarted))]
 [JsonSerializable(typeof(MessageAdded))]
 [JsonSerializable(typeof(ConversationClaimed))]
@@ -16,4 +30,11 @@ namespace OmniChat.Core;
 [JsonSerializable(typeof(ConversationClosed))]
 [JsonSerializable(typeof(ConversationRenamed))]
 [JsonSerializable(typeof(OmniChat.Core.Webhooks.ChannelFailedData))]
+[JsonSerializable(typeof(WebhookDelivery<ConversationStartedData>))]
+[JsonSerializable(typeof(WebhookDelivery<MessageAddedData>))]
+[JsonSerializable(typeof(WebhookDelivery<ConversationClaimedData>))]
+[JsonSerializable(typeof(WebhookDelivery<ConversationReleasedData>))]
+[JsonSerializable(typeof(WebhookDelivery<ConversationRenamedData>))]
+[JsonSerializable(typeof(WebhookDelivery<ConversationClosedData>))]
+[JsonSerializable(typeof(WebhookDelivery<ChannelFailedData>))]
 public sealed partial class CoreJson : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -261,7 +262,13 @@ internal static class V2ConversationEndpoints
 public sealed record V2StartedConversationResponse(ConversationResponse Conversation, string Token, string RefreshToken, int ExpiresIn);
 
 /// <summary><c>POST /v2/conversations/{id}/notes</c>: free text, or a template key resolved in the conversation's locale.</summary>
-public sealed record AddNoteRequest(string? Text, string? Key);
+/// <remarks>
+/// Exactly one of the two (400 <c>validation_failed</c> otherwise): a JSON Schema <c>anyOf</c> of required sets would
+/// say it, but generated clients (openapi-typescript, NSwag) type such a body badly, so the rule is in the descriptions.
+/// </remarks>
+public sealed record AddNoteRequest(
+    [property: Description("The note's text. Give exactly one of `text` and `key`.")] string? Text,
+    [property: Description("A template key, resolved in the conversation's locale with the fallback chain. Give exactly one of `text` and `key`.")] string? Key);
 
 /// <summary>A note as sent to the visitor (<c>info_note</c>).</summary>
 public sealed record NoteResponse(Guid Id, long Seq, string? Key, string Text, DateTimeOffset CreatedAt);

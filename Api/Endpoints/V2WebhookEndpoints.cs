@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Errors;
@@ -39,7 +41,7 @@ internal static class V2WebhookEndpoints
         return app;
     }
 
-    internal static async Task<Created<CreatedWebhookResponse>> Create(WebhookRequest? request, HttpContext http, OmniChatDbContext db,
+    internal static async Task<Created<CreatedWebhookResponse>> Create(CreateWebhookRequest? request, HttpContext http, OmniChatDbContext db,
         WebhookTargetPolicy policy, WebhookSigning signing, TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -81,7 +83,7 @@ internal static class V2WebhookEndpoints
     internal static async Task<Ok<WebhookResponse>> Get(Guid id, OmniChatDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(WebhookResponse.From(await FindAsync(db, id, cancellationToken)));
 
-    internal static async Task<Ok<WebhookResponse>> Update(Guid id, WebhookRequest? request, HttpContext http, OmniChatDbContext db,
+    internal static async Task<Ok<WebhookResponse>> Update(Guid id, UpdateWebhookRequest? request, HttpContext http, OmniChatDbContext db,
         WebhookTargetPolicy policy, TimeProvider time, CancellationToken cancellationToken)
     {
         var subscription = await FindAsync(db, id, cancellationToken);
@@ -198,8 +200,18 @@ internal static class V2WebhookEndpoints
             : throw new ValidationException(new Dictionary<string, string[]> { ["status"] = ["pending, sent or dead."] });
 }
 
-/// <summary>Create or change a subscription (on change, absent fields stay as they are).</summary>
-internal sealed record WebhookRequest(string? Url, IReadOnlyList<string?>? Events, bool? Enabled);
+/// <summary>Subscribe a URL to events.</summary>
+internal sealed record CreateWebhookRequest(
+    [property: Required, Description("The URL OmniChat POSTs the events to.")] string? Url,
+    [property: Required, Description("One or more event types: the names of the document's `webhooks`.")]
+    IReadOnlyList<string?>? Events,
+    [property: Description("Whether deliveries start at once (default true).")] bool? Enabled);
+
+/// <summary>Change a subscription: every field is optional, and a field left out (or null) keeps its value.</summary>
+internal sealed record UpdateWebhookRequest(
+    [property: Description("A new URL; left out: unchanged.")] string? Url,
+    [property: Description("A new, non-empty list of event types; left out: unchanged.")] IReadOnlyList<string?>? Events,
+    [property: Description("Enable or disable deliveries; left out: unchanged.")] bool? Enabled);
 
 /// <summary>Rotate a subscription's secret.</summary>
 internal sealed record RotateSecretRequest(int? OverlapMinutes);

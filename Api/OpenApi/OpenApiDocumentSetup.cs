@@ -72,6 +72,7 @@ internal static class OpenApiDocumentSetup
             InlineConversationMetadata(document.Components.Schemas);
             return Task.CompletedTask;
         });
+        options.AddDocumentTransformer(EventDocumentation.TransformAsync);
     }
 
     // Conversation metadata (a JsonElement? in C#) would be a "JsonElement" component of no type: it is an object or null.
@@ -87,6 +88,8 @@ internal static class OpenApiDocumentSetup
                     schema.Properties![name] = new OpenApiSchema
                     {
                         Type = JsonSchemaType.Object | JsonSchemaType.Null,
+                        // Any keys: without this a generated client types it as an object that can hold nothing.
+                        AdditionalProperties = new OpenApiSchema(),
                         Description = "Free-form JSON object stored with the conversation (at most 4 KB).",
                     };
                 }

@@ -37,3 +37,17 @@ public sealed record ConversationClosed(Guid EventId, Guid TenantId, Guid Conver
 
 public sealed record ConversationRenamed(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
     string Name, long Seq = 0) : IConversationEvent;
+
+/// <summary>
+/// Every contract the outbox stores, so every event the Server-Sent Events stream (<c>GET /v2/events</c>) and the agent
+/// socket (<c>/v2/agents/ws</c>) carry: their <c>data</c> is the contract serialised with <c>CoreJson</c>, their event name
+/// its wire type (<c>MessageAdded</c> → <c>message.added</c>). The OpenAPI document describes the streams from this list.
+/// </summary>
+public static class ConversationEventContracts
+{
+    public static readonly IReadOnlyList<Type> All =
+    [
+        typeof(ConversationStarted), typeof(MessageAdded), typeof(ConversationClaimed), typeof(ConversationReleased),
+        typeof(ConversationRenamed), typeof(ConversationClosed),
+    ];
+}

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Events;
 
@@ -9,86 +9,59 @@ namespace OmniChat.Core.Webhooks;
 public sealed record WebhookEvent(string Type, long Seq, string Body);
 
 /// <summary>
-/// Builds delivery bodies: <c>{"id","type","tenantId","occurredAt","data"}</c>. For <c>message.added</c>, <c>data</c> is the
-/// conversation id and the message as the API returns it; for the other events, the conversation id and the event's
-/// own fields.
+/// Builds delivery bodies: a <see cref="WebhookDelivery{TData}"/> of the event's data record (<see cref="Payloads"/>), so
+/// what is sent and what the OpenAPI document's <c>webhooks</c> describe are the same C# types.
 /// </summary>
 public static class WebhookEvents
 {
-    /// <summary>Every event name a subscription can ask for.</summary>
-    public static readonly IReadOnlyList<string> All =
-    [
-        "conversation.started", "message.added", "conversation.claimed", "conversation.released", "conversation.renamed", "conversation.closed",
-        ChannelFailed,
-    ];
-
     /// <summary>A channel stopped working (Telegram revoked the bot's token, the bot left the support group).</summary>
     public const string ChannelFailed = "channel.failed";
+
+    /// <summary>Every event a subscription can ask for, in reference order, with the type of its delivery body.</summary>
+    public static readonly IReadOnlyList<(string Type, Type Body, string Summary)> Payloads =
+    [
+        ("conversation.started", typeof(WebhookDelivery<ConversationStartedData>), "A conversation was started."),
+        ("message.added", typeof(WebhookDelivery<MessageAddedData>), "A message was added to a conversation (visitor, agent or system)."),
+        ("conversation.claimed", typeof(WebhookDelivery<ConversationClaimedData>), "An agent claimed a conversation."),
+        ("conversation.released", typeof(WebhookDelivery<ConversationReleasedData>), "A claimed conversation was released."),
+        ("conversation.renamed", typeof(WebhookDelivery<ConversationRenamedData>), "A conversation was renamed."),
+        ("conversation.closed", typeof(WebhookDelivery<ConversationClosedData>), "A conversation was closed."),
+        (ChannelFailed, typeof(WebhookDelivery<ChannelFailedData>), "A channel stopped working; nothing is retried until the tenant reconnects it."),
+    ];
+
+    /// <summary>Every event name a subscription can ask for.</summary>
+    public static readonly IReadOnlyList<string> All = [.. Payloads.Select(p => p.Type)];
 
     /// <summary>The body of a <c>channel.failed</c> delivery (same envelope as the conversation events).</summary>
     public static string BuildChannelFailed(Guid eventId, Guid tenantId, DateTimeOffset occurredAt, ChannelFailedData data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var body = new JsonObject
-        {
-            ["id"] = eventId,
-            ["type"] = ChannelFailed,
-            ["tenantId"] = tenantId,
-            ["occurredAt"] = occurredAt,
-            ["data"] = JsonSerializer.SerializeToNode(data, CoreJson.Default.ChannelFailedData),
-        };
-        return body.ToJsonString();
+        return Serialize(new WebhookDelivery<ChannelFailedData>(eventId, ChannelFailed, tenantId, occurredAt, data));
     }
-
-    private static readonly string[] Envelope = ["eventId", "tenantId", "occurredAt", "conversationId"];
 
     public static WebhookEvent Build(IConversationEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         var type = TenantEventLog.WireType(e.GetType().Name);
-        JsonObject data;
-        long seq;
-        if (e is MessageAdded m)
+        var (seq, body) = e switch
         {
-            seq = m.Seq;
-            var message = new JsonObject
-            {
-                ["id"] = m.MessageId,
-                ["seq"] = m.Seq,
-                ["direction"] = m.Direction,
-                ["text"] = m.Text,
-            };
-            if (m.Agent is not null)
-            {
-                message["agent"] = m.Agent;
-            }
-            message["createdAt"] = m.OccurredAt;
-            data = new JsonObject { ["conversationId"] = m.ConversationId, ["message"] = message };
-        }
-        else
-        {
-            var contract = (JsonObject)JsonSerializer.SerializeToNode(e, e.GetType(), CoreJson.Default)!;
-            seq = contract["seq"]?.GetValue<long>() ?? 0;
-            data = new JsonObject { ["conversationId"] = e.ConversationId };
-            foreach (var (name, value) in contract.ToList())
-            {
-                if (!Envelope.Contains(name))
-                {
-                    contract.Remove(name);
-                    data[name] = value;
-                }
-            }
-        }
-        var body = new JsonObject
-        {
-            ["id"] = e.EventId,
-            ["type"] = type,
-            ["tenantId"] = e.TenantId,
-            ["occurredAt"] = e.OccurredAt,
-            ["data"] = data,
+            ConversationStarted s => (0L, Body(s, type, new ConversationStartedData(s.ConversationId, s.Name, s.Locale, s.Channel))),
+            MessageAdded m => (m.Seq, Body(m, type, new MessageAddedData(m.ConversationId,
+                new WebhookMessage(m.MessageId, m.Seq, m.Direction, m.Text, m.Agent, m.OccurredAt)))),
+            ConversationClaimed c => (c.Seq, Body(c, type, new ConversationClaimedData(c.ConversationId, c.Agent, c.Seq))),
+            ConversationReleased r => (r.Seq, Body(r, type, new ConversationReleasedData(r.ConversationId, r.Agent, r.Seq))),
+            ConversationRenamed n => (n.Seq, Body(n, type, new ConversationRenamedData(n.ConversationId, n.Name, n.Seq))),
+            ConversationClosed c => (c.Seq, Body(c, type, new ConversationClosedData(c.ConversationId, c.ClosedBy, c.Seq))),
+            _ => throw new ArgumentException($"No webhook event for {e.GetType().Name}.", nameof(e)),
         };
-        return new WebhookEvent(type, seq, body.ToJsonString());
+        return new WebhookEvent(type, seq, body);
     }
+
+    private static string Body<TData>(IConversationEvent e, string type, TData data) =>
+        Serialize(new WebhookDelivery<TData>(e.EventId, type, e.TenantId, e.OccurredAt, data));
+
+    private static string Serialize<TData>(WebhookDelivery<TData> delivery) =>
+        JsonSerializer.Serialize(delivery, (JsonTypeInfo<WebhookDelivery<TData>>)CoreJson.Default.GetTypeInfo(typeof(WebhookDelivery<TData>))!);
 }
 
 /// <summary>

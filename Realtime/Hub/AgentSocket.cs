@@ -119,8 +119,7 @@ internal sealed class AgentSocket : HubSocket
         return Task.CompletedTask;
     }
 
-    private static byte[] EphemeralFrame(RealtimeEvent e) => JsonSerializer.SerializeToUtf8Bytes(
-        new AgentEphemeralFrame(e.Type, e.ConversationId, e.From, e.Seq), RealtimeJson.Default.AgentEphemeralFrame);
+    private static byte[] EphemeralFrame(RealtimeEvent e) => Frames.AgentEphemeral(e);
 
     private sealed record ResumeRequest(string After);
 
@@ -132,12 +131,7 @@ internal sealed class AgentSocket : HubSocket
     }
 }
 
-/// <summary>A visitor's typing or read signal on an agent stream.</summary>
-internal sealed record AgentEphemeralFrame(string Type, Guid ConversationId, string? From,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Seq);
-
 /// <summary>Source-generated JSON of the hub's own records.</summary>
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ClientFrame))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(AgentEphemeralFrame))]
 internal sealed partial class RealtimeJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -2,8 +2,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core;
+using OmniChat.Core.Contracts;
 using OmniChat.Core.Persistence;
 using OmniChat.TestKit;
+using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;
 
@@ -14,9 +17,13 @@ public sealed class V2EventStreamShould(ApiFixture api)
 
     private sealed record SseEvent(string Id, string Type, JsonElement Data);
 
-    /// <summary>Reads events from an open stream until <paramref name="done"/> holds (or 20 s pass).</summary>
-    private static async Task<List<SseEvent>> ReadUntilAsync(StreamReader reader, Func<List<SseEvent>, bool> done)
+    /// <summary>
+    /// Reads events from an open stream until <paramref name="done"/> holds (or 20 s pass). Every event's data is held to
+    /// its schema in the document (x-omnichat-events.serverSentEvents): a violation fails the test.
+    /// </summary>
+    private async Task<List<SseEvent>> ReadUntilAsync(StreamReader reader, Func<List<SseEvent>, bool> done)
     {
+        var contract = await api.Contract.GetAsync(Ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(20));
         var events = new List<SseEvent>();
@@ -28,6 +35,10 @@ public sealed class V2EventStreamShould(ApiFixture api)
             {
                 if (id is not null && type is not null && data is not null)
                 {
+                    if (contract.CheckServerSentEvent(type, data) is { Count: > 0 } violations)
+                    {
+                        throw new OpenApiContractViolationException(violations, data);
+                    }
                     events.Add(new SseEvent(id, type, JsonDocument.Parse(data).RootElement));
                 }
                 (id, type, data) = (null, null, null);
@@ -128,19 +139,22 @@ public sealed class V2EventStreamShould(ApiFixture api)
         await using var blocker = new NpgsqlConnection(api.App.Database.App);
         await blocker.OpenAsync(Ct);
         await using var open = await blocker.BeginTransactionAsync(Ct);
+        var heldEvent = new ConversationRenamed(Guid.CreateVersion7(), api.DefaultTenant.Id, held, DateTimeOffset.UtcNow, "held", 2);
         await using (var write = new NpgsqlBatch(blocker, open))
         {
             write.BatchCommands.Add(new NpgsqlBatchCommand(TenantBatches.SetTenantSql) { Parameters = { TenantBatches.TenantParameter(api.DefaultTenant.Id) } });
             write.BatchCommands.Add(new NpgsqlBatchCommand("""
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, created_at, available_at, attempts, sent_at)
-                VALUES ($1, $2, 'ConversationRenamed', jsonb_build_object('tenantId', $2, 'conversationId', $3, 'name', 'held'), $3, now(), now(), 0, now())
+                VALUES ($1, $2, 'ConversationRenamed', $4, $3, now(), now(), 0, now())
                 """)
             {
                 Parameters =
                 {
-                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7() },
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = heldEvent.EventId },
                     new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = api.DefaultTenant.Id },
                     new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = held },
+                    // The contract as the write path stores it, so the stream sends what it would send for a real rename.
+                    new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(heldEvent, CoreJson.Default.ConversationRenamed) },
                 },
             });
             await write.ExecuteNonQueryAsync(Ct);

@@ -6,6 +6,7 @@ using System.Text.Json;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.TestKit;
+using OmniChat.TestKit.Contract;
 
 [assembly: AssemblyFixture(typeof(OmniChat.Realtime.Tests.RealtimeFixture))]
 
@@ -44,7 +45,16 @@ public sealed class RealtimeFixture : ServersFixture
         },
     };
 
-    protected override async Task OnStartedAsync() => SecondRealtime = (await App.StartReplicaAsync(ResourceNames.Realtime, Ct)).Url;
+    protected override async Task OnStartedAsync()
+    {
+        SecondRealtime = (await App.StartReplicaAsync(ResourceNames.Realtime, Ct)).Url;
+        Frames.Contract = await Contract.GetAsync(Ct);
+    }
+
+    private LiveOpenApiContract? _contract;
+
+    /// <summary>The Api's OpenAPI document: Api clients hold every exchange to it, and every frame a test reads is held to its x-omnichat-events.</summary>
+    public LiveOpenApiContract Contract => _contract ??= new LiveOpenApiContract(App.ServiceUrls[ResourceNames.Api]);
 
     public Uri FirstRealtime => App.ServiceUrls[ResourceNames.Realtime];
 
@@ -56,7 +66,7 @@ public sealed class RealtimeFixture : ServersFixture
 
     public HttpClient Api(string? bearer = null)
     {
-        var client = new HttpClient { BaseAddress = App.ServiceUrls[ResourceNames.Api] };
+        var client = Contract.CreateClient();
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
@@ -106,6 +116,7 @@ public sealed class RealtimeFixture : ServersFixture
             socket.Options.SetRequestHeader("Origin", origin);
         }
         await socket.ConnectAsync(uri, Ct);
+        Frames.Sockets.AddOrUpdate(socket, uri.AbsolutePath);
         return socket;
     }
 
@@ -165,10 +176,16 @@ public sealed class RealtimeFixture : ServersFixture
     }
 }
 
-/// <summary>Reading and writing frames in tests.</summary>
+/// <summary>Reading and writing frames in tests; every frame read is held to the document (x-omnichat-events.webSockets).</summary>
 public static class Frames
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The Api's document, which every frame read is checked against (set when the fixture starts).</summary>
+    public static OpenApiContract? Contract { get; set; }
+
+    /// <summary>The path each socket was opened on (<c>/ws</c>, <c>/v2/ws</c>, <c>/v2/agents/ws</c>).</summary>
+    public static System.Runtime.CompilerServices.ConditionalWeakTable<ClientWebSocket, string> Sockets { get; } = [];
 
     /// <summary>The next text frame as JSON (fails after <paramref name="seconds"/>); a close frame throws.</summary>
     public static async Task<JsonElement> ReceiveAsync(this ClientWebSocket socket, int seconds = 15)
@@ -187,7 +204,13 @@ public static class Frames
             message.Write(buffer, 0, result.Count);
             if (result.EndOfMessage)
             {
-                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+                var frame = JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+                if (Contract is { } contract && Sockets.TryGetValue(socket, out var path)
+                    && contract.CheckFrame(path, frame.GetRawText()) is { Count: > 0 } violations)
+                {
+                    throw new OpenApiContractViolationException(violations, frame.GetRawText());
+                }
+                return frame;
             }
         }
     }

@@ -134,7 +134,7 @@ public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncL
     public async Task StopTheChannelWhenTelegramRevokesTheTokenWithoutRetrying()
     {
         var tenant = await ConnectedTenantAsync();
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(await workers.Contract.GetAsync(Ct));
         using var api = ApiClient(tenant.ApiKey);
         (await api.PostAsJsonAsync("/v2/webhooks", new { url = new Uri(receiver.BaseUrl, "/failed").ToString(), events = ChannelFailed }, Ct))
             .EnsureSuccessStatusCode();
@@ -373,7 +373,7 @@ public sealed class TelegramSupportGroupShould(WorkersFixture workers) : IAsyncL
 
     private HttpClient ApiClient(string key)
     {
-        var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        var client = workers.Contract.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }

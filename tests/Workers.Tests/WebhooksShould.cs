@@ -19,13 +19,14 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
+    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync(await workers.Contract.GetAsync(Ct));
 
     public ValueTask DisposeAsync() => _receiver.DisposeAsync();
 
+    // Every exchange is held to the Api's OpenAPI document.
     private HttpClient Api(string key)
     {
-        var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        var client = workers.Contract.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
@@ -45,7 +46,7 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
     // A v1 visitor message in the default tenant; returns the conversation id.
     private async Task<Guid> PostVisitorMessageAsync(string text)
     {
-        using var client = new HttpClient { BaseAddress = workers.App.ServiceUrls[ResourceNames.Api] };
+        using var client = workers.Contract.CreateClient();
         using var started = await client.PostAsJsonAsync("/v1/conversations", new { name = "webhooks" }, Ct);
         var body = await started.Content.ReadFromJsonAsync<JsonElement>(Ct);
         var id = body.GetProperty("conversationId").GetGuid();

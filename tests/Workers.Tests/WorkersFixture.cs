@@ -3,6 +3,7 @@ using MassTransit;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.Core.Contracts;
+using OmniChat.TestKit.Contract;
 using OmniChat.Core.Messaging;
 using OmniChat.TestKit;
 
@@ -44,6 +45,11 @@ public sealed class WorkersFixture : ServersFixture
             ["Telegram__InboxMaxAttempts"] = "3",
         },
     };
+
+    private LiveOpenApiContract? _contract;
+
+    /// <summary>The Api's OpenAPI document: the clients of <see cref="LiveOpenApiContract.CreateClient"/> and the webhook receiver hold every exchange to it.</summary>
+    public LiveOpenApiContract Contract => _contract ??= new LiveOpenApiContract(App.ServiceUrls[ResourceNames.Api]);
 
     /// <summary>Every contract received, with its MassTransit message id, in arrival order.</summary>
     public ConcurrentQueue<(Guid? MessageId, IConversationEvent Event)> Received { get; } = new();

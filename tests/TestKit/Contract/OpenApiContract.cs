@@ -20,6 +20,10 @@ public sealed partial class OpenApiContract
     private readonly List<Operation> _operations = [];
     private readonly List<(string Name, List<JsonElement> Examples)> _examples = [];
     private readonly BuildOptions _build = new() { SchemaRegistry = new SchemaRegistry() };
+    private readonly Dictionary<string, (JsonElement Schema, List<string> Headers)> _webhooks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonElement> _serverSentEvents = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Socket, string Type), JsonElement> _frames = [];
+    private readonly Dictionary<string, JsonSchema> _built = new(StringComparer.Ordinal);
     private int _schemaCount;
 
     private OpenApiContract(JsonElement document)
@@ -48,6 +52,30 @@ public sealed partial class OpenApiContract
                 _operations.Add(new Operation(this, method.Name.ToUpperInvariant(), path.Name, method.Value));
             }
         }
+        foreach (var webhook in document.TryGetProperty("webhooks", out var webhooks) ? webhooks.EnumerateObject() : default)
+        {
+            var post = webhook.Value.GetProperty("post");
+            var headers = post.TryGetProperty("parameters", out var parameters)
+                ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "header" && p.TryGetProperty("required", out var r) && r.GetBoolean())
+                    .Select(p => p.GetProperty("name").GetString()!).ToList()
+                : [];
+            _webhooks[webhook.Name] = (post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"), headers);
+        }
+        if (document.TryGetProperty("x-omnichat-events", out var events))
+        {
+            foreach (var sse in events.GetProperty("serverSentEvents").EnumerateObject())
+            {
+                _serverSentEvents[sse.Name] = sse.Value;
+            }
+            foreach (var socket in events.GetProperty("webSockets").EnumerateObject())
+            {
+                foreach (var frame in socket.Value.EnumerateObject())
+                {
+                    _frames[(socket.Name, frame.Name)] = frame.Value.GetProperty("schema");
+                }
+            }
+        }
+
         // Literal segments win over parameters: /v2/webhooks/dead-letters before /v2/webhooks/{id}.
         _operations.Sort((a, b) => a.ParameterCount.CompareTo(b.ParameterCount));
     }
@@ -75,6 +103,58 @@ public sealed partial class OpenApiContract
             }
         }
         return violations;
+    }
+
+    /// <summary>The event types the document has a <c>webhooks</c> entry for.</summary>
+    public IReadOnlyCollection<string> WebhookTypes => _webhooks.Keys;
+
+    /// <summary>
+    /// The ways a webhook delivery breaks the document's <c>webhooks</c> entry for <paramref name="eventType"/>: its body
+    /// against the request body schema, and the required headers (<paramref name="hasHeader"/>).
+    /// </summary>
+    public IReadOnlyList<string> CheckWebhook(string eventType, string body, Func<string, bool> hasHeader)
+    {
+        ArgumentNullException.ThrowIfNull(hasHeader);
+        if (!_webhooks.TryGetValue(eventType, out var webhook))
+        {
+            return [$"webhook '{eventType}' is not in the document's webhooks"];
+        }
+        return [.. webhook.Headers.Where(h => !hasHeader(h)).Select(h => $"webhook '{eventType}': required header '{h}' is missing"),
+            .. Violations(Built(webhook.Schema), Json(body), $"webhook '{eventType}' body")];
+    }
+
+    /// <summary>The ways the <c>data</c> of a Server-Sent Event of <c>GET /v2/events</c> breaks <c>x-omnichat-events.serverSentEvents</c>.</summary>
+    public IReadOnlyList<string> CheckServerSentEvent(string eventType, string data) =>
+        _serverSentEvents.TryGetValue(eventType, out var schema)
+            ? [.. Violations(Built(schema), Json(data), $"server-sent event '{eventType}' data")]
+            : [$"server-sent event '{eventType}' is not in x-omnichat-events.serverSentEvents"];
+
+    /// <summary>
+    /// The ways a WebSocket frame the hub sent on <paramref name="socket"/> (<c>/ws</c>, <c>/v2/ws</c>, <c>/v2/agents/ws</c>)
+    /// breaks <c>x-omnichat-events.webSockets</c>: the schema of its <c>type</c> (a frame without one is a v1 message).
+    /// </summary>
+    public IReadOnlyList<string> CheckFrame(string socket, string frame)
+    {
+        var json = Json(frame);
+        var type = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()!
+            : "message";
+        return _frames.TryGetValue((socket, type), out var schema)
+            ? [.. Violations(Built(schema), json, $"{socket} frame '{type}'")]
+            : [$"{socket} frame '{type}' is not in x-omnichat-events.webSockets"];
+    }
+
+    private JsonSchema Built(JsonElement schema)
+    {
+        var text = schema.GetRawText();
+        lock (_built)
+        {
+            if (!_built.TryGetValue(text, out var built))
+            {
+                built = _built[text] = Schema(schema);
+            }
+            return built;
+        }
     }
 
     /// <summary>The operation a request is, or null when the document has no such path and method.</summary>
