@@ -4,7 +4,7 @@ using OmniChat.Core;
 namespace OmniChat.Workers.Delivery;
 
 /// <summary>
-/// The claim-and-send loop both outgoing senders share (webhooks, Telegram; ADR 0022): claim as many due deliveries as
+/// The claim-and-handle loop the webhook sender, the Telegram sender and the Telegram inbox share (ADR 0022): claim as many due deliveries as
 /// slots are free, no tenant beyond <see cref="PerTenantConcurrency"/> in flight, start each on its own task with no
 /// transaction open, and claim again as soon as a slot frees or new work is signalled (else after the poll interval). On
 /// stop, what is in flight finishes; a delivery cut off by the process dying is taken again when its lease lapses.

@@ -5,6 +5,7 @@ using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
+using OmniChat.Workers.Delivery;
 
 namespace OmniChat.Workers.Telegram.Inbox;
 
@@ -23,54 +24,19 @@ internal sealed record LeasedTelegramUpdate(Guid Id, Guid TenantId, long BotId, 
 /// chat's next update goes on: never a crash loop.
 /// </summary>
 internal sealed partial class TelegramInboxProcessor(SystemDataSource system, TelegramUpdateHandler handler, IOptions<TelegramOptions> options,
-    TelegramInboxSignal signal, ILogger<TelegramInboxProcessor> logger) : BackgroundService
+    TelegramInboxSignal signal, ILogger<TelegramInboxProcessor> logger) : FairDeliveryLoop(signal, logger)
 {
     private readonly TelegramOptions _options = options.Value;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, int> _inFlightByTenant = [];
-    private readonly HashSet<Task> _inFlight = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        LogSystemScope(logger);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var (free, busy) = Capacity();
-                var leased = free > 0 ? await LeaseAsync(free, busy, stoppingToken) : 0;
-                if (leased == 0 || leased == free)
-                {
-                    await signal.WaitAsync(_options.InboxPollInterval, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                LogRoundFailed(logger, ex);
-                await Task.Delay(_options.InboxPollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-        Task[] remaining;
-        lock (_gate)
-        {
-            remaining = [.. _inFlight];
-        }
-        await Task.WhenAll(remaining).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    protected override int Concurrency => _options.InboxConcurrency;
 
-    private (int Free, Dictionary<Guid, int> Busy) Capacity()
-    {
-        lock (_gate)
-        {
-            return (_options.InboxConcurrency - _inFlight.Count, new Dictionary<Guid, int>(_inFlightByTenant));
-        }
-    }
+    protected override int PerTenantConcurrency => _options.InboxPerTenantConcurrency;
 
-    private async Task<int> LeaseAsync(int free, Dictionary<Guid, int> busy, CancellationToken cancellationToken)
+    protected override TimeSpan PollInterval => _options.InboxPollInterval;
+
+    protected override void LogStarted() => LogSystemScope(logger);
+
+    protected override async Task<int> ClaimAsync(int free, IReadOnlyDictionary<Guid, int> busy, CancellationToken cancellationToken)
     {
         var leaseId = Guid.NewGuid();
         await using var connection = await system.Value.OpenConnectionAsync(cancellationToken);
@@ -113,34 +79,13 @@ internal sealed partial class TelegramInboxProcessor(SystemDataSource system, Te
         }
         foreach (var update in leased)
         {
-            lock (_gate)
-            {
-                _inFlightByTenant[update.TenantId] = _inFlightByTenant.GetValueOrDefault(update.TenantId) + 1;
-                var task = ProcessAsync(update, cancellationToken);
-                _inFlight.Add(task);
-                _ = task.ContinueWith(done => Finished(done, update.TenantId), CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            Start(update.TenantId, () => ProcessAsync(update, cancellationToken));
         }
         return leased.Count;
     }
 
-    private void Finished(Task task, Guid tenantId)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(task);
-            if (--_inFlightByTenant[tenantId] == 0)
-            {
-                _inFlightByTenant.Remove(tenantId);
-            }
-        }
-        signal.Wake();
-    }
-
     private async Task ProcessAsync(LeasedTelegramUpdate update, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         try
         {
             await ProcessOnceAsync(update, cancellationToken);
@@ -241,9 +186,6 @@ internal sealed partial class TelegramInboxProcessor(SystemDataSource system, Te
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Telegram inbox: leases stored updates of every tenant on the system role (raw SQL, ADR 0003)")]
     private static partial void LogSystemScope(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A Telegram inbox round failed; retrying")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} of bot {BotId} (tenant {TenantId}) is malformed; given up")]
     private static partial void LogMalformed(ILogger logger, Guid tenantId, long botId, long updateId, Exception exception);
