@@ -25,6 +25,10 @@ app.MapV2EventEndpoints();
 app.MapV2RealtimeEndpoints();
 app.MapV2WebhookEndpoints();
 app.MapV2ChannelEndpoints();
+app.MapV2WidgetChannelEndpoints();
+app.MapV2WidgetEndpoints();
+OmniChat.Api.Widget.WidgetAssets.Map(app);
+OmniChat.Api.Widget.DemoPage.Map(app);
 app.MapTelegramWebhookEndpoints();
 app.MapDeepHealthEndpoints();
 

@@ -5,13 +5,16 @@ using OmniChat.Core.Persistence;
 
 namespace OmniChat.Api.Conversations;
 
-/// <summary>Customers an integrator refers to by its own id (a <see cref="IdentityKind.Connector"/> identity).</summary>
+/// <summary>
+/// Customers known by someone else's id: an integrator's (<see cref="IdentityKind.Connector"/>) or a website's verified
+/// user id (<see cref="IdentityKind.Web"/>, through the widget's identity check).
+/// </summary>
 internal static class Customers
 {
-    public static async Task<Guid> FindOrCreateAsync(OmniChatDbContext db, string externalId, string? displayName, string? locale,
-        TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Guid> FindOrCreateAsync(OmniChatDbContext db, IdentityKind kind, string externalId, string? displayName,
+        string? locale, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (await FindAsync(db, externalId, cancellationToken) is { } existing)
+        if (await FindAsync(db, kind, externalId, cancellationToken) is { } existing)
         {
             return existing;
         }
@@ -20,7 +23,7 @@ internal static class Customers
         customer.Identities.Add(new CustomerIdentity
         {
             Id = Guid.CreateVersion7(now),
-            Kind = IdentityKind.Connector,
+            Kind = kind,
             ExternalId = externalId,
             CreatedAt = now,
         });
@@ -34,13 +37,13 @@ internal static class Customers
         {
             // Created concurrently by another request: use that one.
             db.ChangeTracker.Clear();
-            return await FindAsync(db, externalId, cancellationToken) ?? throw new InvalidOperationException("Customer vanished after a conflict.");
+            return await FindAsync(db, kind, externalId, cancellationToken) ?? throw new InvalidOperationException("Customer vanished after a conflict.");
         }
     }
 
-    private static Task<Guid?> FindAsync(OmniChatDbContext db, string externalId, CancellationToken cancellationToken) =>
+    private static Task<Guid?> FindAsync(OmniChatDbContext db, IdentityKind kind, string externalId, CancellationToken cancellationToken) =>
         db.CustomerIdentities.AsNoTracking()
-            .Where(i => i.Kind == IdentityKind.Connector && i.ExternalId == externalId)
+            .Where(i => i.Kind == kind && i.ExternalId == externalId)
             .Select(i => (Guid?)i.CustomerId)
             .SingleOrDefaultAsync(cancellationToken);
 }

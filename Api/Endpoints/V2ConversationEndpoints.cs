@@ -9,6 +9,7 @@ using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Core.Conversations;
+using OmniChat.Core.Customers;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
@@ -117,7 +118,7 @@ internal static class V2ConversationEndpoints
             ValidationException.ThrowIfAny(errors);
         }
         var tenant = tenants.RequireTenant();
-        var customerId = customer is null ? (Guid?)null : await Customers.FindOrCreateAsync(db, customer.ExternalId!, customer.DisplayName, locale, time, cancellationToken);
+        var customerId = customer is null ? (Guid?)null : await Customers.FindOrCreateAsync(db, IdentityKind.Connector, customer.ExternalId!, customer.DisplayName, locale, time, cancellationToken);
         var started = await writer.StartAsync(tenant, name, locale, metadata, "api", "api", cancellationToken, AuditActors.From(http), customerId);
         var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == started.ConversationId, cancellationToken);
         return TypedResults.Created($"/v2/conversations/{started.ConversationId}", new V2StartedConversationResponse(

@@ -18,8 +18,6 @@ namespace OmniChat.Api.Endpoints;
 /// </summary>
 internal static class V2RealtimeEndpoints
 {
-    private const int MaxOrigins = 50;
-
     public static IEndpointRouteBuilder MapV2RealtimeEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v2/widget/ws-ticket", IssueWidgetTicket).WithTags("v2 realtime").WithName("V2WidgetWsTicket")
@@ -74,54 +72,22 @@ internal static class V2RealtimeEndpoints
     internal static async Task<Ok<AllowedOriginsResponse>> SetAllowedOrigins(AllowedOriginsRequest? request, HttpContext http,
         ITenantContext tenants, OmniChatDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        var origins = new List<string>();
-        var invalid = new List<string>();
-        foreach (var raw in request?.AllowedOrigins ?? [])
-        {
-            if (NormalizeOrigin(raw) is { } origin)
-            {
-                origins.Add(origin);
-            }
-            else
-            {
-                invalid.Add(raw ?? "null");
-            }
-        }
         var errors = new Dictionary<string, string[]>();
+        var origins = request?.AllowedOrigins is { } raw ? BrowserOrigins.Parse(raw, "allowedOrigins", errors) : [];
         if (request?.AllowedOrigins is null)
         {
             errors["allowedOrigins"] = ["Required (an empty list means same origin only)."];
-        }
-        else if (invalid.Count > 0)
-        {
-            errors["allowedOrigins"] = [$"Not an origin (scheme://host[:port], no path): {string.Join(", ", invalid.Take(5))}."];
-        }
-        else if (origins.Count > MaxOrigins)
-        {
-            errors["allowedOrigins"] = [$"At most {MaxOrigins} origins."];
         }
         ValidationException.ThrowIfAny(errors);
 
         var id = tenants.RequireTenant().Id;
         var tenant = await db.Tenants.SingleAsync(t => t.Id == id, cancellationToken);
         var now = time.GetUtcNow();
-        tenant.AllowedOrigins = [.. origins.Distinct(StringComparer.Ordinal)];
+        tenant.AllowedOrigins = [.. origins];
         tenant.UpdatedAt = now;
         db.AuditEntries.Add(AuditActors.Entry(http, "tenant.allowed_origins_set", "tenant", id.ToString(), now));
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new AllowedOriginsResponse(tenant.AllowedOrigins));
-    }
-
-    // "https://Shop.Example:443/" → "https://shop.example"; null for anything that is not a bare http(s) origin.
-    private static string? NormalizeOrigin(string? raw)
-    {
-        if (raw is null || raw.Length > 300 || !Uri.TryCreate(raw.Trim(), UriKind.Absolute, out var uri)
-            || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0
-            || uri.UserInfo.Length > 0)
-        {
-            return null;
-        }
-        return uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
     }
 }
 

@@ -23,6 +23,8 @@ internal static class ProblemCodes
     public static readonly ProblemCode RefreshTokenReused = new("refresh_token_reused", 401, "The refresh token was already used; its whole family is revoked.");
     public static readonly ProblemCode InvalidServiceToken = new("invalid_service_token", 401, "The v1 admin service token is missing or wrong.");
     public static readonly ProblemCode TelegramSecretInvalid = new("telegram_secret_invalid", 401, "The Telegram webhook secret header is missing or wrong.");
+    public static readonly ProblemCode IdentityInvalid = new("identity_invalid", 401, "The widget's userHash is not the HMAC-SHA256 of userId with the identity secret (or the widget has none).");
+    public static readonly ProblemCode OriginNotAllowed = new("origin_not_allowed", 403, "The browser's Origin is not on the tenant's widget allowlist.");
     public static readonly ProblemCode ScopeMissing = new("scope_missing", 403, "The API key lacks the scope the operation needs (`scope` names it).");
     public static readonly ProblemCode TenantSuspended = new("tenant_suspended", 403, "The tenant is suspended.");
     public static readonly ProblemCode ScopeNotHeld = new("scope_not_held", 403, "A key cannot grant scopes it does not hold (`scopes` lists them).");
@@ -39,6 +41,9 @@ internal static class ProblemCodes
     public static readonly ProblemCode DeliveryNotFound = new("delivery_not_found", 404, "The webhook delivery does not exist.");
     public static readonly ProblemCode ChannelNotFound = new("channel_not_found", 404, "No Telegram channel is connected.");
     public static readonly ProblemCode TenantNotFound = new("tenant_not_found", 404, "No such tenant (or not the API key's own).");
+    public static readonly ProblemCode SiteKeyNotFound = new("site_key_not_found", 404, "No website widget has this site key.");
+    public static readonly ProblemCode WidgetNotConfigured = new("widget_not_configured", 404, "The website widget is not set up yet.");
+    public static readonly ProblemCode NoSession = new("no_session", 404, "No widget conversation to continue (no valid cookie, no verified user with one).");
     public static readonly ProblemCode MethodNotAllowed = new("method_not_allowed", 405, "The route does not take this method.");
 
     // State conflicts.
@@ -48,6 +53,7 @@ internal static class ProblemCodes
     public static readonly ProblemCode AlreadyClaimed = new("already_claimed", 409, "Another agent claimed the conversation first.");
     public static readonly ProblemCode NotClaimed = new("not_claimed", 409, "The conversation is claimed by another agent, or must be claimed before replying.");
     public static readonly ProblemCode WebhookLimit = new("webhook_limit", 409, "The tenant has the most webhook subscriptions it can have.");
+    public static readonly ProblemCode IdentityMismatch = new("identity_mismatch", 409, "The conversation belongs to another verified user; start a new one.");
     public static readonly ProblemCode TelegramBotInUse = new("telegram_bot_in_use", 409, "The bot is connected to another OmniChat workspace.");
 
     // Limits.

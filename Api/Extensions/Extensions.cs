@@ -6,6 +6,7 @@ using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Channels.Telegram;
+using OmniChat.Core.Channels.Widget;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
@@ -34,6 +35,11 @@ internal static class Extensions
 
         builder.AddOmniChatKeyRing();
         builder.AddOmniChatTelegramChannels();
+        builder.AddOmniChatWidgetChannels();
+        builder.Services.AddOptions<Widget.WidgetOptions>().BindConfiguration(Widget.WidgetOptions.Section);
+        builder.Services.AddSingleton<Widget.WidgetAssets>();
+        builder.Services.AddSingleton<Widget.WidgetOrigins>();
+        builder.Services.AddScoped<Widget.WidgetSessions>();
 
         // Order matters: the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, TelegramWebhookTenantStrategy>();
@@ -41,6 +47,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ITenantStrategy, OperatorTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ApiKeyTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();
+        builder.Services.AddSingleton<ITenantStrategy, SiteKeyTenantStrategy>();
         builder.Services.AddSingleton<ApiKeyUsage>();
         builder.Services.AddOptions<DeepHealthOptions>().BindConfiguration(DeepHealthOptions.Section)
             .Validate(o => o.Timeout > TimeSpan.Zero, "DeepHealth:Timeout must be positive").ValidateOnStart();
@@ -58,6 +65,7 @@ internal static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<TenantResolutionMiddleware>();
+        app.UseMiddleware<Widget.WidgetCorsMiddleware>();
         app.UseMiddleware<RateLimitingMiddleware>();
     }
 }

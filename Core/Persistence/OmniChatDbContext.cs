@@ -76,6 +76,8 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<TelegramMessageRef> TelegramMessageRefs => Set<TelegramMessageRef>();
 
+    public DbSet<OmniChat.Core.Channels.Widget.WidgetChannel> WidgetChannels => Set<OmniChat.Core.Channels.Widget.WidgetChannel>();
+
     /// <summary>The Data Protection key ring (platform-wide; each key wrapped with the key-encryption key, ADR 0023).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

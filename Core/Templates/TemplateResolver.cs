@@ -37,7 +37,25 @@ public sealed class TemplateResolver(OmniChatDbContext db)
     public async Task<ResolvedTemplate?> ResolveAsync(string key, string? locale, string tenantDefaultLocale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var requested = LocaleTag.Normalize(string.IsNullOrWhiteSpace(locale) ? tenantDefaultLocale : locale);
+        var found = await ResolveManyAsync([key], locale, tenantDefaultLocale, cancellationToken);
+        if (found.TryGetValue(key, out var hit))
+        {
+            return hit;
+        }
+        return PlatformDefaults.TryGetValue(key, out var text)
+            ? new ResolvedTemplate(key, Requested(locale, tenantDefaultLocale), PlatformLocale, TemplateSource.PlatformDefault, text)
+            : null;
+    }
+
+    /// <summary>
+    /// The tenant's texts of <paramref name="keys"/> for <paramref name="locale"/>, in one query; a key the tenant has in no
+    /// step of the chain is absent (the caller has its own defaults).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ResolvedTemplate>> ResolveManyAsync(IReadOnlyCollection<string> keys, string? locale,
+        string tenantDefaultLocale, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var requested = Requested(locale, tenantDefaultLocale);
         tenantDefaultLocale = LocaleTag.Normalize(tenantDefaultLocale);
         var language = requested.Split('-')[0];
         var candidates = new List<(string Locale, TemplateSource Source)> { (requested, TemplateSource.Locale) };
@@ -49,17 +67,23 @@ public sealed class TemplateResolver(OmniChatDbContext db)
 
         var locales = candidates.Select(c => c.Locale).Distinct().ToList();
         var found = await db.Templates.AsNoTracking()
-            .Where(t => t.Key == key && locales.Contains(t.Locale))
+            .Where(t => keys.Contains(t.Key) && locales.Contains(t.Locale))
             .ToListAsync(cancellationToken);
-        foreach (var (candidate, source) in candidates)
+        var resolved = new Dictionary<string, ResolvedTemplate>(StringComparer.Ordinal);
+        foreach (var key in keys)
         {
-            if (found.FirstOrDefault(t => t.Locale == candidate) is { } hit)
+            foreach (var (candidate, source) in candidates)
             {
-                return new ResolvedTemplate(key, requested, hit.Locale, source, hit.Text);
+                if (found.FirstOrDefault(t => t.Key == key && t.Locale == candidate) is { } hit)
+                {
+                    resolved[key] = new ResolvedTemplate(key, requested, hit.Locale, source, hit.Text);
+                    break;
+                }
             }
         }
-        return PlatformDefaults.TryGetValue(key, out var text)
-            ? new ResolvedTemplate(key, requested, PlatformLocale, TemplateSource.PlatformDefault, text)
-            : null;
+        return resolved;
     }
+
+    private static string Requested(string? locale, string tenantDefaultLocale) =>
+        LocaleTag.Normalize(string.IsNullOrWhiteSpace(locale) ? tenantDefaultLocale : locale);
 }

@@ -23,6 +23,9 @@ public interface ITenantStore
 
     /// <summary>The Telegram channel with this id (its tenant, bot and webhook secret hashes), or <see langword="null"/>.</summary>
     Task<ResolvedTelegramWebhook?> FindTelegramWebhookAsync(Guid channelId, CancellationToken cancellationToken);
+
+    /// <summary>The tenant whose website widget has this site key, or <see langword="null"/>.</summary>
+    Task<TenantInfo?> FindBySiteKeyAsync(string siteKey, CancellationToken cancellationToken);
 }
 
 /// <summary>A Telegram channel's webhook, found by channel id before the secret header has been judged.</summary>

@@ -5,7 +5,7 @@ namespace OmniChat.Core.Tenancy;
 /// <summary>
 /// <see cref="ITenantStore"/> over the narrow <c>SECURITY DEFINER</c> look-up functions created by the migrations
 /// (<c>resolve_tenant_by_identifier</c>, <c>resolve_tenant_by_id</c>, <c>resolve_api_key</c>, <c>resolve_refresh_token</c>,
-/// <c>resolve_telegram_webhook</c>): the
+/// <c>resolve_telegram_webhook</c>, <c>resolve_widget_site_key</c>): the
 /// application role never reads another tenant's rows to find its own.
 /// </summary>
 public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantStore
@@ -94,6 +94,11 @@ public sealed class PostgresTenantStore(NpgsqlDataSource dataSource) : ITenantSt
             reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
     }
+
+    /// <inheritdoc />
+    public Task<TenantInfo?> FindBySiteKeyAsync(string siteKey, CancellationToken cancellationToken) =>
+        FindTenantAsync($"SELECT {TenantColumns} FROM resolve_widget_site_key(@siteKey) w CROSS JOIN LATERAL resolve_tenant_by_id(w.tenant_id)",
+            "siteKey", siteKey, cancellationToken);
 
     private async Task<TenantInfo?> FindTenantAsync(string sql, string parameter, object value, CancellationToken cancellationToken)
     {

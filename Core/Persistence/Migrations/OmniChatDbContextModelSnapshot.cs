@@ -657,6 +657,66 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("telegram_message_refs", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Channels.Widget.WidgetChannel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IdentitySecretHint")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("identity_secret_hint");
+
+                    b.Property<string>("Position")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("position");
+
+                    b.Property<string>("PrimaryColor")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .HasColumnName("primary_color");
+
+                    b.Property<string>("ProtectedIdentitySecret")
+                        .HasColumnType("text")
+                        .HasColumnName("protected_identity_secret");
+
+                    b.Property<string>("SiteKey")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("site_key");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_widget_channels");
+
+                    b.HasIndex("SiteKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_widget_channels_site_key");
+
+                    b.HasIndex("TenantId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_widget_channels_tenant_id");
+
+                    b.ToTable("widget_channels", (string)null);
+                });
+
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1701,6 +1761,16 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_telegram_message_refs_conversations_tenant_id_conversation_");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Channels.Widget.WidgetChannel", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_widget_channels_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.Conversation", b =>

@@ -1,0 +1,123 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OmniChat.Core.Audit;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Channels.Widget;
+
+/// <summary>What a tenant changes about its widget; null leaves a setting as it is.</summary>
+public sealed record WidgetSettings(IReadOnlyList<string>? AllowedOrigins, string? PrimaryColor, WidgetPosition? Position,
+    bool RotateSiteKey, bool RotateIdentitySecret);
+
+/// <summary>The widget's configuration, with the identity secret when it was just made (shown this once).</summary>
+public sealed record ConfiguredWidget(WidgetChannel Channel, IReadOnlyList<string> AllowedOrigins, string? NewIdentitySecret)
+{
+    public override string ToString() => $"ConfiguredWidget {{ SiteKey = {Channel.SiteKey} }}";
+}
+
+/// <summary>
+/// The tenant's website widget settings, for every surface that manages them (API, portal, AppHost seeding): one
+/// implementation of the site key, the identity secret and the origin allowlist. Runs in the current tenant's scope.
+/// </summary>
+public sealed class WidgetChannels(OmniChatDbContext db, ITenantContext tenants, WidgetSecrets secrets, TimeProvider time)
+{
+    /// <summary>The widget, or <see langword="null"/> when the tenant has not set one up.</summary>
+    public async Task<ConfiguredWidget?> FindAsync(CancellationToken cancellationToken)
+    {
+        var tenantId = tenants.RequireTenant().Id;
+        var channel = await db.WidgetChannels.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (channel is null)
+        {
+            return null;
+        }
+        var origins = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.AllowedOrigins).SingleAsync(cancellationToken);
+        return new ConfiguredWidget(channel, origins, null);
+    }
+
+    /// <summary>Creates the widget on first use, then applies <paramref name="settings"/>; audited.</summary>
+    public async Task<ConfiguredWidget> ConfigureAsync(WidgetSettings settings, AuditActor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(actor);
+        var tenantId = tenants.RequireTenant().Id;
+        var now = time.GetUtcNow();
+        var channel = await db.WidgetChannels.SingleOrDefaultAsync(cancellationToken);
+        var created = channel is null;
+        if (channel is null)
+        {
+            channel = new WidgetChannel { Id = Guid.CreateVersion7(now), TenantId = tenantId, SiteKey = WidgetSecrets.NewSiteKey(), CreatedAt = now };
+            db.WidgetChannels.Add(channel);
+        }
+        else if (settings.RotateSiteKey)
+        {
+            channel.SiteKey = WidgetSecrets.NewSiteKey();
+        }
+        channel.PrimaryColor = settings.PrimaryColor?.ToLowerInvariant() ?? channel.PrimaryColor;
+        channel.Position = settings.Position ?? channel.Position;
+        string? newSecret = null;
+        if (settings.RotateIdentitySecret)
+        {
+            newSecret = WidgetSecrets.NewIdentitySecret();
+            channel.ProtectedIdentitySecret = secrets.Protect(tenantId, newSecret);
+            channel.IdentitySecretHint = newSecret[^4..];
+        }
+        channel.UpdatedAt = now;
+
+        var tenant = await db.Tenants.SingleAsync(t => t.Id == tenantId, cancellationToken);
+        if (settings.AllowedOrigins is { } origins)
+        {
+            tenant.AllowedOrigins = [.. origins];
+            tenant.UpdatedAt = now;
+        }
+        db.AuditEntries.Add(AuditEntry.Create(actor, created ? "widget.created" : "widget.updated", "widget", channel.Id.ToString(), now,
+            new Dictionary<string, object?>
+            {
+                ["siteKeyRotated"] = !created && settings.RotateSiteKey,
+                ["identitySecretRotated"] = settings.RotateIdentitySecret,
+                ["allowedOrigins"] = settings.AllowedOrigins,
+                ["primaryColor"] = settings.PrimaryColor,
+                ["position"] = settings.Position?.ToString(),
+            }));
+        await db.SaveChangesAsync(cancellationToken);
+        return new ConfiguredWidget(channel, tenant.AllowedOrigins, newSecret);
+    }
+
+    /// <summary>The tenant's identity secret, or <see langword="null"/> when it has none.</summary>
+    public async Task<string?> IdentitySecretAsync(CancellationToken cancellationToken)
+    {
+        var tenantId = tenants.RequireTenant().Id;
+        var protectedSecret = await db.WidgetChannels.AsNoTracking().Select(c => c.ProtectedIdentitySecret).SingleOrDefaultAsync(cancellationToken);
+        return protectedSecret is null ? null : secrets.Unprotect(tenantId, protectedSecret);
+    }
+
+    /// <summary>
+    /// Checks a site's signed user id (<paramref name="userHash"/> = hex HMAC-SHA256 of <paramref name="userId"/> with the
+    /// identity secret) in constant time; 401 <c>identity_invalid</c> when it does not hold or the tenant has no secret.
+    /// </summary>
+    public async Task VerifyIdentityAsync(string userId, string? userHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        var secret = await IdentitySecretAsync(cancellationToken);
+        if (secret is null || !WidgetSecrets.Verifies(secret, userId, userHash))
+        {
+            throw new UnauthorizedException("identity_invalid", secret is null
+                ? "This widget has no identity secret, so it cannot verify users."
+                : "The userHash is not the HMAC-SHA256 of the userId with the widget's identity secret.");
+        }
+    }
+}
+
+/// <summary>Registers the widget channel services.</summary>
+public static class WidgetExtensions
+{
+    public static IHostApplicationBuilder AddOmniChatWidgetChannels(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<WidgetSecrets>();
+        builder.Services.AddScoped<WidgetChannels>();
+        return builder;
+    }
+}
