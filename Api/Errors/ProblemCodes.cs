@@ -87,6 +87,7 @@ internal static class ProblemCodes
         TelegramUpdateInvalid, TelegramTokenInvalid, TelegramGroupNotFound, TelegramGroupNotForum, TelegramBotNotAdmin, TelegramRejected,
         TelegramUnavailable, TelegramNotConfigured,
         DeepHealthFailed, InternalError,
+        IdentityInvalid, OriginNotAllowed, SiteKeyNotFound, WidgetNotConfigured, NoSession, IdentityMismatch,
     ];
 }
 

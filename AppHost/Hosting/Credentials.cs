@@ -37,7 +37,16 @@ public sealed record CredentialTenant(string Identifier, Guid Id, string Name, s
     /// <summary>The tenant's sandbox bot and support group, connected through <c>PUT /v2/channels/telegram</c> (when the sandbox runs).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CredentialTelegram? Telegram { get; init; }
+
+    /// <summary>The tenant's website widget: the install snippet's site key, and the secret its server signs user ids with.</summary>
+    public string? SiteKey { get; init; }
+
+    /// <summary>Identity verification: <c>userHash</c> = hex HMAC-SHA256 of the user id with this secret.</summary>
+    public string? IdentitySecret { get; init; }
 }
+
+/// <summary>A seeded tenant's website widget.</summary>
+public sealed record CredentialWidget(string SiteKey, string IdentitySecret);
 
 /// <summary>
 /// A seeded tenant's Telegram channel in the sandbox: post updates to <see cref="WebhookUrl"/> with header

@@ -88,6 +88,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             await app.PrepareDatabaseAsync(cancellationToken);
             await app.StartServicesAsync(cancellationToken);
             await app.ConnectSandboxTelegramAsync(cancellationToken);
+            await app.SetUpWidgetsAsync(cancellationToken);
             await app.WriteCredentialsAsync(cancellationToken);
             return app;
         }
@@ -430,6 +431,27 @@ public sealed class DistributedApplication : IAsyncDisposable
             tenants.Add(tenant with { Telegram = telegram });
         }
         await _secrets.SaveAsync(SecretsPath, cancellationToken); // bot tokens are kept, so a restart keeps each tenant's bot
+        Credentials = Credentials with { Tenants = tenants };
+    }
+
+    /// <summary>
+    /// Sets up each seeded tenant's website widget through the Api's own <c>PUT /v2/channels/widget</c>; its site key and
+    /// identity secret go into <c>credentials.json</c>.
+    /// </summary>
+    private async Task SetUpWidgetsAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Services.Contains(ResourceNames.Api))
+        {
+            return;
+        }
+        var setup = new WidgetSetup(new Uri(Url(ResourceNames.Api)));
+        var tenants = new List<CredentialTenant>();
+        foreach (var tenant in Credentials.Tenants)
+        {
+            var widget = await setup.ConfigureAsync(tenant, _secrets.For(tenant.Identifier), cancellationToken);
+            tenants.Add(tenant with { SiteKey = widget.SiteKey, IdentitySecret = widget.IdentitySecret });
+        }
+        await _secrets.SaveAsync(SecretsPath, cancellationToken);
         Credentials = Credentials with { Tenants = tenants };
     }
 

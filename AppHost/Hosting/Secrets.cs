@@ -69,6 +69,9 @@ internal sealed class TenantSecrets
 
     /// <summary>The tenant's sandbox bot token (any token of Telegram's shape is a bot there), kept across runs.</summary>
     public string? TelegramBotToken { get; set; }
+
+    /// <summary>The tenant's widget identity secret (the Api shows it once), kept across runs.</summary>
+    public string? WidgetIdentitySecret { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

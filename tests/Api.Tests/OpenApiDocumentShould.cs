@@ -30,6 +30,10 @@ public sealed partial class OpenApiDocumentShould(ApiFixture api)
         ["GET /docs/favicon.svg"] = "an asset of the Scalar reference UI",
         ["GET /docs/scalar.js"] = "an asset of the Scalar reference UI",
         ["GET /docs/scalar.aspnetcore.js"] = "an asset of the Scalar reference UI",
+        ["GET /widget.js"] = "the widget's loader script (docs/widget.md), not part of the API",
+        ["GET /widget/app.{hash}.js"] = "the widget's content-addressed app bundle",
+        ["GET /widget/v1.js"] = "the default tenant's v1 widget script",
+        ["GET /demo"] = "the demo customer page (HTML) with the widget installed",
     };
 
     [Fact]

@@ -49,6 +49,7 @@ namespace OmniChat.Core.Persistence.Migrations
                 unique: true);
 
             migrationBuilder.EnableTenantIsolation("widget_channels");
+            migrationBuilder.AllowOwnerLookups("widget_channels");
 
             // The widget's first call names only its site key: find the tenant without reading any tenant's rows.
             migrationBuilder.Sql("""
