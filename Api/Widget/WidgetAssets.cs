@@ -23,7 +23,7 @@ internal sealed record WidgetAsset(byte[] Raw, byte[] Gzip, byte[] Brotli, strin
 /// <summary>
 /// The widget's bundles, read and compressed once at start: <c>/widget.js</c> (the small loader: a stable URL, cached for
 /// minutes), <c>/widget/app.&lt;hash&gt;.js</c> (the app: content-addressed, cached for a year, loaded by the loader with
-/// its SRI hash from the bootstrap) and <c>/widget/v1.js</c> (the default tenant's v1 widget).
+/// its SRI hash from the bootstrap; <c>/widget/app.js</c> when the bootstrap failed, to show why) and <c>/widget/v1.js</c> (the default tenant's v1 widget).
 /// </summary>
 internal sealed partial class WidgetAssets
 {
@@ -52,6 +52,9 @@ internal sealed partial class WidgetAssets
             .ExcludeFromDescription();
         app.MapGet("/widget/app.{hash}.js", (string hash, HttpContext http, WidgetAssets assets) =>
                 Serve(http, assets.App is { } a && a.Hash == hash ? a : null, "public, max-age=31536000, immutable"))
+            .ExcludeFromDescription();
+        // The loader's fallback when the bootstrap failed (it has no hash then): the app shows why.
+        app.MapGet("/widget/app.js", (HttpContext http, WidgetAssets assets) => Serve(http, assets.App, "public, max-age=300"))
             .ExcludeFromDescription();
         app.MapGet("/widget/v1.js", (HttpContext http, WidgetAssets assets) => Serve(http, assets.V1, "public, max-age=300"))
             .ExcludeFromDescription();

@@ -32,6 +32,7 @@ public sealed partial class OpenApiDocumentShould(ApiFixture api)
         ["GET /docs/scalar.aspnetcore.js"] = "an asset of the Scalar reference UI",
         ["GET /widget.js"] = "the widget's loader script (docs/widget.md), not part of the API",
         ["GET /widget/app.{hash}.js"] = "the widget's content-addressed app bundle",
+        ["GET /widget/app.js"] = "the widget's app bundle when the bootstrap failed (it shows why)",
         ["GET /widget/v1.js"] = "the default tenant's v1 widget script",
         ["GET /demo"] = "the demo customer page (HTML) with the widget installed",
     };

@@ -1,0 +1,349 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using OmniChat.AppHost.Hosting;
+using OmniChat.Core.Channels.Widget;
+using OmniChat.TestKit;
+
+namespace OmniChat.Widget.Tests;
+
+/// <summary>
+/// A visitor's journeys with the widget on the demo page, in a real chromium against the running system: the agent
+/// answers from the tenant's Telegram support group (the sandbox, acting as a group member) or through the API.
+/// </summary>
+public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDisposable
+{
+    private const long Agent = 6_100_001;
+
+    private readonly HttpClient _sandbox = new() { BaseAddress = fixture.SandboxUrl };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private CredentialTenant Demo => fixture.App.Credentials.Tenants.Single(t => t.Identifier == "demo");
+
+    public void Dispose() => _sandbox.Dispose();
+
+    [Fact]
+    public async Task LetAVisitorTalkToAnAgentInTheTelegramTopicAndKeepTheHistoryOnReload()
+    {
+        var tenant = Demo;
+        var telegram = tenant.Telegram!;
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await OpenDemoAsync(context, tenant);
+
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Hello, where is my order 1042?");
+        var conversationId = await ConversationOfAsync("Hello, where is my order 1042?");
+        var (thread, card) = await TopicAsync(telegram.BotId, telegram.SupportGroupId, conversationId, "Hello, where is my order 1042?");
+        await PressAsync(telegram.BotId, telegram.SupportGroupId, card, $"claim:{conversationId:N}");
+        await System(page, "agent_joined").Filter(new() { HasText = "Grace" }).WaitForAsync();
+        await WriteInTopicAsync(telegram.BotId, telegram.SupportGroupId, thread, "Hi! It left our warehouse today.");
+        await Message(page, "OUTBOUND", "Hi! It left our warehouse today.").WaitForAsync();
+        await WriteInTopicAsync(telegram.BotId, telegram.SupportGroupId, thread, "/note Deliveries take 2 to 3 days.");
+        await System(page, "info_note").Filter(new() { HasText = "Deliveries take 2 to 3 days." }).WaitForAsync();
+        await Screenshot(page, "widget-desktop.png");
+        await WriteInTopicAsync(telegram.BotId, telegram.SupportGroupId, thread, "/close");
+        await System(page, "conversation_closed").WaitForAsync();
+
+        await page.ReloadAsync();
+        await page.GetByTestId("launcher").ClickAsync();
+        await Message(page, "OUTBOUND", "Hi! It left our warehouse today.").WaitForAsync();
+
+        Assert.Equal(1, await Message(page, "INBOUND", "Hello, where is my order 1042?").CountAsync());
+        Assert.Equal(1, await Message(page, "OUTBOUND", "Hi! It left our warehouse today.").CountAsync());
+        Assert.Equal(1, await System(page, "conversation_closed").CountAsync());
+    }
+
+    [Fact]
+    public async Task DeliverEveryAgentMessageOnceAndInOrderAfterTheNetworkDrops()
+    {
+        var tenant = Demo;
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var dropped = false;
+        var sockets = new List<IWebSocketRoute>();
+        await page.RouteWebSocketAsync(new Regex("/v2/ws"), socket =>
+        {
+            if (dropped)
+            {
+                _ = socket.CloseAsync(new() { Code = 4000, Reason = "network down" });
+                return;
+            }
+            socket.ConnectToServer();
+            lock (sockets)
+            {
+                sockets.Add(socket);
+            }
+        });
+        await page.RouteAsync("**/v2/widget/**", route => dropped ? route.AbortAsync("internetdisconnected") : route.ContinueAsync());
+        await page.GotoAsync(new Uri(fixture.ApiUrl, $"/demo?siteKey={tenant.SiteKey}").ToString());
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Are you there? (network test)");
+        var conversationId = await ConversationOfAsync("Are you there? (network test)");
+        using var api = ApiClient(tenant.ApiKey);
+        (await api.PostAsJsonAsync($"/v2/conversations/{conversationId}/claim", new { agent = "bob" }, Ct)).EnsureSuccessStatusCode();
+        await System(page, "agent_joined").WaitForAsync();
+
+        dropped = true;
+        IWebSocketRoute[] open;
+        lock (sockets)
+        {
+            open = [.. sockets];
+        }
+        foreach (var socket in open)
+        {
+            await socket.CloseAsync(new() { Code = 4000, Reason = "network down" });
+        }
+        await page.GetByTestId("connection-state").Filter(new() { HasTextRegex = new Regex("reconnecting", RegexOptions.IgnoreCase) }).WaitForAsync();
+        for (var i = 1; i <= 5; i++)
+        {
+            (await api.PostAsJsonAsync($"/v2/conversations/{conversationId}/messages", new { agent = "bob", text = $"update {i} of 5" }, Ct))
+                .EnsureSuccessStatusCode();
+        }
+        dropped = false;
+
+        await Message(page, "OUTBOUND", "update 5 of 5").WaitForAsync(new() { Timeout = 60_000 });
+        var shown = await page.GetByTestId("message").Filter(new() { HasTextRegex = new Regex("update \\d of 5") }).AllInnerTextsAsync();
+        var order = shown.Select(text => UpdateNumber().Match(text).Groups[1].Value).ToList();
+        Assert.Equal(["1", "2", "3", "4", "5"], order);
+    }
+
+    [Fact]
+    public async Task ShowAClearErrorOnAWebsiteNotOnTheAllowlistAndGetRefusedByTheApi()
+    {
+        var tenant = Demo;
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var loader = new Uri(fixture.ApiUrl, "/widget.js");
+        await page.RouteAsync("http://shop.invalid/**", route => route.FulfillAsync(new()
+        {
+            ContentType = "text/html",
+            Body = $"<!doctype html><html lang=\"en\"><head><title>Elsewhere</title></head><body><h1>Not our site</h1>" +
+                $"<script src=\"{loader}\" data-site-key=\"{tenant.SiteKey}\" async></script></body></html>",
+        }));
+        var bootstrap = page.WaitForResponseAsync(r => r.Url.Contains("/v2/widget/bootstrap", StringComparison.Ordinal));
+
+        await page.GotoAsync("http://shop.invalid/");
+        var refused = await bootstrap;
+        await page.GetByTestId("launcher").ClickAsync();
+        var error = page.GetByTestId("error");
+        await error.WaitForAsync();
+
+        Assert.Equal(403, refused.Status);
+        Assert.Equal("origin_not_allowed", (await refused.JsonAsync())?.GetProperty("code").GetString());
+        Assert.Contains("allowlist", await error.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, await page.GetByTestId("composer").CountAsync());
+    }
+
+    [Fact]
+    public async Task StayAnonymousWithAWarningWhenTheUserHashIsWrongAndBindAVerifiedUser()
+    {
+        var tenant = Demo;
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await OpenDemoAsync(context, tenant);
+        var warnings = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "warning")
+            {
+                lock (warnings)
+                {
+                    warnings.Add(message.Text);
+                }
+            }
+        };
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Hello before signing in");
+        var conversationId = await ConversationOfAsync("Hello before signing in");
+        var identify = page.WaitForResponseAsync(r => r.Url.Contains("/v2/widget/identify", StringComparison.Ordinal));
+
+        await page.EvaluateAsync("h => OmniChat.identify({ userId: 'user-7', userHash: h })", WidgetSecrets.Sign("wis_wrong", "user-7"));
+        var refused = await identify;
+        await Eventually.HoldsAsync(() => Task.FromResult(Warnings().Any(w => w.Contains("identity_invalid", StringComparison.Ordinal))),
+            "the widget warns in the console");
+        var anonymous = await CustomerOfAsync(conversationId);
+        var accepted = page.WaitForResponseAsync(r => r.Url.Contains("/v2/widget/identify", StringComparison.Ordinal));
+        await page.EvaluateAsync("h => OmniChat.identify({ userId: 'user-7', userHash: h, name: 'Ada' })", WidgetSecrets.Sign(tenant.IdentitySecret!, "user-7"));
+
+        Assert.Equal(401, refused.Status);
+        Assert.Null(anonymous);
+        Assert.Equal(200, (await accepted).Status);
+        Assert.NotNull(await CustomerOfAsync(conversationId));
+
+        List<string> Warnings()
+        {
+            lock (warnings)
+            {
+                return [.. warnings];
+            }
+        }
+    }
+
+    [Fact]
+    public async Task KeepItsLookOnAHostilePageAndWorkByKeyboardAlone()
+    {
+        var tenant = Demo;
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await OpenDemoAsync(context, tenant);
+        await page.GetByTestId("launcher").ClickAsync();
+        await page.GetByTestId("composer").WaitForAsync();
+        var before = await LookAsync(page);
+        await page.GetByTestId("close").ClickAsync();
+
+        await page.AddStyleTagAsync(new() { Content = "* { all: unset !important; } html, body, div, button { font-size: 48px !important; line-height: 3 !important; }" });
+        // Keyboard only from here: focus the launcher, open, type, send, close.
+        await page.GetByTestId("launcher").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.GetByTestId("panel").WaitForAsync();
+        var after = await LookAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.getElementById('omnichat-widget').shadowRoot.activeElement !== null"),
+            "focus moved into the panel");
+        await page.Keyboard.TypeAsync("Typed without a mouse");
+        await page.Keyboard.PressAsync("Enter");
+        await Message(page, "INBOUND", "Typed without a mouse").WaitForAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement?.id === 'omnichat-widget'"), "focus stays in the open widget");
+        }
+        await page.Keyboard.PressAsync("Escape");
+        await page.GetByTestId("panel").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        var focused = await page.EvaluateAsync<string?>("() => document.getElementById('omnichat-widget').shadowRoot.activeElement?.dataset.testid ?? null");
+
+        Assert.Equal(before, after);
+        Assert.Equal("launcher", focused);
+    }
+
+    [Fact]
+    public async Task PassAnAccessibilityScanAndFitAPhone()
+    {
+        var tenant = Demo;
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 375, Height = 740 }, IsMobile = true });
+        var page = await OpenDemoAsync(context, tenant);
+        var closed = await page.RunAxe();
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Hello from my phone");
+        await System(page, "agent_joined").Or(Message(page, "INBOUND", "Hello from my phone")).First.WaitForAsync();
+        var open = await page.RunAxe();
+        var panel = await page.GetByTestId("panel").BoundingBoxAsync();
+        await Screenshot(page, "widget-phone.png");
+
+        Assert.Empty(Serious(closed));
+        Assert.Empty(Serious(open));
+        Assert.NotNull(panel);
+        Assert.True(panel.X >= 0 && panel.X + panel.Width <= 375.5, $"the panel fits the phone's width ({panel.X}, {panel.Width})");
+    }
+
+    private static List<string> Serious(AxeResult result) =>
+        [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
+
+    // What the host page could change: the panel's box and its text's computed font.
+    private static Task<string> LookAsync(IPage page) => page.EvaluateAsync<string>("""
+        () => {
+          const root = document.getElementById('omnichat-widget').shadowRoot;
+          const panel = root.querySelector('[data-testid=panel]').getBoundingClientRect();
+          const composer = root.querySelector('[data-testid=composer]');
+          const style = getComputedStyle(composer);
+          return [panel.width, panel.height, panel.right, panel.bottom, style.fontSize, style.fontFamily, style.lineHeight].join('|');
+        }
+        """);
+
+    private async Task<IPage> OpenDemoAsync(IBrowserContext context, CredentialTenant tenant)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.ApiUrl, $"/demo?siteKey={tenant.SiteKey}").ToString());
+        await page.GetByTestId("launcher").WaitForAsync();
+        return page;
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        await page.GetByTestId("composer").FillAsync(text);
+        await page.GetByTestId("send").ClickAsync();
+        await Message(page, "INBOUND", text).WaitForAsync();
+    }
+
+    private static ILocator Message(IPage page, string direction, string text) =>
+        page.Locator($"[data-testid=message][data-direction={direction}]").Filter(new() { HasText = text });
+
+    private static ILocator System(IPage page, string kind) => page.Locator($"[data-testid=system][data-kind={kind}]");
+
+    private async Task<Guid> ConversationOfAsync(string firstMessage)
+    {
+        Guid id = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            id = await fixture.ScalarAsync<object>("SELECT conversation_id FROM messages WHERE text = $1 LIMIT 1", firstMessage) is Guid found ? found : default;
+            return id != default;
+        }, $"the message '{firstMessage}' is stored");
+        return id;
+    }
+
+    private async Task<Guid?> CustomerOfAsync(Guid conversationId) =>
+        await fixture.ScalarAsync<object>("SELECT customer_id FROM conversations WHERE id = $1", conversationId) as Guid?;
+
+    private async Task<(int Thread, int Card)> TopicAsync(long botId, long groupId, Guid conversationId, string visitorText)
+    {
+        var prefix = $"#{conversationId.ToString("N")[^6..]} ";
+        var thread = 0;
+        var card = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var topics = await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{botId}/chats/{groupId}/topics", Ct);
+            thread = topics.EnumerateArray().Where(t => t.GetProperty("name").GetString()!.Contains(prefix, StringComparison.Ordinal))
+                .Select(t => t.GetProperty("threadId").GetInt32()).FirstOrDefault();
+            if (thread == 0)
+            {
+                return false;
+            }
+            var messages = (await _sandbox.GetFromJsonAsync<JsonElement>($"/sandbox/bots/{botId}/chats/{groupId}/messages", Ct)).EnumerateArray()
+                .Where(m => m.TryGetProperty("threadId", out var t) && t.ValueKind == JsonValueKind.Number && t.GetInt32() == thread).ToList();
+            card = messages.Where(m => m.GetProperty("fromBot").GetBoolean() && Text(m).StartsWith(prefix, StringComparison.Ordinal))
+                .Select(m => m.GetProperty("messageId").GetInt32()).FirstOrDefault();
+            return card != 0 && messages.Any(m => Text(m) == visitorText);
+        }, $"the topic {prefix}shows its card and the visitor's message", TimeSpan.FromSeconds(90));
+        return (thread, card);
+    }
+
+    private async Task PressAsync(long botId, long groupId, int messageId, string data)
+    {
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/groups/{groupId}/members",
+            new { userId = Agent, firstName = "Grace", status = "member" }, Ct)).EnsureSuccessStatusCode();
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/chats/{groupId}/callbacks", new { fromUserId = Agent, messageId, data }, Ct))
+            .EnsureSuccessStatusCode();
+    }
+
+    private async Task WriteInTopicAsync(long botId, long groupId, int thread, string text) =>
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{botId}/chats/{groupId}/messages",
+            new { fromUserId = Agent, firstName = "Grace", text, threadId = thread }, Ct)).EnsureSuccessStatusCode();
+
+    private static string Text(JsonElement message) =>
+        message.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
+
+    private HttpClient ApiClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = fixture.ApiUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
+
+    [GeneratedRegex("update (\\d) of 5")]
+    private static partial Regex UpdateNumber();
+}
