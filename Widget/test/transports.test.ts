@@ -57,7 +57,7 @@ describe("V2Transport", () => {
     await flush();
 
     const socket = FakeSocket.last();
-    expect(api.calls.at(-1)).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket", body: { conversationId: "c1" } });
+    expect(api.calls[api.calls.length - 1]).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket", body: { conversationId: "c1" } });
     expect(socket.url).toBe("ws://rt.test/v2/ws?ticket=second");
     socket.open();
     expect(socket.sent).toEqual([{ type: "resume", afterSeq: 2 }]);
@@ -194,7 +194,7 @@ describe("V1Transport", () => {
     const store = new ChatStore();
     const transport = new V1Transport(new ConversationClient("http://api.test", api.fetch), store, "ws://rt.test", "en", sockets);
 
-    await transport.send("hi", "cm1", []);
+    await transport.send("hi", "cm1");
     await flush();
     const socket = FakeSocket.last();
     expect(socket.url).toBe("ws://rt.test/ws?conversationId=c1&token=t1");
