@@ -98,6 +98,7 @@ describe("the widget's DOM", () => {
     const input = $<HTMLTextAreaElement>("composer");
     input.value = "line one";
     key(input, { key: "Enter", shiftKey: true });
+    await flush();
     expect(transport.sent).toHaveLength(0);
 
     key(input, { key: "Enter" });
