@@ -10,7 +10,7 @@ export const HOST_STYLE = [
 
 export function stylesheet(primaryColor: string): string {
   const { primary, onPrimary } = themeColors(primaryColor);
-  return `:host{all:initial;--p:${primary};--on-p:${onPrimary};font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a}
+  return `:host{all:initial;--p:${primary};--on-p:${onPrimary};font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1a1a}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 button{font:inherit}
@@ -36,7 +36,7 @@ h2{margin:0;font-size:1.05em;font-weight:700}
 .meta{font-size:.75em;color:#555}
 .system{align-self:center;text-align:center;margin:0;font-size:.85em;color:#444}
 .note{align-self:stretch;margin:0;padding:.5em .75em;background:#fff8db;border-inline-start:.25em solid #b45309;border-radius:.25em;font-size:.9em;color:#1a1a1a}
-.read{font-size:.75em;color:#555}
+.read{align-self:flex-end;font-size:.75em;color:#555}
 .typing{margin:0 1em .25em;font-size:.85em;font-style:italic;color:#444}
 .error{margin:0 1em .5em;padding:.5em .75em;border-radius:.4em;background:#fef2f2;color:#991b1b;font-size:.9em}
 .uploads{display:flex;flex-wrap:wrap;gap:.25em;padding:0 .5em}
