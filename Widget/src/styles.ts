@@ -2,11 +2,15 @@
 // font size cannot scale it while browser zoom still does; under 480 px of width the panel takes the whole screen.
 import { themeColors } from "./color";
 
-/** Set inline with !important on the host: a page's `* { all: unset !important }` reaches the host element itself. */
-export const HOST_STYLE = [
-  "all:initial", "display:block", "position:fixed", "right:0", "bottom:0", "width:0", "height:0", "z-index:2147483647",
-  "visibility:visible", "opacity:1", "transform:none", "filter:none", "contain:none", "pointer-events:auto",
-].map((rule) => `${rule}!important`).join(";");
+/**
+ * Set inline with !important on the host, in this order (`all` first): a page's `* { all: unset !important }` reaches
+ * the host element itself, and only an important inline declaration outranks it.
+ */
+export const HOST_STYLE: Array<[string, string]> = [
+  ["all", "initial"], ["display", "block"], ["position", "fixed"], ["right", "0"], ["bottom", "0"], ["width", "0"],
+  ["height", "0"], ["z-index", "2147483647"], ["visibility", "visible"], ["opacity", "1"], ["transform", "none"],
+  ["filter", "none"], ["contain", "none"], ["pointer-events", "auto"],
+];
 
 export function stylesheet(primaryColor: string): string {
   const { primary, onPrimary } = themeColors(primaryColor);
@@ -48,6 +52,7 @@ progress{width:4em}
 textarea{flex:1;min-height:2.6em;max-height:8em;resize:none;padding:.55em .7em;border:1px solid #767676;border-radius:.5em;background:#fff;color:#1a1a1a;font:inherit}
 .composer .icon{color:#333}
 .composer .send{background:var(--p);color:var(--on-p)}
+[dir=rtl] .send svg{transform:scaleX(-1)}
 .footer{margin:0;padding:.25em 1em .75em;text-align:center;font-size:.85em}
 .footer a{color:#1d4ed8}
 .dragging .log{outline:2px dashed #333;outline-offset:-.5em}

@@ -8,10 +8,10 @@ import type { Attachment, Bootstrap } from "./widgetApi";
 
 export const HOST_ID = "omnichat-widget";
 const TYPING_SIGNAL_MS = 2000;
-const CHAT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
-const CLOSE_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z"/></svg>';
-const SEND_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M3 20.5V14l9-2-9-2V3.5L22 12z"/></svg>';
-const ATTACH_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z"/></svg>';
+const CHAT_ICON = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z";
+const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z";
+const SEND_ICON = "M3 20.5V14l9-2-9-2V3.5L22 12z";
+const ATTACH_ICON = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
 
 type Attributes = Record<string, string | boolean | undefined>;
 
@@ -25,10 +25,17 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes
   return element;
 }
 
-function iconButton(icon: string, label: string, attributes: Attributes = {}): HTMLButtonElement {
-  const button = h("button", { type: "button", class: "icon", "aria-label": label, ...attributes });
-  button.innerHTML = icon;
-  return button;
+// Icons are built as elements, not parsed from markup, so pages enforcing Trusted Types accept them.
+function iconButton(path: string, label: string, attributes: Attributes = {}): HTMLButtonElement {
+  const svgNs = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const shape = document.createElementNS(svgNs, "path");
+  shape.setAttribute("d", path);
+  svg.append(shape);
+  return h("button", { type: "button", class: "icon", "aria-label": label, ...attributes }, svg);
 }
 
 /** Whether the bootstrap's list of types (exact, or "image/*") admits a file's type. */
@@ -78,7 +85,9 @@ export class WidgetView {
       today: dateFormat(boot.locale, { hour: "2-digit", minute: "2-digit" }),
       other: dateFormat(boot.locale, { dateStyle: "short", timeStyle: "short" }),
     };
-    this.host = h("div", { id: HOST_ID, style: HOST_STYLE });
+    this.host = h("div", { id: HOST_ID });
+    // Through the CSSOM, not a style attribute: a page's Content-Security-Policy may forbid inline style attributes.
+    for (const [property, value] of HOST_STYLE) this.host.style.setProperty(property, value, "important");
     this.root = this.host.attachShadow({ mode: "open" });
 
     this.badge = h("span", { class: "badge", "data-testid": "unread-badge", "aria-hidden": "true", hidden: true });
@@ -119,9 +128,9 @@ export class WidgetView {
     h("header", {}, h("div", { class: "grow" }, h("h2", { id: "oc-title" }, texts.title), this.state), close),
     this.log, this.typing, this.error, this.uploadsRow, composer, footer);
 
-    const style = h("style", {}, stylesheet(boot.theme.primaryColor));
+    const style = styleFor(this.root, stylesheet(boot.theme.primaryColor));
     const wrapper = h("div", { class: boot.theme.position === "left" ? "left" : "right", dir: boot.direction }, this.launcher, this.panel);
-    this.root.append(style, wrapper);
+    this.root.append(...style, wrapper);
 
     this.launcher.addEventListener("click", () => (options.store.isOpen ? this.close() : this.open()));
     close.addEventListener("click", () => this.close());
@@ -408,6 +417,18 @@ export class WidgetView {
       this.options.store.failPending(clientMessageId);
       this.showError(error);
     }
+  }
+}
+
+// A constructed stylesheet where the browser has them (a page's CSP style-src does not govern it), else <style>.
+function styleFor(root: ShadowRoot, css: string): HTMLStyleElement[] {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    return [];
+  } catch {
+    return [h("style", {}, css)];
   }
 }
 

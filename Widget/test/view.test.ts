@@ -45,9 +45,12 @@ describe("the widget's DOM", () => {
     const host = document.getElementById("omnichat-widget")!;
 
     expect(host.shadowRoot).toBe(root);
-    expect(host.getAttribute("style")).toContain("all:initial!important");
+    expect(host.style.getPropertyValue("position")).toBe("fixed");
+    expect(host.style.getPropertyPriority("position")).toBe("important");
+    expect(host.style.getPropertyPriority("z-index")).toBe("important");
     expect(document.body.children).toHaveLength(1);
-    expect(root.querySelector("style")!.textContent).toContain("prefers-reduced-motion");
+    const css = root.querySelector("style")?.textContent ?? [...root.adoptedStyleSheets[0]!.cssRules].map((rule) => rule.cssText).join("\n");
+    expect(css).toContain("prefers-reduced-motion");
   });
 
   it("names its dialog, log and controls for assistive technology", () => {
