@@ -47,6 +47,7 @@ h2{margin:0;font-size:1.05em;font-weight:700}
 .chip{display:inline-flex;align-items:center;gap:.35em;max-width:100%;padding:.2em .6em;border:1px solid #888;border-radius:1em;background:#fff;color:#1a1a1a;font-size:.85em;text-decoration:none}
 .chip .icon{width:1.8em;height:1.8em}
 progress{width:4em}
+.thumb{width:2em;height:2em;object-fit:cover;border-radius:.25em}
 .msg img{display:block;max-width:100%;max-height:12em;border-radius:.5em}
 .composer{display:flex;align-items:flex-end;gap:.25em;padding:.5em;border-top:1px solid #ddd}
 textarea{flex:1;min-height:2.6em;max-height:8em;resize:none;padding:.55em .7em;border:1px solid #767676;border-radius:.5em;background:#fff;color:#1a1a1a;font:inherit}

@@ -234,6 +234,8 @@ export class WidgetView {
       cursor.remove();
       cursor = next;
     }
+    const shown = new Set(wanted);
+    for (const [key, element] of this.elements) if (!shown.has(element)) this.elements.delete(key);
     if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
 
     // Read receipts: only what the visitor can see, the panel open in a visible tab.
@@ -363,6 +365,11 @@ export class WidgetView {
     const progress = h("progress", { max: "1", value: "0", "aria-label": file.name });
     const remove = iconButton(CLOSE_ICON, `${this.options.boot.texts.close}: ${file.name}`, { "data-testid": "remove-upload" });
     const row = h("span", { class: "chip", "data-testid": "upload" }, file.name, progress, remove);
+    if (file.type.startsWith("image/") && typeof URL.createObjectURL === "function") {
+      const preview = h("img", { src: URL.createObjectURL(file), alt: "", class: "thumb" });
+      preview.addEventListener("load", () => URL.revokeObjectURL(preview.src), { once: true });
+      row.prepend(preview);
+    }
     const upload: Upload = {
       key: this.uploadCount++, file, progress: 0, row,
       done: this.options.transport.upload!(file, (fraction) => (progress.value = fraction)).then(
