@@ -145,9 +145,7 @@ export class V1Transport implements ChatTransport {
 
   typing(): void {}
   read(): void {}
-  async identify(): Promise<void> {
-    console.warn("OmniChat: the v1 widget has no identity verification; identify() is ignored");
-  }
+  async identify(): Promise<void> {}
 
   private connect(): void {
     this.socket = new ReconnectingSocket({

@@ -189,6 +189,85 @@ describe("the widget's DOM", () => {
   });
 });
 
+describe("the widget's behaviour", () => {
+  beforeEach(() => document.body.replaceChildren());
+  afterEach(() => vi.restoreAllMocks());
+
+  it("uploads files dropped on the panel or pasted into the composer", async () => {
+    const { $, transport } = mount();
+    const files = (...list: File[]) => ({ files: list });
+    const drop = new Event("drop", { bubbles: true, cancelable: true });
+    Object.defineProperty(drop, "dataTransfer", { value: files(new File(["x"], "dropped.png", { type: "image/png" })) });
+    const paste = new Event("paste", { bubbles: true, cancelable: true });
+    Object.defineProperty(paste, "clipboardData", { value: files(new File(["x"], "pasted.png", { type: "image/png" })) });
+
+    $("panel").dispatchEvent(drop);
+    $("composer").dispatchEvent(paste);
+    await flush();
+
+    expect(transport.uploads.map((file) => file.name)).toEqual(["dropped.png", "pasted.png"]);
+    expect(drop.defaultPrevented && paste.defaultPrevented).toBe(true);
+  });
+
+  it("sends the uploaded attachments' ids with the message", async () => {
+    const { $, transport } = mount();
+    const input = $<HTMLInputElement>("attach-input");
+    Object.defineProperty(input, "files", { value: [new File(["x"], "a.pdf", { type: "application/pdf" })] });
+    input.dispatchEvent(new Event("change"));
+    $<HTMLTextAreaElement>("composer").value = "see attached";
+    $("send").click();
+    await flush();
+
+    expect(transport.sent).toEqual([["see attached", expect.any(String), ["a1"]]]);
+    expect($("uploads").children).toHaveLength(0);
+  });
+
+  it("keeps a message that could not be sent, shows the problem's detail, and sends it again on retry", async () => {
+    const { $, transport, store } = mount();
+    const { ApiProblem } = await import("../src/problem");
+    const send = vi.spyOn(transport, "send").mockRejectedValueOnce(new ApiProblem(429, "rate_limited", "Too many", "Slow down a little."));
+    $<HTMLTextAreaElement>("composer").value = "hello";
+    $("send").click();
+    await flush();
+
+    expect($("error").textContent).toBe("Slow down a little.");
+    expect(store.list()[0]).toMatchObject({ state: "failed", text: "hello" });
+    $("retry").click();
+    await flush();
+
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(send.mock.calls[1]![1]).toBe(send.mock.calls[0]![1]);
+    expect($("error").hidden).toBe(true);
+  });
+
+  it("tells message handlers about each new message and ignores identify() without an identity secret", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const { widget, store, transport } = mount(bootstrap({ features: {} }));
+    const identify = vi.spyOn(transport, "identify");
+    const handler = vi.fn();
+    widget.on("message", handler);
+
+    store.applyFrame(message(1));
+    store.applyFrame(message(1));
+    widget.identify({ userId: "42", userHash: "h" });
+
+    expect(handler).toHaveBeenCalledOnce();
+    expect(handler).toHaveBeenCalledWith(expect.objectContaining({ id: "id1", seq: 1, direction: "OUTBOUND", agent: "ann" }));
+    expect(identify).not.toHaveBeenCalled();
+    expect(warn).toHaveBeenCalled();
+  });
+
+  it("shows the connection state in the header", () => {
+    const { $, store } = mount();
+    store.setConnection("connecting");
+    expect($("connection-state").textContent).toBe("Connecting…");
+    store.setConnection("reconnecting");
+    expect($("connection-state").textContent).toBe("Reconnecting…");
+    store.setConnection("online");
+    expect($("connection-state").dataset["state"]).toBe("online");
+  });
+});
+
 describe("themeColors", () => {
   it("picks a text colour with at least 4.5:1 contrast on any theme colour", () => {
     for (const primary of ["#2563eb", "#ffff00", "#777777", "#808080", "#00ff00", "#ff0000", "#000", "#fff", "#0ea5e9", "#7c3aed"]) {
