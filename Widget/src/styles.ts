@@ -1,5 +1,6 @@
 // The widget's whole stylesheet, inside its shadow root. Sizes in em from one px size on :host, so the page's root
-// font size cannot scale it while browser zoom still does; under 480 px of width the panel takes the whole screen.
+// font size cannot scale it while browser zoom still does; under 480 px of width or height (a phone, 200 % zoom) the
+// panel takes the whole screen.
 import { themeColors } from "./color";
 
 /**
@@ -57,6 +58,6 @@ textarea{flex:1;min-height:2.6em;max-height:8em;resize:none;padding:.55em .7em;b
 .footer{margin:0;padding:.25em 1em .75em;text-align:center;font-size:.85em}
 .footer a{color:#1d4ed8}
 .dragging .log{outline:2px dashed #333;outline-offset:-.5em}
-@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}}
+@media (max-width:480px),(max-height:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}`;
 }

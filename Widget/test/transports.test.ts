@@ -129,6 +129,18 @@ describe("V2Transport", () => {
     expect(FakeSocket.last().url).toBe("ws://rt.test/v2/ws?ticket=customer-ticket");
   });
 
+  it("waits for identify() before a first message, so it writes into the customer's conversation instead of a new one", async () => {
+    const { api, transport } = v2({
+      "POST /v2/widget/session": [[200, session("t1", "customer-ticket")]],
+      "POST /v2/widget/conversations/c1/messages": [[201, message(9, "INBOUND", "hi")]],
+    });
+    const identified = transport.identify({ userId: "42", userHash: "h" });
+    const sent = transport.send("hi", "cm1", []);
+    await Promise.all([identified, sent]);
+
+    expect(api.calls.map((call) => new URL(call.url).pathname)).toEqual(["/v2/widget/session", "/v2/widget/conversations/c1/messages"]);
+  });
+
   it("binds an existing conversation with POST identify, and stays anonymous with a warning when refused", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const { api, transport } = v2({
