@@ -48,6 +48,16 @@ describe("the loader (widget.js)", () => {
     expect(window.OmniChat!.boot).toEqual({ api: "https://api.test", siteKey: "wk_1", bootstrap: boot });
   });
 
+  it("keeps a queueing stub the page made itself, with the calls already in it", async () => {
+    const pageStub = { q: [["open"]] };
+    window.OmniChat = pageStub as never;
+    await runLoader(json(200, bootstrap()));
+
+    expect(window.OmniChat).toBe(pageStub);
+    window.OmniChat!.close();
+    expect(window.OmniChat!.q).toEqual([["open"], ["close"]]);
+  });
+
   it("still injects the app, from its fallback URL and with the problem, when the origin is not allowed", async () => {
     await runLoader(json(403, { code: "origin_not_allowed", detail: "https://evil.test may not use this widget." }));
 
