@@ -43,7 +43,8 @@ export function acceptsType(types: string[], type: string): boolean {
   return types.some((allowed) => allowed === type || (allowed.endsWith("/*") && type.startsWith(allowed.slice(0, -1))));
 }
 
-interface Upload { key: number; file: File; progress: number; done: Promise<Attachment | undefined>; attachment?: Attachment; row: HTMLElement }
+/** A file being uploaded from the composer: its chip, and its attachment once the Api has stored it (undefined if that failed). */
+interface Upload { done: Promise<Attachment | undefined>; row: HTMLElement }
 
 export interface ViewOptions {
   boot: Bootstrap;
@@ -71,8 +72,9 @@ export class WidgetView {
   private readonly greeting: HTMLElement;
   private readonly elements = new Map<string, HTMLElement>();
   private readonly uploads: Upload[] = [];
+  /** The visitor's messages not stored yet, by clientMessageId: what a retry sends again. */
+  private readonly outgoing = new Map<string, { text: string; attachments: Attachment[] }>();
   private readonly time: { today: Intl.DateTimeFormat; other: Intl.DateTimeFormat };
-  private uploadCount = 0;
   private lastTypingSignal = -Infinity;
   private readSent = 0;
   private problem: string | undefined;
@@ -363,28 +365,26 @@ export class WidgetView {
 
   private startUpload(file: File): void {
     const progress = h("progress", { max: "1", value: "0", "aria-label": file.name });
-    const remove = iconButton(CLOSE_ICON, `${this.options.boot.texts.close}: ${file.name}`, { "data-testid": "remove-upload" });
+    // The bootstrap's texts have no "remove" yet: the button is named by the file and the × it shows.
+    const remove = iconButton(CLOSE_ICON, `${file.name} ×`, { "data-testid": "remove-upload" });
     const row = h("span", { class: "chip", "data-testid": "upload" }, file.name, progress, remove);
     if (file.type.startsWith("image/") && typeof URL.createObjectURL === "function") {
       const preview = h("img", { src: URL.createObjectURL(file), alt: "", class: "thumb" });
       preview.addEventListener("load", () => URL.revokeObjectURL(preview.src), { once: true });
       row.prepend(preview);
     }
-    const upload: Upload = {
-      key: this.uploadCount++, file, progress: 0, row,
-      done: this.options.transport.upload!(file, (fraction) => (progress.value = fraction)).then(
-        (attachment) => {
-          upload.attachment = attachment;
-          progress.remove();
-          return attachment;
-        },
-        (error: unknown) => {
-          this.showError(error);
-          this.dropUpload(upload);
-          return undefined;
-        },
-      ),
-    };
+    const upload: Upload = { row, done: Promise.resolve(undefined) };
+    upload.done = this.options.transport.upload!(file, (fraction) => (progress.value = fraction)).then(
+      (attachment) => {
+        progress.remove();
+        return attachment;
+      },
+      (error: unknown) => {
+        this.showError(error);
+        this.dropUpload(upload);
+        return undefined;
+      },
+    );
     remove.addEventListener("click", () => this.dropUpload(upload));
     this.uploads.push(upload);
     this.uploadsRow.append(row);
@@ -395,8 +395,6 @@ export class WidgetView {
     if (index >= 0) this.uploads.splice(index, 1);
     upload.row.remove();
   }
-
-  private readonly outgoing = new Map<string, { text: string; attachments: Attachment[] }>();
 
   private async send(): Promise<void> {
     const text = this.input.value.trim();
