@@ -50,7 +50,7 @@ describe("the loader (widget.js)", () => {
 
   it("keeps a queueing stub the page made itself, with the calls already in it", async () => {
     const pageStub = { q: [["open"]] };
-    window.OmniChat = pageStub as never;
+    Object.assign(window, { OmniChat: pageStub });
     await runLoader(json(200, bootstrap()));
 
     expect(window.OmniChat).toBe(pageStub);
