@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { bootstrap, flush } from "./fakes";
+import { FakeSocket, bootstrap, fakeWebSocket, flush, message } from "./fakes";
 
 function loaderScript(): HTMLScriptElement {
   const script = document.createElement("script");
@@ -91,6 +91,28 @@ describe("the app (app.js)", () => {
     expect(opened).toHaveBeenCalledOnce();
     expect(root.querySelector<HTMLElement>('[data-testid="panel"]')!.hidden).toBe(false);
     expect(Object.keys(window.OmniChat!).sort()).toEqual(["close", "identify", "on", "open"].sort());
+  });
+
+  it("connects to the bootstrap's conversation and counts as unread only what was not seen before the reload", async () => {
+    FakeSocket.instances = [];
+    vi.stubGlobal("WebSocket", fakeWebSocket);
+    localStorage.setItem("omnichat.seen.c1", "2");
+    const conversation = { conversationId: "c1", token: "t", expiresIn: 900, ticket: "tk" };
+    Object.assign(window, { OmniChat: { q: [], boot: { api: "https://api.test", siteKey: "wk_1", bootstrap: bootstrap({ conversation }) } } });
+    vi.resetModules();
+    await import("../src/app");
+    await flush();
+
+    const socket = FakeSocket.last();
+    expect(socket.url).toBe("ws://rt.test/v2/ws?ticket=tk");
+    socket.open();
+    socket.receive(message(1), message(2), message(3));
+    const badge = document.getElementById("omnichat-widget")!.shadowRoot!.querySelector('[data-testid="unread-badge"]')!;
+    expect(badge.textContent).toBe("1");
+
+    window.OmniChat!.open();
+    expect(localStorage.getItem("omnichat.seen.c1")).toBe("3");
+    expect(socket.sent).toEqual([{ type: "resume", afterSeq: 0 }, { type: "read", seq: 3 }]);
   });
 
   it("shows the problem the loader passed", async () => {
