@@ -77,7 +77,7 @@ export class WidgetView {
   private readonly time: { today: Intl.DateTimeFormat; other: Intl.DateTimeFormat };
   private lastTypingSignal = -Infinity;
   private readSent = 0;
-  private problem: string | undefined;
+  private readonly problem: string | undefined;
 
   constructor(private readonly options: ViewOptions) {
     const { boot } = options;
@@ -119,7 +119,7 @@ export class WidgetView {
     if (!canWrite) composer.hidden = true;
 
     const footer = h("p", { class: "footer" });
-    if (boot.features.telegramUrl) {
+    if (boot.features.telegramUrl?.startsWith("https://")) {
       footer.append(h("a", { href: boot.features.telegramUrl, target: "_blank", rel: "noopener", "data-testid": "telegram" }, texts.continueInTelegram));
     }
 
