@@ -11,8 +11,9 @@ import type { Command, CommandName, LoaderHandoff, OmniChatGlobal } from "./omni
   if (!script || (existing && !existing.q)) return;
   const api = new URL(script.src).origin;
   const siteKey = script.dataset["siteKey"] ?? "";
+  // A page may have made its own queueing stub (see README) to call OmniChat before this script has run: keep it.
   const queue: Command[] = existing?.q ?? [];
-  const stub = {} as OmniChatGlobal;
+  const stub = existing ?? ({} as OmniChatGlobal);
   const names: CommandName[] = ["open", "close", "identify", "on"];
   for (const name of names) (stub as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => queue.push([name, ...args]);
   stub.q = queue;

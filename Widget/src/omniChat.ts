@@ -37,11 +37,12 @@ export function publish(api: OmniChatApi): OmniChatGlobal {
   const queue = global.q ?? [];
   delete global.q;
   delete global.boot;
-  Object.assign(global, api);
+  const { open, close, identify, on } = api;
+  Object.assign(global, { open, close, identify, on });
   window.OmniChat = global;
   for (const [name, ...args] of queue) {
-    const call = api[name] as ((...values: unknown[]) => void) | undefined;
-    call?.apply(api, args);
+    const call = global[name] as ((...values: unknown[]) => void) | undefined;
+    call?.apply(global, args);
   }
   return global;
 }

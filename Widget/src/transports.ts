@@ -25,6 +25,7 @@ export class V2Transport implements ChatTransport {
   private socket: ReconnectingSocket | undefined;
   private identity: Identity | undefined;
   private starting: Promise<void> | undefined;
+  private identifying: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly api: WidgetApi,
@@ -54,7 +55,14 @@ export class V2Transport implements ChatTransport {
   }
 
   /** With a conversation: bind it (POST identify). Without: find the customer's conversation (POST session). */
-  async identify(identity: Identity): Promise<void> {
+  identify(identity: Identity): Promise<void> {
+    // In order, and before a first message creates a conversation: that must wait to learn whether one exists.
+    const run = this.identifying.then(() => this.bind(identity));
+    this.identifying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async bind(identity: Identity): Promise<void> {
     this.identity = identity;
     try {
       if (this.api.conversationId) {
@@ -78,8 +86,9 @@ export class V2Transport implements ChatTransport {
     return this.api.attachmentLink(id);
   }
 
-  private ensureConversation(): Promise<void> {
-    if (this.api.conversationId) return Promise.resolve();
+  private async ensureConversation(): Promise<void> {
+    await this.identifying;
+    if (this.api.conversationId) return;
     this.starting ??= this.createConversation().finally(() => (this.starting = undefined));
     return this.starting;
   }
@@ -145,9 +154,7 @@ export class V1Transport implements ChatTransport {
 
   typing(): void {}
   read(): void {}
-  async identify(): Promise<void> {
-    console.warn("OmniChat: the v1 widget has no identity verification; identify() is ignored");
-  }
+  async identify(): Promise<void> {}
 
   private connect(): void {
     this.socket = new ReconnectingSocket({

@@ -8,10 +8,10 @@ import type { Attachment, Bootstrap } from "./widgetApi";
 
 export const HOST_ID = "omnichat-widget";
 const TYPING_SIGNAL_MS = 2000;
-const CHAT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
-const CLOSE_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z"/></svg>';
-const SEND_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M3 20.5V14l9-2-9-2V3.5L22 12z"/></svg>';
-const ATTACH_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z"/></svg>';
+const CHAT_ICON = "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z";
+const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z";
+const SEND_ICON = "M3 20.5V14l9-2-9-2V3.5L22 12z";
+const ATTACH_ICON = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z";
 
 type Attributes = Record<string, string | boolean | undefined>;
 
@@ -25,10 +25,17 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes
   return element;
 }
 
-function iconButton(icon: string, label: string, attributes: Attributes = {}): HTMLButtonElement {
-  const button = h("button", { type: "button", class: "icon", "aria-label": label, ...attributes });
-  button.innerHTML = icon;
-  return button;
+// Icons are built as elements, not parsed from markup, so pages enforcing Trusted Types accept them.
+function iconButton(path: string, label: string, attributes: Attributes = {}): HTMLButtonElement {
+  const svgNs = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const shape = document.createElementNS(svgNs, "path");
+  shape.setAttribute("d", path);
+  svg.append(shape);
+  return h("button", { type: "button", class: "icon", "aria-label": label, ...attributes }, svg);
 }
 
 /** Whether the bootstrap's list of types (exact, or "image/*") admits a file's type. */
@@ -36,7 +43,8 @@ export function acceptsType(types: string[], type: string): boolean {
   return types.some((allowed) => allowed === type || (allowed.endsWith("/*") && type.startsWith(allowed.slice(0, -1))));
 }
 
-interface Upload { key: number; file: File; progress: number; done: Promise<Attachment | undefined>; attachment?: Attachment; row: HTMLElement }
+/** A file being uploaded from the composer: its chip, and its attachment once the Api has stored it (undefined if that failed). */
+interface Upload { done: Promise<Attachment | undefined>; row: HTMLElement }
 
 export interface ViewOptions {
   boot: Bootstrap;
@@ -64,11 +72,12 @@ export class WidgetView {
   private readonly greeting: HTMLElement;
   private readonly elements = new Map<string, HTMLElement>();
   private readonly uploads: Upload[] = [];
+  /** The visitor's messages not stored yet, by clientMessageId: what a retry sends again. */
+  private readonly outgoing = new Map<string, { text: string; attachments: Attachment[] }>();
   private readonly time: { today: Intl.DateTimeFormat; other: Intl.DateTimeFormat };
-  private uploadCount = 0;
   private lastTypingSignal = -Infinity;
   private readSent = 0;
-  private problem: string | undefined;
+  private readonly problem: string | undefined;
 
   constructor(private readonly options: ViewOptions) {
     const { boot } = options;
@@ -78,7 +87,9 @@ export class WidgetView {
       today: dateFormat(boot.locale, { hour: "2-digit", minute: "2-digit" }),
       other: dateFormat(boot.locale, { dateStyle: "short", timeStyle: "short" }),
     };
-    this.host = h("div", { id: HOST_ID, style: HOST_STYLE });
+    this.host = h("div", { id: HOST_ID });
+    // Through the CSSOM, not a style attribute: a page's Content-Security-Policy may forbid inline style attributes.
+    for (const [property, value] of HOST_STYLE) this.host.style.setProperty(property, value, "important");
     this.root = this.host.attachShadow({ mode: "open" });
 
     this.badge = h("span", { class: "badge", "data-testid": "unread-badge", "aria-hidden": "true", hidden: true });
@@ -108,7 +119,7 @@ export class WidgetView {
     if (!canWrite) composer.hidden = true;
 
     const footer = h("p", { class: "footer" });
-    if (boot.features.telegramUrl) {
+    if (boot.features.telegramUrl?.startsWith("https://")) {
       footer.append(h("a", { href: boot.features.telegramUrl, target: "_blank", rel: "noopener", "data-testid": "telegram" }, texts.continueInTelegram));
     }
 
@@ -119,9 +130,9 @@ export class WidgetView {
     h("header", {}, h("div", { class: "grow" }, h("h2", { id: "oc-title" }, texts.title), this.state), close),
     this.log, this.typing, this.error, this.uploadsRow, composer, footer);
 
-    const style = h("style", {}, stylesheet(boot.theme.primaryColor));
+    const style = styleFor(this.root, stylesheet(boot.theme.primaryColor));
     const wrapper = h("div", { class: boot.theme.position === "left" ? "left" : "right", dir: boot.direction }, this.launcher, this.panel);
-    this.root.append(style, wrapper);
+    this.root.append(...style, wrapper);
 
     this.launcher.addEventListener("click", () => (options.store.isOpen ? this.close() : this.open()));
     close.addEventListener("click", () => this.close());
@@ -225,6 +236,8 @@ export class WidgetView {
       cursor.remove();
       cursor = next;
     }
+    const shown = new Set(wanted);
+    for (const [key, element] of this.elements) if (!shown.has(element)) this.elements.delete(key);
     if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
 
     // Read receipts: only what the visitor can see, the panel open in a visible tab.
@@ -352,23 +365,26 @@ export class WidgetView {
 
   private startUpload(file: File): void {
     const progress = h("progress", { max: "1", value: "0", "aria-label": file.name });
-    const remove = iconButton(CLOSE_ICON, `${this.options.boot.texts.close}: ${file.name}`, { "data-testid": "remove-upload" });
+    // The bootstrap's texts have no "remove" yet: the button is named by the file and the × it shows.
+    const remove = iconButton(CLOSE_ICON, `${file.name} ×`, { "data-testid": "remove-upload" });
     const row = h("span", { class: "chip", "data-testid": "upload" }, file.name, progress, remove);
-    const upload: Upload = {
-      key: this.uploadCount++, file, progress: 0, row,
-      done: this.options.transport.upload!(file, (fraction) => (progress.value = fraction)).then(
-        (attachment) => {
-          upload.attachment = attachment;
-          progress.remove();
-          return attachment;
-        },
-        (error: unknown) => {
-          this.showError(error);
-          this.dropUpload(upload);
-          return undefined;
-        },
-      ),
-    };
+    if (file.type.startsWith("image/") && typeof URL.createObjectURL === "function") {
+      const preview = h("img", { src: URL.createObjectURL(file), alt: "", class: "thumb" });
+      preview.addEventListener("load", () => URL.revokeObjectURL(preview.src), { once: true });
+      row.prepend(preview);
+    }
+    const upload: Upload = { row, done: Promise.resolve(undefined) };
+    upload.done = this.options.transport.upload!(file, (fraction) => (progress.value = fraction)).then(
+      (attachment) => {
+        progress.remove();
+        return attachment;
+      },
+      (error: unknown) => {
+        this.showError(error);
+        this.dropUpload(upload);
+        return undefined;
+      },
+    );
     remove.addEventListener("click", () => this.dropUpload(upload));
     this.uploads.push(upload);
     this.uploadsRow.append(row);
@@ -379,8 +395,6 @@ export class WidgetView {
     if (index >= 0) this.uploads.splice(index, 1);
     upload.row.remove();
   }
-
-  private readonly outgoing = new Map<string, { text: string; attachments: Attachment[] }>();
 
   private async send(): Promise<void> {
     const text = this.input.value.trim();
@@ -408,6 +422,18 @@ export class WidgetView {
       this.options.store.failPending(clientMessageId);
       this.showError(error);
     }
+  }
+}
+
+// A constructed stylesheet where the browser has them (a page's CSP style-src does not govern it), else <style>.
+function styleFor(root: ShadowRoot, css: string): HTMLStyleElement[] {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+    return [];
+  } catch {
+    return [h("style", {}, css)];
   }
 }
 

@@ -27,6 +27,10 @@ export function startWidget({ boot, store, transport, problem }: WidgetParts): O
         console.warn("OmniChat: identify() needs {userId, userHash}");
         return;
       }
+      if (!boot.features.identity) {
+        console.warn("OmniChat: this widget has no identity verification (no identity secret); identify() is ignored");
+        return;
+      }
       transport.identify(identity).catch((error: unknown) => console.warn("OmniChat: identify() failed", error));
     },
     on: (event: EventName, handler: (payload?: PublicMessage) => void) => {

@@ -57,7 +57,7 @@ describe("V2Transport", () => {
     await flush();
 
     const socket = FakeSocket.last();
-    expect(api.calls.at(-1)).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket", body: { conversationId: "c1" } });
+    expect(api.calls[api.calls.length - 1]).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket", body: { conversationId: "c1" } });
     expect(socket.url).toBe("ws://rt.test/v2/ws?ticket=second");
     socket.open();
     expect(socket.sent).toEqual([{ type: "resume", afterSeq: 2 }]);
@@ -129,6 +129,18 @@ describe("V2Transport", () => {
     expect(FakeSocket.last().url).toBe("ws://rt.test/v2/ws?ticket=customer-ticket");
   });
 
+  it("waits for identify() before a first message, so it writes into the customer's conversation instead of a new one", async () => {
+    const { api, transport } = v2({
+      "POST /v2/widget/session": [[200, session("t1", "customer-ticket")]],
+      "POST /v2/widget/conversations/c1/messages": [[201, message(9, "INBOUND", "hi")]],
+    });
+    const identified = transport.identify({ userId: "42", userHash: "h" });
+    const sent = transport.send("hi", "cm1", []);
+    await Promise.all([identified, sent]);
+
+    expect(api.calls.map((call) => new URL(call.url).pathname)).toEqual(["/v2/widget/session", "/v2/widget/conversations/c1/messages"]);
+  });
+
   it("binds an existing conversation with POST identify, and stays anonymous with a warning when refused", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const { api, transport } = v2({
@@ -194,7 +206,7 @@ describe("V1Transport", () => {
     const store = new ChatStore();
     const transport = new V1Transport(new ConversationClient("http://api.test", api.fetch), store, "ws://rt.test", "en", sockets);
 
-    await transport.send("hi", "cm1", []);
+    await transport.send("hi", "cm1");
     await flush();
     const socket = FakeSocket.last();
     expect(socket.url).toBe("ws://rt.test/ws?conversationId=c1&token=t1");
