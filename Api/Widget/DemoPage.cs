@@ -40,6 +40,7 @@ internal static class DemoPage
               header { background: #111827; color: #fff; padding: 1rem 2rem; }
               main { max-width: 48rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }
               .card { background: #fff; border: 1px solid #e5e7eb; border-radius: .5rem; padding: 1rem 1.5rem; margin-bottom: 1rem; }
+              pre { white-space: pre-wrap; word-break: break-all; }
             </style>
             </head>
             <body>

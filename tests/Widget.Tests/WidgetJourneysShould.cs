@@ -119,15 +119,13 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
         await using var context = await fixture.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var loader = new Uri(fixture.ApiUrl, "/widget.js");
-        await page.RouteAsync("http://shop.invalid/**", route => route.FulfillAsync(new()
-        {
-            ContentType = "text/html",
-            Body = $"<!doctype html><html lang=\"en\"><head><title>Elsewhere</title></head><body><h1>Not our site</h1>" +
-                $"<script src=\"{loader}\" data-site-key=\"{tenant.SiteKey}\" async></script></body></html>",
-        }));
+        // Another website on this machine (a page Playwright made up would count as public, and Chromium's private network
+        // rules would stop the script before our Api could refuse anything): localhost, not the Api's 127.0.0.1.
+        await using var elsewhere = HostPage.Start($"<!doctype html><html lang=\"en\"><head><title>Elsewhere</title></head><body><h1>Not our site</h1>" +
+            $"<script src=\"{loader}\" data-site-key=\"{tenant.SiteKey}\" async></script></body></html>");
         var bootstrap = page.WaitForResponseAsync(r => r.Url.Contains("/v2/widget/bootstrap", StringComparison.Ordinal));
 
-        await page.GotoAsync("http://shop.invalid/");
+        await page.GotoAsync(elsewhere.Url);
         var refused = await bootstrap;
         await page.GetByTestId("launcher").ClickAsync();
         var error = page.GetByTestId("error");
@@ -136,7 +134,7 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
         Assert.Equal(403, refused.Status);
         Assert.Equal("origin_not_allowed", (await refused.JsonAsync())?.GetProperty("code").GetString());
         Assert.Contains("allowlist", await error.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(0, await page.GetByTestId("composer").CountAsync());
+        Assert.False(await page.GetByTestId("composer").IsVisibleAsync());
     }
 
     [Fact]
@@ -187,7 +185,11 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
     public async Task KeepItsLookOnAHostilePageAndWorkByKeyboardAlone()
     {
         var tenant = Demo;
-        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        // Reduced motion: the panel's opening animation would move the box being compared (and the widget honours the setting).
+        await using var context = await fixture.Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 1280, Height = 800 }, ReducedMotion = ReducedMotion.Reduce,
+        });
         var page = await OpenDemoAsync(context, tenant);
         await page.GetByTestId("launcher").ClickAsync();
         await page.GetByTestId("composer").WaitForAsync();
@@ -248,7 +250,7 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
           const panel = root.querySelector('[data-testid=panel]').getBoundingClientRect();
           const composer = root.querySelector('[data-testid=composer]');
           const style = getComputedStyle(composer);
-          return [panel.width, panel.height, panel.right, panel.bottom, style.fontSize, style.fontFamily, style.lineHeight].join('|');
+          return [panel.width, panel.height, panel.right, panel.bottom].map(Math.round).concat([style.fontSize, style.fontFamily, style.lineHeight]).join('|');
         }
         """);
 
