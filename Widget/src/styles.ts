@@ -7,15 +7,18 @@ import { themeColors } from "./color";
  * Set inline with !important on the host, in this order (`all` first): a page's `* { all: unset !important }` reaches
  * the host element itself, and only an important inline declaration outranks it.
  */
+const FONT = `16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif`;
+
 export const HOST_STYLE: Array<[string, string]> = [
-  ["all", "initial"], ["display", "block"], ["position", "fixed"], ["right", "0"], ["bottom", "0"], ["width", "0"],
+  // `all: initial` here outranks the :host rule, so the font and colour everything inherits are set here too.
+  ["all", "initial"], ["font", FONT], ["color", "#1a1a1a"], ["display", "block"], ["position", "fixed"], ["right", "0"], ["bottom", "0"], ["width", "0"],
   ["height", "0"], ["z-index", "2147483647"], ["visibility", "visible"], ["opacity", "1"], ["transform", "none"],
   ["filter", "none"], ["contain", "none"], ["pointer-events", "auto"],
 ];
 
 export function stylesheet(primaryColor: string): string {
   const { primary, onPrimary } = themeColors(primaryColor);
-  return `:host{all:initial;--p:${primary};--on-p:${onPrimary};font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1a1a}
+  return `:host{all:initial;--p:${primary};--on-p:${onPrimary};font:${FONT};color:#1a1a1a}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 button{font:inherit}

@@ -217,6 +217,7 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
         var focused = await page.EvaluateAsync<string?>("() => document.getElementById('omnichat-widget').shadowRoot.activeElement?.dataset.testid ?? null");
 
         Assert.Equal(before, after);
+        Assert.Contains("system-ui", before, StringComparison.Ordinal); // its own font, not the browser's default serif
         Assert.Equal("launcher", focused);
     }
 
