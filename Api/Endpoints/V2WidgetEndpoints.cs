@@ -79,7 +79,7 @@ internal static class V2WidgetEndpoints
             new WidgetThemeResponse(channel.PrimaryColor, channel.Position.ToString().ToLowerInvariant()),
             new WidgetFeaturesResponse(new WidgetAttachmentsResponse(maxBytes, WidgetAttachmentTypes.Defaults),
                 bot is null ? null : new Uri($"https://t.me/{bot}"), channel.ProtectedIdentitySecret is not null),
-            RealtimeUrl(options.Value, configuration, http),
+            options.Value.RealtimeUrlFor(configuration, http),
             assets.AppPath is { } path ? new WidgetAppResponse(new Uri(api + path), assets.App!.Integrity) : null,
             conversation));
     }
@@ -217,18 +217,6 @@ internal static class V2WidgetEndpoints
         }
         var first = http.Request.Headers.AcceptLanguage.ToString().Split(',', 2)[0].Split(';', 2)[0].Trim();
         return first.Length > 0 && first != "*" && ConversationRules.IsLocale(first) ? first : null;
-    }
-
-    private static Uri RealtimeUrl(WidgetOptions options, IConfiguration configuration, HttpContext http)
-    {
-        if (options.RealtimeUrl is { } configured)
-        {
-            return configured;
-        }
-        var service = configuration["services:realtime:http:0"];
-        var builder = new UriBuilder(service ?? $"{http.Request.Scheme}://{http.Request.Host}");
-        builder.Scheme = builder.Scheme == "https" ? "wss" : "ws";
-        return new Uri(builder.Uri.GetLeftPart(UriPartial.Authority));
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Tenancy;
 
@@ -7,15 +8,16 @@ namespace OmniChat.Api.Widget;
 
 /// <summary>
 /// <c>GET /demo</c>: a customer's web page with the widget installed exactly as the install snippet says — the default
-/// tenant's widget, or any tenant's with <c>?siteKey=</c>. For trying the widget and for the browser tests.
+/// tenant's widget, or any tenant's with <c>?siteKey=</c>; <c>?widget=v1</c> shows the default tenant's frozen v1 widget
+/// (<c>/widget/v1.js</c>) instead. For trying the widget and for the browser tests.
 /// </summary>
 internal static class DemoPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/demo", ServeAsync).ExcludeFromDescription();
 
-    private static async Task<IResult> ServeAsync(HttpContext http, ITenantContext tenants, OmniChatDbContext db, WidgetAssets assets,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> ServeAsync(string? widget, HttpContext http, ITenantContext tenants, OmniChatDbContext db, WidgetAssets assets,
+        IOptions<WidgetOptions> options, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var tenant = tenants.Tenant;
         var siteKey = tenant is null ? null
@@ -26,7 +28,11 @@ internal static class DemoPage
                 extensions: new Dictionary<string, object?> { ["code"] = "site_key_not_found" });
         }
         http.Response.Headers.CacheControl = "no-store";
-        var integrity = assets.Loader?.Integrity ?? "";
+        var v1 = widget == "v1" && tenant.Identifier == Tenant.DefaultIdentifier;
+        var integrity = (v1 ? assets.V1 : assets.Loader)?.Integrity ?? "";
+        var script = v1
+            ? $"<script src=\"/widget/v1.js\" data-realtime-url=\"{WebUtility.HtmlEncode(options.Value.RealtimeUrlFor(configuration, http).ToString().TrimEnd('/'))}\" integrity=\"{integrity}\" crossorigin=\"anonymous\" async></script>"
+            : $"<script src=\"/widget.js\" data-site-key=\"{siteKey}\" integrity=\"{integrity}\" crossorigin=\"anonymous\" async></script>";
         var name = WebUtility.HtmlEncode(tenant.Name);
         var html = $$"""
             <!doctype html>
@@ -49,7 +55,7 @@ internal static class DemoPage
               <div class="card"><h2>Welcome to our shop</h2><p>This page stands in for a customer's website. The chat button in the corner is the OmniChat widget, installed with the snippet below.</p></div>
               <div class="card"><h2>Install snippet</h2><pre><code>&lt;script src="{{WebUtility.HtmlEncode($"{http.Request.Scheme}://{http.Request.Host}")}}/widget.js" data-site-key="{{siteKey}}" async&gt;&lt;/script&gt;</code></pre></div>
             </main>
-            <script src="/widget.js" data-site-key="{{siteKey}}" integrity="{{integrity}}" crossorigin="anonymous" async></script>
+            {{script}}
             </body>
             </html>
             """;

@@ -15,6 +15,18 @@ internal sealed class WidgetOptions
 
     /// <summary>The hub's address as browsers see it (<c>wss://rt.example</c>); default: the AppHost's <c>services__realtime__http__0</c> as ws.</summary>
     public Uri? RealtimeUrl { get; set; }
+
+    /// <summary>The hub's address for browsers: <see cref="RealtimeUrl"/>, else the AppHost's service address as ws(s), else this host.</summary>
+    public Uri RealtimeUrlFor(IConfiguration configuration, HttpContext http)
+    {
+        if (RealtimeUrl is { } configured)
+        {
+            return configured;
+        }
+        var builder = new UriBuilder(configuration["services:realtime:http:0"] ?? $"{http.Request.Scheme}://{http.Request.Host}");
+        builder.Scheme = builder.Scheme == "https" ? "wss" : "ws";
+        return new Uri(builder.Uri.GetLeftPart(UriPartial.Authority));
+    }
 }
 
 /// <summary>One bundle as served: its bytes, precompressed, with its ETag and Subresource Integrity hash.</summary>

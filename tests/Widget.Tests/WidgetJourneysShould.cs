@@ -241,6 +241,31 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
         Assert.True(panel.X >= 0 && panel.X + panel.Width <= 375.5, $"the panel fits the phone's width ({panel.X}, {panel.Width})");
     }
 
+    [Fact]
+    public async Task KeepTheV1WidgetWorkingForTheDefaultTenant()
+    {
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.ApiUrl, "/demo?widget=v1").ToString());
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Hello from the v1 widget");
+        var conversationId = await ConversationOfAsync("Hello from the v1 widget");
+        // v1 has no resume: an agent_joined sent before the socket is up is gone, so the agent acts once it is.
+        await page.Locator("[data-testid=connection-state][data-state=online]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        using var admin = ApiClient(fixture.App.Credentials.ServiceToken);
+
+        (await admin.PostAsJsonAsync($"/v1/admin/conversations/{conversationId}/claim", new { agent = "ann" }, Ct)).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync($"/v1/admin/conversations/{conversationId}/reply", new { agent = "ann", text = "Hi from v1 admin" }, Ct))
+            .EnsureSuccessStatusCode();
+        await Message(page, "OUTBOUND", "Hi from v1 admin").WaitForAsync();
+        (await admin.PostAsync(new Uri($"/v1/admin/conversations/{conversationId}/close", UriKind.Relative), null, Ct)).EnsureSuccessStatusCode();
+        await System(page, "conversation_closed").WaitForAsync();
+
+        Assert.Equal(1, await System(page, "agent_joined").CountAsync());
+        Assert.Equal("default", await fixture.ScalarAsync<string>(
+            "SELECT t.identifier FROM conversations c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = $1", conversationId));
+    }
+
     private static List<string> Serious(AxeResult result) =>
         [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
 
