@@ -87,14 +87,14 @@ export class WidgetApi {
   }
 
   async createConversation(body: StartConversationRequest): Promise<string> {
-    return this.adopt(await this.request<ConversationSession>("POST", this.withSiteKey("conversations"), body));
+    return this.adopt(await this.request<ConversationSession>("POST", "conversations", body));
   }
 
   /** The conversation of the cookie (or of a verified identity); undefined when there is none (404 no_session). */
   async resumeSession(identity?: Identity): Promise<string | undefined> {
     try {
       const body = identity ? { identity: { userId: identity.userId, userHash: identity.userHash } } : {};
-      return this.adopt(await this.request<ConversationSession>("POST", this.withSiteKey("session"), body));
+      return this.adopt(await this.request<ConversationSession>("POST", "session", body));
     } catch (error) {
       if (error instanceof ApiProblem && error.status === 404) return undefined;
       throw error;
@@ -155,16 +155,13 @@ export class WidgetApi {
   }
 
   private async renew(): Promise<void> {
-    const session = await this.request<ConversationSession>("POST", this.withSiteKey("session"), {});
+    const session = await this.request<ConversationSession>("POST", "session", {});
     this.adopt(session);
   }
 
-  private withSiteKey(route: string): string {
-    return `${route}?siteKey=${encodeURIComponent(this.siteKey)}`;
-  }
-
+  // Every call names the site key: a CORS preflight carries no token, and the Api answers it for the key's tenant only.
   private url(route: string): string {
-    return `${this.apiBaseUrl}/v2/widget/${route}`;
+    return `${this.apiBaseUrl}/v2/widget/${route}?siteKey=${encodeURIComponent(this.siteKey)}`;
   }
 
   private async request<T>(method: string, route: string, body?: unknown, token?: string): Promise<T> {

@@ -57,7 +57,7 @@ describe("V2Transport", () => {
     await flush();
 
     const socket = FakeSocket.last();
-    expect(api.calls[api.calls.length - 1]).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket", body: { conversationId: "c1" } });
+    expect(api.calls[api.calls.length - 1]).toMatchObject({ url: "http://api.test/v2/widget/ws-ticket?siteKey=wk_1", body: { conversationId: "c1" } });
     expect(socket.url).toBe("ws://rt.test/v2/ws?ticket=second");
     socket.open();
     expect(socket.sent).toEqual([{ type: "resume", afterSeq: 2 }]);

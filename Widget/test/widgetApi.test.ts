@@ -29,7 +29,7 @@ describe("WidgetApi", () => {
 
     expect(await widget.wsTicket()).toBe("fresh");
     expect(api.calls.map((call) => call.url)).toEqual([
-      "http://api.test/v2/widget/ws-ticket", "http://api.test/v2/widget/session?siteKey=wk_1", "http://api.test/v2/widget/ws-ticket",
+      "http://api.test/v2/widget/ws-ticket?siteKey=wk_1", "http://api.test/v2/widget/session?siteKey=wk_1", "http://api.test/v2/widget/ws-ticket?siteKey=wk_1",
     ]);
     expect(api.calls[1]!.credentials).toBe("include");
     expect(api.calls[2]!.headers["Authorization"]).toBe("Bearer t2");
@@ -80,7 +80,7 @@ describe("WidgetApi", () => {
 
     await expect(uploaded).resolves.toMatchObject({ id: "a1" });
     expect(progress).toEqual([0.5]);
-    expect(xhr.url).toBe("http://api.test/v2/widget/attachments");
+    expect(xhr.url).toBe("http://api.test/v2/widget/attachments?siteKey=wk_1");
     expect(xhr.headers["Authorization"]).toBe("Bearer t1");
     expect((xhr.body?.get("file") as File).name).toBe("a.png");
 

@@ -113,6 +113,43 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task WorkOnTheTenantsOwnWebsiteOnAnotherOriginAndKeepTheConversationThroughAReload()
+    {
+        var tenant = Demo;
+        var loader = new Uri(fixture.ApiUrl, "/widget.js");
+        // The tenant's site on another origin than the Api (a third-party context for the widget's cookie).
+        await using var site = HostPage.Start($"<!doctype html><html lang=\"en\"><head><title>Shop</title></head><body><h1>Our shop</h1>" +
+            $"<script src=\"{loader}\" data-site-key=\"{tenant.SiteKey}\" async></script></body></html>");
+        using var admin = ApiClient(tenant.ApiKey);
+        var origin = site.Url.TrimEnd('/');
+        (await admin.PutAsJsonAsync("/v2/channels/widget", new { allowedOrigins = new[] { origin } }, Ct)).EnsureSuccessStatusCode();
+        try
+        {
+            await using var context = await fixture.Browser.NewContextAsync();
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(site.Url);
+            await page.GetByTestId("launcher").ClickAsync();
+            await SendAsync(page, "Hello from the shop's own site");
+            var conversationId = await ConversationOfAsync("Hello from the shop's own site");
+
+            await page.ReloadAsync();
+            await page.GetByTestId("launcher").ClickAsync();
+            await Message(page, "INBOUND", "Hello from the shop's own site").WaitForAsync();
+            (await admin.PostAsJsonAsync($"/v2/conversations/{conversationId}/claim", new { agent = "bob" }, Ct)).EnsureSuccessStatusCode();
+            (await admin.PostAsJsonAsync($"/v2/conversations/{conversationId}/messages", new { agent = "bob", text = "Welcome back" }, Ct))
+                .EnsureSuccessStatusCode();
+            await Message(page, "OUTBOUND", "Welcome back").WaitForAsync();
+
+            Assert.Equal(1, await fixture.ScalarAsync<long>("SELECT count(*) FROM conversations WHERE tenant_id = $1 AND id = $2", tenant.Id, conversationId));
+            Assert.Equal(1, await Message(page, "INBOUND", "Hello from the shop's own site").CountAsync());
+        }
+        finally
+        {
+            (await admin.PutAsJsonAsync("/v2/channels/widget", new { allowedOrigins = Array.Empty<string>() }, Ct)).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
     public async Task ShowAClearErrorOnAWebsiteNotOnTheAllowlistAndGetRefusedByTheApi()
     {
         var tenant = Demo;
