@@ -25,6 +25,7 @@ app.MapV2EventEndpoints();
 app.MapV2RealtimeEndpoints();
 app.MapV2WebhookEndpoints();
 app.MapV2ChannelEndpoints();
+app.MapV2AttachmentEndpoints();
 app.MapTelegramWebhookEndpoints();
 app.MapDeepHealthEndpoints();
 

@@ -103,6 +103,14 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         return attachment.ToDescriptor();
     }
 
+    /// <summary>The largest file the tenant's plan accepts.</summary>
+    public async Task<long> MaxBytesAsync(TenantInfo tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
+        return plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : options.Value.MaxBytesCeiling;
+    }
+
     private async Task<string> AcceptedTypeAsync(string? sniffed, string? declaredType, CancellationToken cancellationToken)
     {
         var reconciled = sniffed is null ? null : AttachmentContent.Reconcile(sniffed, declaredType);
