@@ -23,7 +23,7 @@ internal static class V2AttachmentEndpoints
 {
     public static IEndpointRouteBuilder MapV2AttachmentEndpoints(this IEndpointRouteBuilder app)
     {
-        var widget = app.MapGroup("/v2/widget/attachments").WithTags("v2 widget");
+        var widget = app.MapGroup("/v2/widget/attachments").WithTags("v2 attachments");
         widget.MapPost("/", UploadAsVisitor).WithName("V2WidgetUploadAttachment").WithCredential(Credential.ConversationToken).AcceptsFile()
             .WithSummary("Upload a file into the token's conversation (multipart/form-data, one part `file`); link it to a message with `attachmentIds`.")
             .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.StorageLimitReached);
@@ -31,7 +31,7 @@ internal static class V2AttachmentEndpoints
             .WithSummary("A signed download link (5 minutes) to an attachment of the token's conversation.")
             .Problems(ProblemCodes.AttachmentNotFound);
 
-        var agents = app.MapGroup("/v2/conversations/{id:guid}/attachments").WithTags("v2 conversations");
+        var agents = app.MapGroup("/v2/conversations/{id:guid}/attachments").WithTags("v2 attachments");
         agents.MapPost("/", UploadAsAgent).RequireScope(ApiScopes.ConversationsWrite).WithName("V2UploadAttachment").AcceptsFile()
             .WithSummary("Upload a file into the conversation as an agent (multipart/form-data, one part `file`); a reply links it with `attachmentIds`.")
             .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.StorageLimitReached);
@@ -39,9 +39,9 @@ internal static class V2AttachmentEndpoints
             .WithSummary("A signed download link (5 minutes) to an attachment of the conversation.")
             .Problems(ProblemCodes.AttachmentNotFound);
 
-        app.MapGet("/attachments/{id:guid}", Download).WithTags("attachments").WithName("DownloadAttachment").WithCredential(Credential.None)
+        app.MapGet("/attachments/{id:guid}", Download).WithTags("v2 attachments").WithName("DownloadAttachment").WithCredential(Credential.None)
             .WithSummary("The file behind a signed link (`t`, `exp`, `sig` as the link has them); raster images inline, anything else as a download.")
-            .Produces(StatusCodes.Status200OK, contentType: "*/*")
+            .ProducesFile()
             .Problems(ProblemCodes.AttachmentLinkInvalid, ProblemCodes.AttachmentNotFound);
         return app;
     }

@@ -34,6 +34,7 @@ internal static class OpenApiDocumentSetup
         ("v2 channels", "The tenant's Telegram channel: bot, forum support group, webhook secret."),
         ("v2 API keys", "The tenant's API keys (scope `keys:manage`)."),
         ("v2 audit", "The audit log, exported as CSV or JSON Lines."),
+        ("v2 attachments", "Files in a conversation: uploads by the visitor (conversation token) and agents (API key), short-lived signed download links, and the download."),
         ("v2 tenant", "The tenant an API key belongs to."),
         ("Telegram", "Where Telegram delivers a connected bot's updates; called by Telegram only."),
         ("health", "End-to-end health of one tenant's path, for the platform operator and the tenant's own monitoring."),

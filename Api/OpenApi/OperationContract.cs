@@ -67,6 +67,15 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
         {
             operation.RequestBody = FileUploadBody(upload.PartName);
         }
+        // The file's own type, whatever it is: a media range (ASP.NET Core's Produces takes no wildcard).
+        if (metadata.OfType<FileDownloadMetadata>().Any() && operation.Responses.TryGetValue("200", out var file) && file is OpenApiResponse fileResponse)
+        {
+            fileResponse.Description = "The file, as its stored (sniffed) `Content-Type`.";
+            fileResponse.Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["*/*"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+            };
+        }
         return Task.CompletedTask;
     }
 
@@ -227,6 +236,9 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
     }
 }
 
+/// <summary>Endpoint metadata: a 200 answer is a file of any type (<c>*/*</c> in the document).</summary>
+internal sealed record FileDownloadMetadata;
+
 /// <summary>Endpoint metadata: the body is multipart/form-data with one file part, read by the handler as a stream.</summary>
 internal sealed record FileUploadMetadata(string PartName);
 
@@ -235,4 +247,9 @@ internal static class FileUploadEndpointExtensions
     /// <summary>Declares a multipart/form-data body with one file part named <paramref name="partName"/> (metadata only).</summary>
     public static TBuilder AcceptsFile<TBuilder>(this TBuilder builder, string partName = "file") where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new FileUploadMetadata(partName)).WithMetadata(new AcceptsMetadata(["multipart/form-data"], typeof(object)));
+
+    /// <summary>Declares a 200 answer that is a file of its own type (metadata only).</summary>
+    public static TBuilder ProducesFile<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new FileDownloadMetadata())
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(void), ["application/octet-stream"]));
 }

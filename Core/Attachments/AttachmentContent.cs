@@ -25,12 +25,12 @@ public static class AttachmentContent
     /// </summary>
     public static string? Sniff(ReadOnlySpan<byte> head, bool complete)
     {
-        if (head.StartsWith("\x89PNG\r\n\x1A\n"u8)) return "image/png";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return "image/png";
         if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return "image/jpeg";
         if (head.StartsWith("GIF87a"u8) || head.StartsWith("GIF89a"u8)) return "image/gif";
         if (head.Length >= 12 && head.StartsWith("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return "image/webp";
         if (head.StartsWith("%PDF-"u8)) return "application/pdf";
-        if (head.StartsWith("PK\x03\x04"u8)) return Zip;
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x50, 0x4B, 0x03, 0x04])) return Zip;
         return IsText(head, complete) ? (LooksLikeMarkup(head) ? Html : PlainText) : null;
     }
 

@@ -90,9 +90,17 @@ public sealed class S3AttachmentStorage : IAttachmentStorage, IDisposable
         }
         catch when (uploadId is not null)
         {
-            // The caller's token may be what failed: the abort must still go out.
-            await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = uploadId },
-                CancellationToken.None);
+            // The caller's token may be what failed: the abort must still go out. The object was never completed either
+            // way; a server that cannot abort keeps the parts until the bucket's lifecycle rule
+            // (AbortIncompleteMultipartUpload) removes them, and the upload's own error is what the caller needs.
+            try
+            {
+                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = uploadId },
+                    CancellationToken.None);
+            }
+            catch (AmazonS3Exception)
+            {
+            }
             throw;
         }
         finally
