@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OmniChat.Core.Conversations;
-using OmniChat.Core.Messages;
 
 namespace OmniChat.Core.Attachments;
 
@@ -20,8 +19,8 @@ internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachm
         // References within a tenant include the tenant (ADR 0011).
         builder.HasOne<Conversation>().WithMany().HasForeignKey(a => new { a.TenantId, a.ConversationId })
             .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);
-        // NO ACTION (checked at the end of the statement): deleting a conversation cascades to both tables at once.
-        builder.HasOne<Message>().WithMany().HasForeignKey(a => new { a.TenantId, a.MessageId })
-            .HasPrincipalKey(m => new { m.TenantId, m.Id }).OnDelete(DeleteBehavior.NoAction);
+        // message_id has no foreign key (ADR 0028): one would need a unique (tenant_id, id) on messages, another index on
+        // the hottest insert, and the only statement that sets it is the message's own insert (ConversationWriter).
+        builder.HasIndex(a => new { a.TenantId, a.MessageId }).HasFilter("message_id IS NOT NULL");
     }
 }

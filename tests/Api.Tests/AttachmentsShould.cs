@@ -241,6 +241,31 @@ public sealed class AttachmentsShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task LetOnlyOneOfTwoSimultaneousRepliesTakeAnAttachment()
+    {
+        var w = await WorkspaceAsync();
+        using var claim = await w.Agent.PostAsJsonAsync($"/v2/conversations/{w.ConversationId}/claim", new { agent = "alice" }, Ct);
+        for (var round = 0; round < 5; round++)
+        {
+            var id = (await UploadAsync(w.Agent, $"/v2/conversations/{w.ConversationId}/attachments", Pdf(), $"r{round}.pdf", "application/pdf"))
+                .GetProperty("id").GetGuid();
+
+            var replies = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => w.Agent.PostAsJsonAsync(
+                $"/v2/conversations/{w.ConversationId}/messages", new { agent = "alice", text = $"reply {round}.{i}", attachmentIds = new[] { id } }, Ct)));
+
+            Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Conflict], replies.Select(r => r.StatusCode).Order());
+            foreach (var reply in replies)
+            {
+                reply.Dispose();
+            }
+        }
+        // The losers wrote nothing and took no seq: the conversation's seqs stay gapless (claim 1, then one reply a round).
+        Assert.Equal(6L, await api.ScalarAsync<long>("SELECT last_seq FROM conversations WHERE id = $1", w.ConversationId));
+        Assert.Equal(5L, await api.ScalarAsync<long>("SELECT count(*) FROM messages WHERE conversation_id = $1", w.ConversationId));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM attachments WHERE conversation_id = $1 AND message_id IS NULL", w.ConversationId));
+    }
+
+    [Fact]
     public async Task LetNoOtherTenantOrConversationFetchOrLinkAnAttachment()
     {
         var a = await WorkspaceAsync();

@@ -13,7 +13,7 @@ using OmniChat.Core.Persistence;
 namespace OmniChat.Core.Persistence.Migrations
 {
     [DbContext(typeof(OmniChatDbContext))]
-    [Migration("20261203090650_Attachments")]
+    [Migration("20261203093646_Attachments")]
     partial class Attachments
     {
         /// <inheritdoc />
@@ -276,7 +276,8 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasDatabaseName("ix_attachments_tenant_id_conversation_id");
 
                     b.HasIndex("TenantId", "MessageId")
-                        .HasDatabaseName("ix_attachments_tenant_id_message_id");
+                        .HasDatabaseName("ix_attachments_tenant_id_message_id")
+                        .HasFilter("message_id IS NOT NULL");
 
                     b.ToTable("attachments", null, t =>
                         {
@@ -1249,9 +1250,6 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
-                    b.HasAlternateKey("TenantId", "Id")
-                        .HasName("ak_messages_tenant_id_id");
-
                     b.HasIndex("TenantId", "ConversationId", "ClientMessageId")
                         .IsUnique()
                         .HasDatabaseName("ix_messages_tenant_id_conversation_id_client_message_id")
@@ -1753,13 +1751,6 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_conversations_tenant_id_conversation_id");
-
-                    b.HasOne("OmniChat.Core.Messages.Message", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId", "MessageId")
-                        .HasPrincipalKey("TenantId", "Id")
-                        .OnDelete(DeleteBehavior.NoAction)
-                        .HasConstraintName("fk_attachments_messages_tenant_id_message_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramAgent", b =>

@@ -10,7 +10,7 @@ namespace OmniChat.Core.Persistence.Migrations
     /// Uploaded files (<c>attachments</c>, tenant-owned under forced RLS, keys within the tenant: ADR 0011), each tenant's
     /// accepted types (<c>tenants.attachment_types</c>, null for the defaults), and the guard the message write uses to link
     /// attachments in its own statement: it raises (SQLSTATE OC409) when fewer were linked than asked, i.e. another message
-    /// took one first, so the message is not written either.
+    /// took one first, so the message is not written either (ADR 0028).
     /// </summary>
     public partial class Attachments : Migration
     {
@@ -22,11 +22,6 @@ namespace OmniChat.Core.Persistence.Migrations
                 table: "tenants",
                 type: "text[]",
                 nullable: true);
-
-            migrationBuilder.AddUniqueConstraint(
-                name: "ak_messages_tenant_id_id",
-                table: "messages",
-                columns: new[] { "tenant_id", "id" });
 
             migrationBuilder.CreateTable(
                 name: "attachments",
@@ -54,11 +49,6 @@ namespace OmniChat.Core.Persistence.Migrations
                         principalTable: "conversations",
                         principalColumns: new[] { "tenant_id", "id" },
                         onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "fk_attachments_messages_tenant_id_message_id",
-                        columns: x => new { x.tenant_id, x.message_id },
-                        principalTable: "messages",
-                        principalColumns: new[] { "tenant_id", "id" });
                 });
 
             migrationBuilder.CreateIndex(
@@ -69,7 +59,8 @@ namespace OmniChat.Core.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_attachments_tenant_id_message_id",
                 table: "attachments",
-                columns: new[] { "tenant_id", "message_id" });
+                columns: new[] { "tenant_id", "message_id" },
+                filter: "message_id IS NOT NULL");
 
             migrationBuilder.EnableTenantIsolation("attachments");
             migrationBuilder.Sql("""
@@ -92,10 +83,6 @@ namespace OmniChat.Core.Persistence.Migrations
             migrationBuilder.DisableTenantIsolation("attachments");
             migrationBuilder.DropTable(
                 name: "attachments");
-
-            migrationBuilder.DropUniqueConstraint(
-                name: "ak_messages_tenant_id_id",
-                table: "messages");
 
             migrationBuilder.DropColumn(
                 name: "attachment_types",
