@@ -63,12 +63,9 @@ public sealed class AttachmentLinks
         {
             return false;
         }
-        Span<byte> presented = stackalloc byte[32];
-        if (!Base64Url.TryDecodeFromChars(sig, presented, out var written) || written != 32)
-        {
-            return false;
-        }
-        return CryptographicOperations.FixedTimeEquals(presented, Sign(tenantId, attachmentId, expiry));
+        // Compared as the canonical text, so a second spelling of the same bytes (the last character's unused bits) is no link.
+        var expected = Base64Url.EncodeToString(Sign(tenantId, attachmentId, expiry));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sig), Encoding.ASCII.GetBytes(expected));
     }
 
     private byte[] Sign(Guid tenantId, Guid attachmentId, long exp) =>

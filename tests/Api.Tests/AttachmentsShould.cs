@@ -16,6 +16,8 @@ namespace OmniChat.Api.Tests;
 /// </summary>
 public sealed class AttachmentsShould(ApiFixture api)
 {
+    private const string Base64UrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -180,7 +182,10 @@ public sealed class AttachmentsShould(ApiFixture api)
         var url = (await (await w.Visitor.GetAsync(new Uri($"/v2/widget/attachments/{first}", UriKind.Relative), Ct)).JsonAsync())
             .GetProperty("url").GetString()!;
         var signature = url[(url.IndexOf("&sig=", StringComparison.Ordinal) + 5)..];
-        var tampered = url[..^1] + (url[^1] == 'A' ? 'B' : 'A');
+        var at = url.IndexOf("&sig=", StringComparison.Ordinal) + 5;
+        var tampered = url[..at] + (url[at] == 'A' ? 'B' : 'A') + url[(at + 1)..];
+        // The same signature bytes spelled differently (the last character's two unused bits set) are refused too.
+        var respelled = url[..^1] + Base64UrlAlphabet[Base64UrlAlphabet.IndexOf(url[^1], StringComparison.Ordinal) ^ 1];
         var retargeted = url.Replace(first.ToString(), second.ToString(), StringComparison.Ordinal);
         var otherTenant = url.Replace(w.TenantId.ToString("N"), api.DemoTenant.Id.ToString("N"), StringComparison.Ordinal);
         var unsigned = url[..url.IndexOf('?', StringComparison.Ordinal)];
@@ -191,7 +196,7 @@ public sealed class AttachmentsShould(ApiFixture api)
             Options.Create(new SecurityOptions { ConversationJwtSecret = api.App.ConversationJwtSecret }), TimeProvider.System);
         using var client = api.CreateClient();
 
-        foreach (var bad in new[] { tampered, retargeted, otherTenant, unsigned, new Uri(new Uri(url), expired.Create(w.TenantId, first).PathAndQuery).ToString() })
+        foreach (var bad in new[] { tampered, respelled, retargeted, otherTenant, unsigned, new Uri(new Uri(url), expired.Create(w.TenantId, first).PathAndQuery).ToString() })
         {
             using var response = await client.GetAsync(new Uri(bad), Ct);
             await response.AssertProblemAsync(403, "attachment_link_invalid");
