@@ -81,7 +81,9 @@ internal static class V2AttachmentEndpoints
 
     /// <summary>
     /// The tenant comes from the link's verified signature (<see cref="AttachmentLinkTenantStrategy"/>), so the row is read
-    /// under that tenant's row-level security and no other tenant's row can be reached.
+    /// under that tenant's row-level security and no other tenant's row can be reached. <paramref name="t"/>,
+    /// <paramref name="exp"/> and <paramref name="sig"/> are read by that strategy; they are parameters here so the
+    /// document names them.
     /// </summary>
     internal static async Task<IResult> Download(Guid id, string? t, string? exp, string? sig, HttpContext http, OmniChatDbContext db,
         IAttachmentStorage storage, CancellationToken cancellationToken)
