@@ -82,7 +82,8 @@ internal static class V1AdminEndpoints
         var source = new MessageSource(MessageDirection.Outbound, agent) { RequiresClaim = requiresClaim };
         if (attachmentIds is { Count: > 0 })
         {
-            source = await (linker ?? throw new ArgumentNullException(nameof(linker))).AttachAsync(tenant, id, source, attachmentIds, cancellationToken);
+            source = await (linker ?? throw new ArgumentNullException(nameof(linker))).AttachAsync(tenant, id, source, attachmentIds,
+                request!.ClientMessageId, cancellationToken);
         }
         var added = await writer.AddMessageAsync(tenant, id, source, text, request!.ClientMessageId, cancellationToken,
             AuditActors.From(http));

@@ -11,7 +11,7 @@ namespace OmniChat.Core.Attachments;
 /// <summary>
 /// Lets a message carry uploaded attachments. Use it right before <see cref="ConversationWriter.AddMessageAsync"/>:
 /// <code>
-/// source = await linker.AttachAsync(tenant, conversationId, source, request.AttachmentIds, cancellationToken);
+/// source = await linker.AttachAsync(tenant, conversationId, source, request.AttachmentIds, request.ClientMessageId, cancellationToken);
 /// var added = await writer.AddMessageAsync(tenant, conversationId, source, text, clientMessageId, cancellationToken);
 /// </code>
 /// It checks each id (at most <see cref="MaxPerMessage"/>) is an attachment of that conversation, uploaded by the message's
@@ -19,6 +19,8 @@ namespace OmniChat.Core.Attachments;
 /// <c>source</c> carrying their descriptors (<see cref="MessageSource.Attachments"/>, JSON, and
 /// <see cref="MessageSource.LinkedAttachments"/>). The writer then links them to the new message in the message's own
 /// statement: if another message took one of them in the meantime, nothing is written (409 <c>attachment_already_linked</c>).
+/// A repeated send (its <c>clientMessageId</c> already has a message in the conversation) links nothing and leaves
+/// <c>source</c> as it is, so the writer answers with the first message, attachments included, as for any repeat.
 /// </summary>
 /// <remarks>
 /// Errors: 400 <c>validation_failed</c> (more than 10 ids, field <c>attachmentIds</c>), 404 <c>attachment_not_found</c>
@@ -32,7 +34,7 @@ public sealed class AttachmentLinker(OmniChatDbContext db)
 
     /// <summary>See the class summary.</summary>
     public async Task<MessageSource> AttachAsync(TenantInfo tenant, Guid conversationId, MessageSource source, IReadOnlyCollection<Guid>? attachmentIds,
-        CancellationToken cancellationToken)
+        Guid? clientMessageId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(source);
@@ -55,6 +57,11 @@ public sealed class AttachmentLinker(OmniChatDbContext db)
         }
         if (found.Values.FirstOrDefault(a => a.MessageId is not null) is { } linked)
         {
+            if (clientMessageId is { } key
+                && await db.Messages.AnyAsync(m => m.ConversationId == conversationId && m.ClientMessageId == key, cancellationToken))
+            {
+                return source;
+            }
             throw AlreadyLinked(linked.Id);
         }
         var descriptors = ids.Select(id => found[id].ToDescriptor()).ToList();

@@ -416,11 +416,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     }
 
     private const string ExistingMessageSql =
-        "SELECT id, seq, direction, text, agent, created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3";
+        "SELECT id, seq, direction, text, agent, created_at, attachments FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3";
 
     private static MessageRecord ReadMessage(NpgsqlDataReader reader, Guid conversationId) => new(
         reader.GetGuid(0), conversationId, reader.GetInt64(1), Enum.Parse<MessageDirection>(reader.GetString(2)), reader.GetString(3),
-        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5));
+        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5))
+    {
+        Attachments = reader.IsDBNull(6) ? null : AttachmentLinker.Read(reader.GetString(6)),
+    };
 
     /// <summary>A batch whose first command puts the tenant into the transaction for row-level security.</summary>
     private NpgsqlBatch TenantBatch(Guid tenantId, string? sql, params NpgsqlParameter[] parameters)

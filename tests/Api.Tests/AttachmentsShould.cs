@@ -218,8 +218,11 @@ public sealed class AttachmentsShould(ApiFixture api)
         using var draftForVisitor = await w.Visitor.GetAsync(new Uri($"/v2/widget/attachments/{id}", UriKind.Relative), Ct);
         using var claim = await w.Agent.PostAsJsonAsync($"/v2/conversations/{w.ConversationId}/claim", new { agent = "alice" }, Ct);
 
+        var clientMessageId = Guid.NewGuid();
         using var reply = await w.Agent.PostAsJsonAsync($"/v2/conversations/{w.ConversationId}/messages",
-            new { agent = "alice", text = "Here are the terms", attachmentIds = new[] { id } }, Ct);
+            new { agent = "alice", text = "Here are the terms", clientMessageId, attachmentIds = new[] { id } }, Ct);
+        using var retried = await w.Agent.PostAsJsonAsync($"/v2/conversations/{w.ConversationId}/messages",
+            new { agent = "alice", text = "Here are the terms", clientMessageId, attachmentIds = new[] { id } }, Ct);
         using var again = await w.Agent.PostAsJsonAsync($"/v2/conversations/{w.ConversationId}/messages",
             new { agent = "alice", text = "Once more", attachmentIds = new[] { id } }, Ct);
         var messages = await (await w.Agent.GetAsync(new Uri($"/v2/conversations/{w.ConversationId}/messages", UriKind.Relative), Ct)).JsonAsync();
@@ -233,6 +236,10 @@ public sealed class AttachmentsShould(ApiFixture api)
         Assert.Equal(id, attachment.GetProperty("id").GetGuid());
         Assert.Equal(["id", "name", "contentType", "size"], attachment.Keys());
         await again.AssertProblemAsync(409, "attachment_already_linked");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var repeat = await retried.JsonAsync();
+        Assert.Equal(written.GetProperty("id").GetGuid(), repeat.GetProperty("id").GetGuid());
+        Assert.Equal(id, Assert.Single(repeat.GetProperty("attachments").EnumerateArray()).GetProperty("id").GetGuid());
         var listed = messages.GetProperty("messages").EnumerateArray().ToList();
         Assert.Equal(["Here are the terms"], listed.Where(m => m.GetProperty("direction").GetString() == "OUTBOUND").Select(m => m.GetProperty("text").GetString()));
         var shown = Assert.Single(listed.Single(m => m.TryGetProperty("attachments", out _)).GetProperty("attachments").EnumerateArray());
