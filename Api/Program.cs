@@ -29,6 +29,7 @@ app.MapV2WidgetChannelEndpoints();
 app.MapV2WidgetEndpoints();
 OmniChat.Api.Widget.WidgetAssets.Map(app);
 OmniChat.Api.Widget.DemoPage.Map(app);
+app.MapV2AttachmentEndpoints();
 app.MapTelegramWebhookEndpoints();
 app.MapDeepHealthEndpoints();
 

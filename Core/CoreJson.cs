@@ -9,6 +9,7 @@ namespace OmniChat.Core;
 /// <summary>Source-generated JSON for what Core writes: outbox payloads and realtime events (camelCase).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RealtimeEvent))]
+[JsonSerializable(typeof(IReadOnlyList<OmniChat.Core.Attachments.AttachmentDescriptor>))]
 [JsonSerializable(typeof(RealtimeTicketGrant))]
 [JsonSerializable(typeof(V1MessageFrame))]
 [JsonSerializable(typeof(V1AgentJoinedFrame))]

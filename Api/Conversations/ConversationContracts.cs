@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
@@ -24,8 +25,13 @@ public sealed record RefreshTokenRequest([property: Required] string? RefreshTok
 /// <summary>A visitor's message (<c>POST /v1/conversations/{id}/messages</c>).</summary>
 public sealed record SendMessageRequest([property: Required] string? Text, Guid? ClientMessageId);
 
-/// <summary>An agent's reply (<c>POST /v1/admin/conversations/{id}/reply</c>, <c>POST /v2/conversations/{id}/messages</c>).</summary>
+/// <summary>An agent's reply (<c>POST /v1/admin/conversations/{id}/reply</c>; frozen, v2 has <see cref="V2AgentReplyRequest"/>).</summary>
 public sealed record AgentReplyRequest([property: Required] string? Agent, [property: Required] string? Text, Guid? ClientMessageId);
+
+/// <summary>An agent's reply in API v2 (<c>POST /v2/conversations/{id}/messages</c>), optionally carrying uploaded attachments.</summary>
+public sealed record V2AgentReplyRequest([property: Required] string? Agent, [property: Required] string? Text, Guid? ClientMessageId,
+    [property: System.ComponentModel.Description("Up to 10 attachments uploaded by agents into this conversation (`POST /v2/conversations/{id}/attachments`) and not yet on a message.")]
+    IReadOnlyList<Guid>? AttachmentIds);
 
 /// <summary><c>POST …/claim</c>.</summary>
 public sealed record ClaimRequest([property: Required] string? Agent);
@@ -37,15 +43,18 @@ public sealed record StartConversationResponse(Guid ConversationId, string Token
 
 public sealed record TokenResponse(string Token, string RefreshToken, int ExpiresIn);
 
+/// <summary>A message as written. <c>attachments</c> only on a v2 write that carried uploads (v1 never has it).</summary>
 public sealed record MessageResponse(
     Guid Id,
     long Seq,
     string Direction,
     string Text,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttachmentDescriptor>? Attachments = null)
 {
-    public static MessageResponse From(MessageRecord m) => new(m.Id, m.Seq, Wire(m.Direction), m.Text, m.Agent, m.CreatedAt);
+    public static MessageResponse From(MessageRecord m) =>
+        new(m.Id, m.Seq, Wire(m.Direction), m.Text, m.Agent, m.CreatedAt, m.Attachments is { Count: > 0 } a ? a : null);
 
     public static MessageResponse From(Message m) => new(m.Id, m.Seq, Wire(m.Direction), m.Text, m.Agent, m.CreatedAt);
 
@@ -62,12 +71,13 @@ public sealed record V2MessageResponse(
     string Text,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<MessageDeliveryResponse> Deliveries)
+    IReadOnlyList<MessageDeliveryResponse> Deliveries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttachmentDescriptor>? Attachments = null)
 {
     public static V2MessageResponse From(Message m, IReadOnlyList<MessageDeliveryResponse> deliveries)
     {
         var v1 = MessageResponse.From(m);
-        return new(v1.Id, v1.Seq, v1.Direction, v1.Text, v1.Agent, v1.CreatedAt, deliveries);
+        return new(v1.Id, v1.Seq, v1.Direction, v1.Text, v1.Agent, v1.CreatedAt, deliveries, AttachmentLinker.Read(m.Attachments));
     }
 }
 

@@ -4,6 +4,7 @@ using OmniChat.Api.Conversations;
 using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
@@ -61,15 +62,30 @@ internal static class V1AdminEndpoints
     /// An agent's reply. With <paramref name="requiresClaim"/> the Core claim-before-reply rule applies (409
     /// <c>not_claimed</c> unless the agent holds the claim), as in Telegram and the portal.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="attachmentIds"/> (v2 only): uploads the message carries, checked and linked by <paramref name="linker"/>
+    /// (required with them) in the message's own statement.
+    /// </remarks>
     internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> ReplyAsync(Guid id, AgentReplyRequest? request,
-        bool requiresClaim, string basePath, HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken)
+        bool requiresClaim, string basePath, HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken,
+        IReadOnlyList<Guid>? attachmentIds = null, AttachmentLinker? linker = null)
     {
         var errors = new Dictionary<string, string[]>();
         var agent = ConversationRules.Agent(request?.Agent, errors);
         var text = ConversationRules.Text(request?.Text, errors);
+        if (attachmentIds is { Count: > AttachmentLinker.MaxPerMessage })
+        {
+            errors["attachmentIds"] = [$"At most {AttachmentLinker.MaxPerMessage} attachments."];
+        }
         ValidationException.ThrowIfAny(errors);
+        var tenant = tenants.RequireTenant();
         var source = new MessageSource(MessageDirection.Outbound, agent) { RequiresClaim = requiresClaim };
-        var added = await writer.AddMessageAsync(tenants.RequireTenant(), id, source, text, request!.ClientMessageId, cancellationToken,
+        if (attachmentIds is { Count: > 0 })
+        {
+            source = await (linker ?? throw new ArgumentNullException(nameof(linker))).AttachAsync(tenant, id, source, attachmentIds,
+                request!.ClientMessageId, cancellationToken);
+        }
+        var added = await writer.AddMessageAsync(tenant, id, source, text, request!.ClientMessageId, cancellationToken,
             AuditActors.From(http));
         var body = MessageResponse.From(added.Message);
         return added.Created ? TypedResults.Created($"{basePath}/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);

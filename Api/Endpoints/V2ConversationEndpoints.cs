@@ -8,6 +8,7 @@ using OmniChat.Api.Conversations;
 using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Customers;
 using OmniChat.Core.Errors;
@@ -42,7 +43,8 @@ internal static class V2ConversationEndpoints
             .WithSummary("Messages after a sequence number (afterSeq), in order.").Problems(ProblemCodes.ConversationNotFound);
         group.MapPost("/{id:guid}/messages", Reply).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Reply").RateLimitPerConversation()
             .WithSummary("Reply as an agent (OUTBOUND) holding the claim (else 409 not_claimed); a repeated clientMessageId returns the first result with 200.")
-            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged, ProblemCodes.NotClaimed);
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged, ProblemCodes.NotClaimed,
+                ProblemCodes.AttachmentNotFound, ProblemCodes.AttachmentAlreadyLinked);
         group.MapPost("/{id:guid}/claim", Claim).RequireScope(ApiScopes.ConversationsWrite).WithName("V2Claim")
             .WithSummary("Claim for an agent: of concurrent claimers exactly one gets 200, the others 409 already_claimed.")
             .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationClosed, ProblemCodes.AlreadyClaimed);
@@ -180,9 +182,10 @@ internal static class V2ConversationEndpoints
             [.. messages.Select(m => V2MessageResponse.From(m, [.. byMessage[m.Id].Select(MessageDeliveryResponse.From)]))], next));
     }
 
-    internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, AgentReplyRequest? request,
-        HttpContext http, ITenantContext tenants, ConversationWriter writer, CancellationToken cancellationToken) =>
-        V1AdminEndpoints.ReplyAsync(id, request, requiresClaim: true, "/v2/conversations", http, tenants, writer, cancellationToken);
+    internal static Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> Reply(Guid id, V2AgentReplyRequest? request,
+        HttpContext http, ITenantContext tenants, ConversationWriter writer, AttachmentLinker linker, CancellationToken cancellationToken) =>
+        V1AdminEndpoints.ReplyAsync(id, request is null ? null : new AgentReplyRequest(request.Agent, request.Text, request.ClientMessageId),
+            requiresClaim: true, "/v2/conversations", http, tenants, writer, cancellationToken, request?.AttachmentIds, linker);
 
     internal static Task<Ok<ConversationStateResponse>> Claim(Guid id, ClaimRequest? request, HttpContext http, ITenantContext tenants,
         ConversationWriter writer, CancellationToken cancellationToken) =>

@@ -9,6 +9,7 @@ using OmniChat.Api.Errors;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Security;
 using OmniChat.Api.Widget;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Channels.Widget;
 using OmniChat.Core.Conversations;
@@ -47,7 +48,8 @@ internal static class V2WidgetEndpoints
         group.MapPost("/conversations/{id:guid}/messages", SendMessage).WithName("V2WidgetSendMessage").WithCredential(Credential.ConversationToken)
             .RateLimitPerConversation()
             .WithSummary("Send a visitor message; writing into a closed conversation reopens it. A repeated clientMessageId returns the first result with 200.")
-            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationChanged, ProblemCodes.OriginNotAllowed);
+            .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.ConversationChanged, ProblemCodes.OriginNotAllowed,
+                ProblemCodes.AttachmentNotFound, ProblemCodes.AttachmentAlreadyLinked);
         group.MapPost("/identify", Identify).WithName("V2WidgetIdentify").WithCredential(Credential.ConversationToken)
             .WithSummary("Bind the conversation to the site's verified user (userHash = hex HMAC-SHA256 of userId with the identity secret).")
             .Problems(ProblemCodes.IdentityInvalid, ProblemCodes.IdentityMismatch, ProblemCodes.ConversationNotFound, ProblemCodes.OriginNotAllowed);
@@ -126,15 +128,24 @@ internal static class V2WidgetEndpoints
         throw new NotFoundException("no_session", "No conversation to continue: the widget cookie is missing or expired, and no verified user with a conversation was named.");
     }
 
-    internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> SendMessage(Guid id, SendMessageRequest? request,
-        HttpContext http, ITenantContext tenants, ConversationTokens tokens, ConversationWriter writer, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> SendMessage(Guid id, WidgetMessageRequest? request,
+        HttpContext http, ITenantContext tenants, ConversationTokens tokens, ConversationWriter writer, AttachmentLinker linker,
+        CancellationToken cancellationToken)
     {
         var tenant = await ConversationTokenAuth.RequireAsync(http, tokens, tenants, id);
         var errors = new Dictionary<string, string[]>();
-        var text = ConversationRules.Text(request?.Text, errors);
+        var files = request?.AttachmentIds ?? [];
+        // A file alone is a message too; its text names the files (what a Telegram topic or an email digest shows).
+        var text = files.Count > 0 && string.IsNullOrWhiteSpace(request?.Text) ? null : ConversationRules.Text(request?.Text, errors);
+        if (files.Count > AttachmentLinker.MaxPerMessage)
+        {
+            errors["attachmentIds"] = [$"At most {AttachmentLinker.MaxPerMessage} attachments."];
+        }
         ValidationException.ThrowIfAny(errors);
-        var added = await writer.AddMessageAsync(tenant, id, new MessageSource(MessageDirection.Inbound) { ReopensClosed = true }, text,
+        var source = await linker.AttachAsync(tenant, id, new MessageSource(MessageDirection.Inbound) { ReopensClosed = true }, files,
             request!.ClientMessageId, cancellationToken);
+        text ??= string.Join(", ", (source.LinkedAttachments ?? []).Select(a => "📎 " + a.Name));
+        var added = await writer.AddMessageAsync(tenant, id, source, text, request.ClientMessageId, cancellationToken);
         var body = MessageResponse.From(added.Message);
         return added.Created ? TypedResults.Created($"/v2/widget/conversations/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);
     }
@@ -265,6 +276,12 @@ internal sealed record WidgetIdentity([property: Required] string? UserId, [prop
 {
     public override string ToString() => $"WidgetIdentity {{ UserId = {UserId} }}";
 }
+
+/// <summary>A visitor's message: text, files uploaded through <c>POST /v2/widget/attachments</c>, or both.</summary>
+internal sealed record WidgetMessageRequest(
+    [property: Description("Required unless the message carries attachments.")] string? Text,
+    Guid? ClientMessageId,
+    [property: Description("Up to 10 files the visitor uploaded into this conversation and not yet on a message.")] IReadOnlyList<Guid>? AttachmentIds);
 
 /// <summary>Start a conversation from the widget.</summary>
 internal sealed record WidgetStartRequest(string? Name, string? Locale, WidgetIdentity? Identity);

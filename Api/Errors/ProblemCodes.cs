@@ -14,7 +14,8 @@ internal static class ProblemCodes
     public static readonly ProblemCode InvalidJson = new("invalid_json", 400, "The body is not valid JSON for this operation.");
     public static readonly ProblemCode BadRequest = new("bad_request", 400, "The request cannot be read (for example a parameter of the wrong type).");
     public static readonly ProblemCode PayloadTooLarge = new("payload_too_large", 413, "The body is larger than 64 KB.");
-    public static readonly ProblemCode UnsupportedMediaType = new("unsupported_media_type", 415, "The body is not sent as application/json.");
+    public static readonly ProblemCode UnsupportedMediaType = new("unsupported_media_type", 415,
+        "The body is not sent as application/json (multipart/form-data for uploads), or an upload's content is not a type the tenant accepts or not what it claims to be (`types` lists the accepted ones).");
 
     // Credentials.
     public static readonly ProblemCode Unauthorized = new("unauthorized", 401, "A valid API key is required.");
@@ -31,6 +32,7 @@ internal static class ProblemCodes
     public static readonly ProblemCode ExpiryBeyondCaller = new("expiry_beyond_caller", 403, "A key cannot create a key that outlives it (`maxExpiresAt`).");
     public static readonly ProblemCode KeyBroaderThanCaller = new("key_broader_than_caller", 403, "A key cannot revoke a key with scopes it lacks (`scopes`).");
     public static readonly ProblemCode Forbidden = new("forbidden", 403, "Not allowed.");
+    public static readonly ProblemCode AttachmentLinkInvalid = new("attachment_link_invalid", 403, "The download link is expired or was altered; ask for a new one.");
 
     // Things that do not exist for this tenant (another tenant's ids answer the same).
     public static readonly ProblemCode NotFound = new("not_found", 404, "Nothing here.");
@@ -44,6 +46,7 @@ internal static class ProblemCodes
     public static readonly ProblemCode SiteKeyNotFound = new("site_key_not_found", 404, "No website widget has this site key.");
     public static readonly ProblemCode WidgetNotConfigured = new("widget_not_configured", 404, "The website widget is not set up yet.");
     public static readonly ProblemCode NoSession = new("no_session", 404, "No widget conversation to continue (no valid cookie, no verified user with one).");
+    public static readonly ProblemCode AttachmentNotFound = new("attachment_not_found", 404, "The attachment does not exist in this conversation (`attachmentId` names it when a message referred to it).");
     public static readonly ProblemCode MethodNotAllowed = new("method_not_allowed", 405, "The route does not take this method.");
 
     // State conflicts.
@@ -55,10 +58,13 @@ internal static class ProblemCodes
     public static readonly ProblemCode WebhookLimit = new("webhook_limit", 409, "The tenant has the most webhook subscriptions it can have.");
     public static readonly ProblemCode IdentityMismatch = new("identity_mismatch", 409, "The conversation belongs to another verified user; start a new one.");
     public static readonly ProblemCode TelegramBotInUse = new("telegram_bot_in_use", 409, "The bot is connected to another OmniChat workspace.");
+    public static readonly ProblemCode AttachmentAlreadyLinked = new("attachment_already_linked", 409, "The attachment is already on a message; upload it again to send it again.");
 
     // Limits.
     public static readonly ProblemCode RateLimited = new("rate_limited", 429, "Too many requests; retry after `Retry-After` seconds.");
     public static readonly ProblemCode TooManyStreams = new("too_many_streams", 429, "The tenant or the API key has as many open event streams as it may.");
+    public static readonly ProblemCode AttachmentTooLarge = new("attachment_too_large", 413, "The file is larger than the plan allows (`maxBytes`); nothing was stored.");
+    public static readonly ProblemCode StorageLimitReached = new("storage_limit_reached", 413, "The tenant's attachment storage (`storageBytes`) is full; nothing was stored.");
 
     // Telegram.
     public static readonly ProblemCode TelegramUpdateInvalid = new("telegram_update_invalid", 400, "The webhook body is not a Telegram update.");
@@ -79,11 +85,12 @@ internal static class ProblemCodes
     [
         ValidationFailed, InvalidJson, BadRequest, PayloadTooLarge, UnsupportedMediaType,
         Unauthorized, InvalidToken, InvalidRefreshToken, RefreshTokenReused, InvalidServiceToken, TelegramSecretInvalid,
-        ScopeMissing, TenantSuspended, ScopeNotHeld, ExpiryBeyondCaller, KeyBroaderThanCaller, Forbidden,
+        ScopeMissing, TenantSuspended, ScopeNotHeld, ExpiryBeyondCaller, KeyBroaderThanCaller, Forbidden, AttachmentLinkInvalid,
         NotFound, ConversationNotFound, ApiKeyNotFound, TemplateNotFound, WebhookNotFound, DeliveryNotFound, ChannelNotFound, TenantNotFound,
+        AttachmentNotFound,
         MethodNotAllowed,
-        Conflict, ConversationClosed, ConversationChanged, AlreadyClaimed, NotClaimed, WebhookLimit, TelegramBotInUse,
-        RateLimited, TooManyStreams,
+        Conflict, ConversationClosed, ConversationChanged, AlreadyClaimed, NotClaimed, WebhookLimit, TelegramBotInUse, AttachmentAlreadyLinked,
+        RateLimited, TooManyStreams, AttachmentTooLarge, StorageLimitReached,
         TelegramUpdateInvalid, TelegramTokenInvalid, TelegramGroupNotFound, TelegramGroupNotForum, TelegramBotNotAdmin, TelegramRejected,
         TelegramUnavailable, TelegramNotConfigured,
         DeepHealthFailed, InternalError,

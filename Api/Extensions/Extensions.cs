@@ -4,6 +4,7 @@ using OmniChat.Api.Health;
 using OmniChat.Api.OpenApi;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Channels.Widget;
@@ -40,8 +41,10 @@ internal static class Extensions
         builder.Services.AddSingleton<Widget.WidgetAssets>();
         builder.Services.AddSingleton<Widget.WidgetOrigins>();
         builder.Services.AddScoped<Widget.WidgetSessions>();
+        builder.AddOmniChatAttachments();
 
-        // Order matters: the Telegram webhook and v1 routes decide before any credential is looked at.
+        // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
+        builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, TelegramWebhookTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, V1RouteTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, OperatorTenantStrategy>();

@@ -30,7 +30,8 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
         var problems = new List<ProblemCode>();
         operation.Security = [.. Security(route, metadata, context.Document!, problems)];
         var path = "/" + description.RelativePath;
-        if (path.StartsWith("/v1/", StringComparison.Ordinal) || path.StartsWith("/v2/", StringComparison.Ordinal))
+        if (path.StartsWith("/v1/", StringComparison.Ordinal) || path.StartsWith("/v2/", StringComparison.Ordinal)
+            || path.StartsWith("/attachments/", StringComparison.Ordinal))
         {
             problems.Add(ProblemCodes.RateLimited);
         }
@@ -62,8 +63,46 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
             operation.Responses[status.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(status.Key, [.. status], context.Document!);
         }
         DescribeUntypedContent(operation, metadata);
+        if (metadata.OfType<FileUploadMetadata>().LastOrDefault() is { } upload)
+        {
+            operation.RequestBody = FileUploadBody(upload.PartName);
+        }
+        // The file's own type, whatever it is: a media range (ASP.NET Core's Produces takes no wildcard).
+        if (metadata.OfType<FileDownloadMetadata>().Any() && operation.Responses.TryGetValue("200", out var file) && file is OpenApiResponse fileResponse)
+        {
+            fileResponse.Description = "The file, as its stored (sniffed) `Content-Type`.";
+            fileResponse.Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["*/*"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+            };
+        }
         return Task.CompletedTask;
     }
+
+    // multipart/form-data with one required binary part.
+    private static OpenApiRequestBody FileUploadBody(string partName) => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { partName },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        [partName] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String, Format = "binary",
+                            Description = "The file, with its name (`filename`) and type (`Content-Type`) in the part's headers.",
+                        },
+                    },
+                },
+            },
+        },
+    };
 
     private static List<OpenApiSecurityRequirement> Security(string route, IList<object> metadata, OpenApiDocument document, List<ProblemCode> problems)
     {
@@ -195,4 +234,22 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
             }
         }
     }
+}
+
+/// <summary>Endpoint metadata: a 200 answer is a file of any type (<c>*/*</c> in the document).</summary>
+internal sealed record FileDownloadMetadata;
+
+/// <summary>Endpoint metadata: the body is multipart/form-data with one file part, read by the handler as a stream.</summary>
+internal sealed record FileUploadMetadata(string PartName);
+
+internal static class FileUploadEndpointExtensions
+{
+    /// <summary>Declares a multipart/form-data body with one file part named <paramref name="partName"/> (metadata only).</summary>
+    public static TBuilder AcceptsFile<TBuilder>(this TBuilder builder, string partName = "file") where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new FileUploadMetadata(partName)).WithMetadata(new AcceptsMetadata(["multipart/form-data"], typeof(object)));
+
+    /// <summary>Declares a 200 answer that is a file of its own type (metadata only).</summary>
+    public static TBuilder ProducesFile<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new FileDownloadMetadata())
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(void), ["application/octet-stream"]));
 }

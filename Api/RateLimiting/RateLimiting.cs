@@ -30,7 +30,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
         ITenantContext tenants)
     {
         var path = context.Request.Path;
-        if (!path.StartsWithSegments("/v1") && !path.StartsWithSegments("/v2"))
+        if (!path.StartsWithSegments("/v1") && !path.StartsWithSegments("/v2") && !path.StartsWithSegments("/attachments"))
         {
             await next(context);
             return;
@@ -71,6 +71,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next)
     private static bool IsVerified(HttpContext context) =>
         context.Features.Get<ApiKeyPrincipal>() is not null
         || context.Features.Get<ConversationPrincipal>() is not null
+        || context.Features.Get<AttachmentLinkPrincipal>() is not null
         || context.Features.Get<ServiceTokenPrincipal>() is not null;
 
     // The same rules the endpoint applies before it writes: the visitor's own conversation token, the service token (v1

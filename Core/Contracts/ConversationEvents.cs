@@ -24,7 +24,9 @@ public sealed record ConversationStarted(Guid EventId, Guid TenantId, Guid Conve
 
 public sealed record MessageAdded(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
     Guid MessageId, long Seq, string Direction, string Text, string? Agent, Guid? ClientMessageId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoteKey = null) : IConversationEvent;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoteKey = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Attachments.AttachmentDescriptor>? Attachments = null)
+    : IConversationEvent;
 
 public sealed record ConversationClaimed(Guid EventId, Guid TenantId, Guid ConversationId, DateTimeOffset OccurredAt,
     string Agent, long Seq = 0) : IConversationEvent;

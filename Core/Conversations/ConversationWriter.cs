@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Audit;
 using OmniChat.Core.Contracts;
 using OmniChat.Core.Errors;
@@ -13,7 +14,11 @@ using OmniChat.Core.Tenancy;
 namespace OmniChat.Core.Conversations;
 
 /// <summary>A stored message as the APIs return it.</summary>
-public sealed record MessageRecord(Guid Id, Guid ConversationId, long Seq, MessageDirection Direction, string Text, string? Agent, DateTimeOffset CreatedAt);
+public sealed record MessageRecord(Guid Id, Guid ConversationId, long Seq, MessageDirection Direction, string Text, string? Agent, DateTimeOffset CreatedAt)
+{
+    /// <summary>The uploaded attachments the message carries, when this call linked any.</summary>
+    public IReadOnlyList<AttachmentDescriptor>? Attachments { get; init; }
+}
 
 /// <summary>The outcome of adding a message: the message, and whether this call created it (false for an idempotent repeat).</summary>
 public sealed record AddedMessage(MessageRecord Message, bool Created);
@@ -38,6 +43,12 @@ public sealed record MessageSource(MessageDirection Direction, string? Agent = n
 
     /// <summary>Attachment descriptors, JSON (for example Telegram file references), stored with the message.</summary>
     public string? Attachments { get; init; }
+
+    /// <summary>
+    /// Uploaded attachments (<see cref="AttachmentLinker"/> sets these with <see cref="Attachments"/>): the message's own
+    /// statement links them to it, and writes nothing when another message took one first (409 <c>attachment_already_linked</c>).
+    /// </summary>
+    public IReadOnlyList<AttachmentDescriptor>? LinkedAttachments { get; init; }
 }
 
 /// <summary>
@@ -50,6 +61,8 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     // The jsonb path of an event payload's seq (a raw interpolated string cannot hold a literal brace).
     private const string SeqPath = "'{seq}'";
     private const string ClientMessageIdIndex = "ix_messages_tenant_id_conversation_id_client_message_id";
+    // Raised by attachments_all_linked() when a message's attachment was linked by another message first.
+    private const string AttachmentTakenState = "OC409";
 
     /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
     public async Task<StartedConversation> StartAsync(TenantInfo tenant, string? name, string? locale, string? metadataJson,
@@ -99,8 +112,9 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var now = Now();
         var messageId = Guid.CreateVersion7(now);
         var direction = source.Direction.ToString();
+        var linked = source.LinkedAttachments is { Count: > 0 } uploads ? uploads : null;
         var added = new MessageAdded(Guid.CreateVersion7(now), tenant.Id, conversationId, now, messageId, 0, direction.ToUpperInvariant(),
-            text, source.Agent, clientMessageId, source.NoteKey);
+            text, source.Agent, clientMessageId, source.NoteKey, linked);
 
         await using var batch = TenantBatch(tenant.Id, null);
         if (clientMessageId is not null)
@@ -118,7 +132,19 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var openCondition = source.ReopensClosed ? "" : "AND status <> 'Closed'";
         var claimCondition = source.RequiresClaim ? "AND claimed_by = $10" : "";
         var attachmentsColumn = source.Attachments is null ? "" : ", attachments";
-        var attachmentsValue = source.Attachments is null ? "" : $", ${(audit is null ? 13 : 17)}";
+        var nextParameter = audit is null ? 13 : 17;
+        var attachmentsValue = source.Attachments is null ? "" : $", ${nextParameter++}";
+        // Uploaded attachments are linked in this statement; if one was taken meanwhile the guard raises and nothing is written.
+        var idsParameter = nextParameter;
+        var linking = linked is null ? "" : $"""
+            , linked AS (
+                UPDATE attachments SET message_id = $6
+                WHERE tenant_id = $1 AND conversation_id = $2 AND message_id IS NULL AND id = ANY(${idsParameter})
+                  AND EXISTS (SELECT 1 FROM inserted)
+                RETURNING id
+            )
+            """;
+        var linkGuard = linked is null ? "" : $"WHERE attachments_all_linked(cardinality(${idsParameter}), (SELECT count(*) FROM linked))";
         var audited = audit is null ? "" : """
             , audited AS (
                 INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
@@ -139,9 +165,9 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
                 INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at{attachmentsColumn})
                 SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5{attachmentsValue} FROM bumped
                 RETURNING seq
-            ){audited}
+            ){audited}{linking}
             INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
-            SELECT $11, $1, 'MessageAdded', jsonb_set($12, {SeqPath}, to_jsonb(seq)), $2, seq, $5, $5, 0 FROM inserted
+            SELECT $11, $1, 'MessageAdded', jsonb_set($12, {SeqPath}, to_jsonb(seq)), $2, seq, $5, $5, 0 FROM inserted {linkGuard}
             RETURNING seq
             """,
             Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId), Text(direction), Time(now), Uuid(messageId), Text(text),
@@ -154,6 +180,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         if (source.Attachments is not null)
         {
             write.Parameters.Add(Jsonb(source.Attachments));
+        }
+        if (linked is not null)
+        {
+            write.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = linked.Select(a => a.Id).ToArray() });
         }
         batch.BatchCommands.Add(write);
 
@@ -181,6 +211,10 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             // The same clientMessageId raced in from another request and won: answer with its message.
             existing = await FindByClientMessageIdAsync(tenant.Id, conversationId, clientMessageId!.Value, cancellationToken);
         }
+        catch (PostgresException ex) when (ex.SqlState == AttachmentTakenState)
+        {
+            throw AttachmentLinker.AlreadyLinked(null);
+        }
 
         if (seq is null && existing is null && clientMessageId is { } key)
         {
@@ -204,7 +238,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             };
         }
 
-        var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now);
+        var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now) { Attachments = linked };
         await realtime.PublishAsync(new RealtimeEvent(
             source.Direction == MessageDirection.System ? RealtimeEvent.InfoNote : RealtimeEvent.Message, tenant.Id, conversationId, now)
         {
@@ -214,6 +248,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             Text = text,
             Agent = source.Agent,
             Key = source.NoteKey,
+            Attachments = linked,
         });
         return new AddedMessage(message, Created: true);
     }
@@ -381,11 +416,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     }
 
     private const string ExistingMessageSql =
-        "SELECT id, seq, direction, text, agent, created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3";
+        "SELECT id, seq, direction, text, agent, created_at, attachments FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3";
 
     private static MessageRecord ReadMessage(NpgsqlDataReader reader, Guid conversationId) => new(
         reader.GetGuid(0), conversationId, reader.GetInt64(1), Enum.Parse<MessageDirection>(reader.GetString(2)), reader.GetString(3),
-        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5));
+        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5))
+    {
+        Attachments = reader.IsDBNull(6) ? null : AttachmentLinker.Read(reader.GetString(6)),
+    };
 
     /// <summary>A batch whose first command puts the tenant into the transaction for row-level security.</summary>
     private NpgsqlBatch TenantBatch(Guid tenantId, string? sql, params NpgsqlParameter[] parameters)

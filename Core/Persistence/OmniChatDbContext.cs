@@ -64,6 +64,8 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<Message> Messages => Set<Message>();
 
+    public DbSet<OmniChat.Core.Attachments.Attachment> Attachments => Set<OmniChat.Core.Attachments.Attachment>();
+
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     public DbSet<InboundUpdate> InboundUpdates => Set<InboundUpdate>();

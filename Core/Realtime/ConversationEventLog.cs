@@ -58,6 +58,7 @@ public sealed class ConversationEventLog(NpgsqlDataSource dataSource)
                 Text = m.Text,
                 Agent = m.Agent,
                 Key = m.NoteKey,
+                Attachments = m.Attachments is { Count: > 0 } ? m.Attachments : null,
             }
             : null,
         nameof(ConversationClaimed) => JsonSerializer.Deserialize(payload, CoreJson.Default.ConversationClaimed) is { } c

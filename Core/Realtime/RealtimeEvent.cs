@@ -47,6 +47,10 @@ public sealed record RealtimeEvent(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
 
+    /// <summary>Of a message: the uploaded attachments it carries (absent when none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Attachments.AttachmentDescriptor>? Attachments { get; init; }
+
     /// <summary>Of an ephemeral event: who (<c>visitor</c> or <c>agent</c>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? From { get; init; }

@@ -24,9 +24,11 @@ public sealed record V1InfoNoteFrame(string Type,
 public sealed record V1ConversationClosedFrame(string Type);
 
 /// <summary>Widget v2 (<c>/v2/ws</c>): a message, with its place in the conversation (<c>seq</c>).</summary>
+/// <remarks><c>attachments</c> only when the message carries uploaded files.</remarks>
 public sealed record V2MessageFrame(string Type, Guid Id,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Seq, string Direction, string Text,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent, DateTimeOffset CreatedAt);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Attachments.AttachmentDescriptor>? Attachments = null);
 
 /// <summary>Widget v2 (<c>/v2/ws</c>): a system note.</summary>
 public sealed record V2InfoNoteFrame(string Type, Guid Id,

@@ -23,6 +23,11 @@ public sealed class Tenant
     /// <summary>Browser origins (<c>https://shop.example</c>) allowed to open the widget's sockets; empty = same origin only.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// The attachment types the tenant accepts (sniffed media types); null: <see cref="Attachments.AttachmentOptions.DefaultTypes"/>.
+    /// </summary>
+    public List<string>? AttachmentTypes { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

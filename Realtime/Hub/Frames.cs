@@ -24,7 +24,8 @@ internal static class Frames
     /// <summary>The v2 frame of <paramref name="e"/>, or null for a type v2 does not carry.</summary>
     public static byte[]? V2(RealtimeEvent e) => e.Type switch
     {
-        RealtimeEvent.Message => Write(new V2MessageFrame(RealtimeEvent.Message, e.Id.GetValueOrDefault(), e.Seq, e.Direction!, e.Text!, e.Agent, e.CreatedAt),
+        RealtimeEvent.Message => Write(new V2MessageFrame(RealtimeEvent.Message, e.Id.GetValueOrDefault(), e.Seq, e.Direction!, e.Text!, e.Agent, e.CreatedAt,
+            e.Attachments is { Count: > 0 } ? e.Attachments : null),
             CoreJson.Default.V2MessageFrame),
         RealtimeEvent.InfoNote => Write(new V2InfoNoteFrame(RealtimeEvent.InfoNote, e.Id.GetValueOrDefault(), e.Seq, e.Key, e.Text!, e.CreatedAt),
             CoreJson.Default.V2InfoNoteFrame),

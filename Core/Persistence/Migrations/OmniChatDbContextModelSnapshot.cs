@@ -208,6 +208,80 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("user_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Attachments.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(127)
+                        .HasColumnType("character varying(127)")
+                        .HasColumnName("content_type");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("sha256")
+                        .IsFixedLength();
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("storage_key");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Uploader")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("uploader");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attachments");
+
+                    b.HasIndex("TenantId", "ConversationId")
+                        .HasDatabaseName("ix_attachments_tenant_id_conversation_id");
+
+                    b.HasIndex("TenantId", "MessageId")
+                        .HasDatabaseName("ix_attachments_tenant_id_message_id")
+                        .HasFilter("message_id IS NOT NULL");
+
+                    b.ToTable("attachments", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_attachments_uploader", "uploader IN ('visitor', 'agent')");
+                        });
+                });
+
             modelBuilder.Entity("OmniChat.Core.Audit.AuditEntry", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1433,6 +1507,10 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnName("allowed_origins")
                         .HasDefaultValueSql("'{}'::text[]");
 
+                    b.PrimitiveCollection<List<string>>("AttachmentTypes")
+                        .HasColumnType("text[]")
+                        .HasColumnName("attachment_types");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -1719,6 +1797,17 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Attachments.Attachment", b =>
+                {
+                    b.HasOne("OmniChat.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_conversations_tenant_id_conversation_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramAgent", b =>

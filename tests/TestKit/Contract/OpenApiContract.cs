@@ -344,7 +344,9 @@ public sealed partial class OpenApiContract
                 }
                 yield break;
             }
-            if (!hasContent || !content.TryGetProperty(mediaType, out var media))
+            // A declared media range (image/*, */*) covers the types in it, as OpenAPI says.
+            if (!hasContent || !(content.TryGetProperty(mediaType, out var media)
+                || content.TryGetProperty(mediaType.Split('/')[0] + "/*", out media) || content.TryGetProperty("*/*", out media)))
             {
                 yield return $"media type '{mediaType}' is not declared for {status}"
                     + (hasContent ? $" (declared: {string.Join(", ", content.EnumerateObject().Select(m => m.Name))})" : " (no content declared)");

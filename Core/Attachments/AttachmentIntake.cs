@@ -1,0 +1,208 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.RateLimiting;
+using OmniChat.Core.Tenancy;
+
+namespace OmniChat.Core.Attachments;
+
+/// <summary>
+/// Takes one uploaded file into a conversation: sniffs its first bytes, checks them against the declared type and the
+/// tenant's allowlist (415 <c>unsupported_media_type</c>), streams it into storage while counting and hashing, stops at
+/// the plan's <see cref="Plan.AttachmentMaxBytes"/> (413 <c>attachment_too_large</c>) or at what is left of its
+/// <see cref="Plan.StorageBytes"/> (413 <c>storage_limit_reached</c>), and records it. Whatever fails, nothing stays stored.
+/// </summary>
+public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSource dataSource, IAttachmentStorage storage, PlanCatalog plans,
+    IOptions<AttachmentOptions> options, TimeProvider time, ILogger<AttachmentIntake> logger)
+{
+    /// <summary>
+    /// Stores <c>content</c> (read once, to its end or to the limit) into the conversation and returns what was stored.
+    /// <c>uploader</c> is <see cref="AttachmentUploader.Visitor"/> or <see cref="AttachmentUploader.Agent"/>; <c>fileName</c>
+    /// the name the uploader gave (sanitised here); <c>declaredType</c> the part's <c>Content-Type</c>, if any.
+    /// </summary>
+    public async Task<AttachmentDescriptor> ReceiveAsync(TenantInfo tenant, Guid conversationId, string uploader, string? fileName, string? declaredType,
+        Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(content);
+        if (uploader is not (AttachmentUploader.Visitor or AttachmentUploader.Agent))
+        {
+            throw new ArgumentOutOfRangeException(nameof(uploader), uploader, "visitor or agent");
+        }
+        if (!await db.Conversations.AnyAsync(c => c.Id == conversationId, cancellationToken))
+        {
+            throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
+        }
+
+        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
+        var maxBytes = plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : options.Value.MaxBytesCeiling;
+        long? storageLimit = plan.StorageBytes > 0 ? plan.StorageBytes : null;
+        var remaining = long.MaxValue;
+        if (storageLimit is { } limit)
+        {
+            remaining = limit - (await db.Attachments.SumAsync(a => (long?)a.Size, cancellationToken) ?? 0);
+            if (remaining <= 0)
+            {
+                throw StorageLimitReached(limit);
+            }
+        }
+
+        var head = new byte[AttachmentContent.SniffLength];
+        var headLength = await FillAsync(content, head, cancellationToken);
+        if (headLength == 0)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["file"] = ["The file is empty."] });
+        }
+        var sniffed = AttachmentContent.Sniff(head.AsSpan(0, headLength), complete: headLength < head.Length);
+        var contentType = await AcceptedTypeAsync(sniffed, declaredType, cancellationToken);
+
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        var key = $"{tenant.Id:N}/{id:N}";
+        await using var metered = new MeteredStream(head.AsMemory(0, headLength), content, Math.Min(maxBytes, remaining));
+        try
+        {
+            await storage.WriteAsync(key, metered, cancellationToken);
+        }
+        catch (SizeLimitExceededException)
+        {
+            // The storage removed its partial object; make sure of it before answering.
+            await DeleteQuietlyAsync(key);
+            throw metered.Count > maxBytes ? TooLarge(maxBytes) : StorageLimitReached(storageLimit!.Value);
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(key);
+            throw;
+        }
+
+        var attachment = new Attachment
+        {
+            Id = id, TenantId = tenant.Id, ConversationId = conversationId, Uploader = uploader, Name = AttachmentFileName.Sanitize(fileName),
+            ContentType = contentType, Size = metered.Count, StorageKey = key, Sha256 = metered.Sha256Hex(), CreatedAt = time.GetUtcNow(),
+        };
+        bool recorded;
+        try
+        {
+            recorded = await RecordAsync(attachment, storageLimit, cancellationToken);
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(key);
+            throw;
+        }
+        if (!recorded)
+        {
+            // Concurrent uploads filled the storage while this one was streaming.
+            await DeleteQuietlyAsync(key);
+            throw StorageLimitReached(storageLimit!.Value);
+        }
+        return attachment.ToDescriptor();
+    }
+
+    /// <summary>The largest file the tenant's plan accepts.</summary>
+    public async Task<long> MaxBytesAsync(TenantInfo tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
+        return plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : options.Value.MaxBytesCeiling;
+    }
+
+    private async Task<string> AcceptedTypeAsync(string? sniffed, string? declaredType, CancellationToken cancellationToken)
+    {
+        var reconciled = sniffed is null ? null : AttachmentContent.Reconcile(sniffed, declaredType);
+        var allowed = await AllowedTypesAsync(cancellationToken);
+        if (reconciled is null || !allowed.Contains(reconciled, StringComparer.Ordinal))
+        {
+            throw new DomainException(415, "unsupported_media_type",
+                reconciled is null && sniffed is not null
+                    ? "The file's content does not match its declared type."
+                    : "This type of file is not accepted.")
+            {
+                Extensions = { ["types"] = allowed },
+            };
+        }
+        return reconciled;
+    }
+
+    /// <summary>The tenant's accepted types (its own list, or the defaults).</summary>
+    public async Task<IReadOnlyList<string>> AllowedTypesAsync(CancellationToken cancellationToken) =>
+        await db.Tenants.AsNoTracking().Select(t => t.AttachmentTypes).SingleOrDefaultAsync(cancellationToken) is { Count: > 0 } own
+            ? own
+            : AttachmentOptions.DefaultTypes;
+
+    // One statement: the row goes in only while the tenant's stored bytes stay within the plan.
+    private async Task<bool> RecordAsync(Attachment a, long? storageLimit, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateTenantBatch(a.TenantId);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO attachments (id, tenant_id, conversation_id, message_id, uploader, name, content_type, size, storage_key, sha256, created_at)
+            SELECT $1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10
+            WHERE $11::bigint IS NULL OR (SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = $2) + $7 <= $11
+            """)
+        {
+            Parameters =
+            {
+                new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = a.Id },
+                new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = a.TenantId },
+                new() { NpgsqlDbType = NpgsqlDbType.Uuid, Value = a.ConversationId },
+                new() { NpgsqlDbType = NpgsqlDbType.Text, Value = a.Uploader },
+                new() { NpgsqlDbType = NpgsqlDbType.Text, Value = a.Name },
+                new() { NpgsqlDbType = NpgsqlDbType.Text, Value = a.ContentType },
+                new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = a.Size },
+                new() { NpgsqlDbType = NpgsqlDbType.Text, Value = a.StorageKey },
+                new() { NpgsqlDbType = NpgsqlDbType.Text, Value = a.Sha256 },
+                new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = a.CreatedAt },
+                new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = storageLimit is { } l ? l : DBNull.Value },
+            },
+        });
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
+        }
+        return batch.BatchCommands[1].RecordsAffected == 1;
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await storage.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDeleteFailed(logger, ex, key);
+        }
+    }
+
+    private static async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await content.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            filled += read;
+        }
+        return filled;
+    }
+
+    private static DomainException TooLarge(long maxBytes) =>
+        new(413, "attachment_too_large", $"The file is larger than {maxBytes} bytes, the most this plan allows.") { Extensions = { ["maxBytes"] = maxBytes } };
+
+    private static DomainException StorageLimitReached(long storageBytes) =>
+        new(413, "storage_limit_reached", "The tenant's attachment storage is full.") { Extensions = { ["storageBytes"] = storageBytes } };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the aborted attachment object {StorageKey}")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string storageKey);
+}
