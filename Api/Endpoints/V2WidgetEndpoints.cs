@@ -57,15 +57,16 @@ internal static class V2WidgetEndpoints
     }
 
     internal static async Task<Ok<WidgetBootstrapResponse>> Bootstrap(string? siteKey, string? locale, HttpContext http, ITenantContext tenants,
-        OmniChatDbContext db, WidgetSessions sessions, WidgetAssets assets, IOptions<WidgetOptions> options,
+        OmniChatDbContext db, WidgetSessions sessions, WidgetAssets assets, AttachmentIntake attachments, IOptions<WidgetOptions> options,
         IConfiguration configuration, CancellationToken cancellationToken)
     {
         var (tenant, channel) = await WidgetAsync(siteKey, tenants, db, cancellationToken);
         var settings = await db.Tenants.AsNoTracking().Where(t => t.Id == tenant.Id)
-            .Select(t => new { t.DefaultLocale, t.PlanId }).SingleAsync(cancellationToken);
+            .Select(t => new { t.DefaultLocale }).SingleAsync(cancellationToken);
         var requested = Locale(locale, http) ?? settings.DefaultLocale;
         var texts = await WidgetTexts.ResolveAsync(new TemplateResolver(db), requested, settings.DefaultLocale, cancellationToken);
-        var maxBytes = await db.Plans.AsNoTracking().Where(p => p.Id == settings.PlanId).Select(p => p.AttachmentMaxBytes).SingleAsync(cancellationToken);
+        var maxBytes = await attachments.MaxBytesAsync(tenant, cancellationToken);
+        var types = await attachments.AllowedTypesAsync(cancellationToken);
         var bot = await db.TelegramChannels.AsNoTracking().Where(c => c.Status == TelegramChannelStatus.Active)
             .Select(c => c.BotUsername).FirstOrDefaultAsync(cancellationToken);
         var conversation = await sessions.ResumeAsync(http, tenant, cancellationToken);
@@ -79,7 +80,7 @@ internal static class V2WidgetEndpoints
             WidgetTexts.IsRightToLeft(normalized) ? "rtl" : "ltr",
             texts,
             new WidgetThemeResponse(channel.PrimaryColor, channel.Position.ToString().ToLowerInvariant()),
-            new WidgetFeaturesResponse(new WidgetAttachmentsResponse(maxBytes, WidgetAttachmentTypes.Defaults),
+            new WidgetFeaturesResponse(new WidgetAttachmentsResponse(maxBytes, types),
                 bot is null ? null : new Uri($"https://t.me/{bot}"), channel.ProtectedIdentitySecret is not null),
             options.Value.RealtimeUrlFor(configuration, http),
             assets.AppPath is { } path ? new WidgetAppResponse(new Uri(api + path), assets.App!.Integrity) : null,
@@ -229,12 +230,6 @@ internal static class V2WidgetEndpoints
         var first = http.Request.Headers.AcceptLanguage.ToString().Split(',', 2)[0].Split(';', 2)[0].Trim();
         return first.Length > 0 && first != "*" && ConversationRules.IsLocale(first) ? first : null;
     }
-}
-
-/// <summary>File types the widget offers to send.</summary>
-internal static class WidgetAttachmentTypes
-{
-    public static readonly IReadOnlyList<string> Defaults = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"];
 }
 
 /// <summary>What the widget needs to show itself for this tenant.</summary>

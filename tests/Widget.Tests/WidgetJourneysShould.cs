@@ -279,6 +279,70 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task SendAnImageAndRefuseAFileOverThePlansLimitInTheWidgetAndInTheApi()
+    {
+        // A tenant on the Free plan: files up to 5 MB.
+        var id = Guid.CreateVersion7();
+        await fixture.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, allowed_origins, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Files test', 'free', 'Active', 'en', '{}', now(), now()) RETURNING 1) SELECT count(*)::int FROM t", id, $"files-{id.ToString("N")[..12]}");
+        var key = Core.Identity.ApiKeySecret.Generate("test");
+        await fixture.ScalarAsync<int>(
+            "WITH k AS (INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now()) RETURNING 1) " +
+            "SELECT count(*)::int FROM k", Guid.CreateVersion7(), id, Core.Identity.ApiKeySecret.Prefix(key), Core.Identity.ApiKeySecret.Hash(key),
+            Core.Identity.ApiScopes.All.ToArray());
+        using var admin = ApiClient(key);
+        var siteKey = (await (await admin.PutAsJsonAsync("/v2/channels/widget", new { }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct))
+            .GetProperty("siteKey").GetString();
+        await using var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var uploads = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST" && request.Url.Contains("/v2/widget/attachments", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref uploads);
+            }
+        };
+        await page.GotoAsync(new Uri(fixture.ApiUrl, $"/demo?siteKey={siteKey}").ToString());
+        await page.GetByTestId("launcher").ClickAsync();
+
+        await page.GetByTestId("attach-input").SetInputFilesAsync(new FilePayload { Name = "receipt.png", MimeType = "image/png", Buffer = OnePixelPng });
+        await page.GetByTestId("upload").WaitForAsync();
+        await SendAsync(page, "Here is the receipt");
+        await page.GetByTestId("message").Filter(new() { HasText = "Here is the receipt" }).Locator("img, [data-testid=attachment]").First.WaitForAsync();
+        var conversationId = await ConversationOfAsync("Here is the receipt");
+        var tooLarge = new byte[(5 << 20) + 1];
+        "%PDF-1.7\n"u8.CopyTo(tooLarge);
+        await page.GetByTestId("attach-input").SetInputFilesAsync(new FilePayload { Name = "scan.pdf", MimeType = "application/pdf", Buffer = tooLarge });
+        var error = page.GetByTestId("error").Filter(new() { HasText = "too large" });
+        await error.WaitForAsync();
+        // The Api refuses it too, whatever a page does: a visitor of the same tenant uploading directly.
+        using var browserLike = new HttpClient { BaseAddress = fixture.ApiUrl };
+        using var start = new HttpRequestMessage(HttpMethod.Post, $"/v2/widget/conversations?siteKey={siteKey}") { Content = JsonContent.Create(new { }) };
+        start.Headers.Add("Origin", fixture.ApiUrl.GetLeftPart(UriPartial.Authority));
+        var token = (await (await browserLike.SendAsync(start, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString();
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v2/widget/attachments?siteKey={siteKey}")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(tooLarge) { Headers = { ContentType = new("application/pdf") } }, "file", "scan.pdf" } },
+        };
+        upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var refused = await browserLike.SendAsync(upload, Ct);
+        var listed = await (await admin.GetAsync(new Uri($"/v2/conversations/{conversationId}/messages", UriKind.Relative), Ct)).Content
+            .ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(1, uploads);
+        Assert.Equal(413, (int)refused.StatusCode);
+        Assert.Equal("attachment_too_large", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        var sent = listed.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("text").GetString() == "Here is the receipt");
+        Assert.Equal("receipt.png", sent.GetProperty("attachments").EnumerateArray().Single().GetProperty("name").GetString());
+        Assert.Equal(0, await fixture.ScalarAsync<long>("SELECT count(*) FROM attachments WHERE tenant_id = $1 AND name = 'scan.pdf'", id));
+    }
+
+    private static readonly byte[] OnePixelPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+
+    [Fact]
     public async Task KeepTheV1WidgetWorkingForTheDefaultTenant()
     {
         await using var context = await fixture.Browser.NewContextAsync();
