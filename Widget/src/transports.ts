@@ -148,7 +148,8 @@ export class V1Transport implements ChatTransport {
       await this.client.start({ locale: this.locale });
       this.connect();
     }
-    const { agent, ...sent } = await this.client.send(text, clientMessageId);
+    // v1 messages carry no attachments (the shared schema declares them optional).
+    const { agent, attachments: _none, ...sent } = await this.client.send(text, clientMessageId);
     this.store.addMessage({ ...sent, direction: sent.direction as "INBOUND", ...(agent ? { agent } : {}) });
   }
 
@@ -195,7 +196,7 @@ export class V1Transport implements ChatTransport {
         let page;
         do {
           page = await this.client.messages(this.store.lastSeq, PAGE_SIZE);
-          for (const { agent, ...message } of page.messages) {
+          for (const { agent, attachments: _none, ...message } of page.messages) {
             this.store.applyFrame({ type: "message", ...message, direction: message.direction as "INBOUND", ...(agent ? { agent } : {}) });
           }
         } while (page.messages.length === PAGE_SIZE);

@@ -367,6 +367,23 @@ public sealed partial class WidgetJourneysShould(WidgetFixture fixture) : IDispo
             "SELECT t.identifier FROM conversations c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = $1", conversationId));
     }
 
+    [Fact]
+    public async Task StayUsableAtTwoHundredPercentZoom()
+    {
+        // A 1280 × 800 laptop screen at 200 % zoom: 640 × 400 CSS pixels, two device pixels each.
+        await using var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 640, Height = 400 }, DeviceScaleFactor = 2 });
+        var page = await OpenDemoAsync(context, Demo);
+        await page.GetByTestId("launcher").ClickAsync();
+        await SendAsync(page, "Zoomed in");
+        var panel = await page.GetByTestId("panel").BoundingBoxAsync();
+        var send = await page.GetByTestId("send").BoundingBoxAsync();
+
+        Assert.NotNull(panel);
+        Assert.NotNull(send);
+        Assert.True(panel.X >= 0 && panel.Y >= 0 && panel.X + panel.Width <= 640.5 && panel.Y + panel.Height <= 400.5, $"the panel fits ({panel.X}, {panel.Y}, {panel.Width}, {panel.Height})");
+        Assert.True(send.Y + send.Height <= 400.5, "the send button is on screen");
+    }
+
     private static List<string> Serious(AxeResult result) =>
         [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
 
