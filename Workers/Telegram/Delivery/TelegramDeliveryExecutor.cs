@@ -44,8 +44,9 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
                 ("topic", "group") => await OpenTopicAsync(bot, context, cancellationToken),
                 // A file alone is a message: its text has nothing to post, its files are deliveries of their own.
                 ("message", "group") when Str(payload, "text").Length == 0 && HasAttachments(payload) => Outcome.Sent(context.SupportGroupId, null),
+                // Files do not go to the customer's private chat yet: the chat is told their names.
                 ("message", "private") when Str(payload, "text").Length == 0 && HasAttachments(payload) =>
-                    Outcome.Failed("Files are not sent to the customer's private chat yet."),
+                    await SendPrivateAsync(bot, context, FileNames(payload), due.MessageId, cancellationToken),
                 ("message", "group") => await PostInTopicAsync(bot, context, due, payload, cancellationToken),
                 ("message", "private") => await SendPrivateAsync(bot, context, PrivateText(payload), due.MessageId, cancellationToken),
                 (_, "group") when FileIndex(due.Kind) is { } index => await PostFileInTopicAsync(bot, context, due, payload, index, cancellationToken),
@@ -148,6 +149,9 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
 
     private static int? FileIndex(string kind) =>
         kind.StartsWith("file:", StringComparison.Ordinal) && int.TryParse(kind.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    private static string FileNames(JsonElement payload) =>
+        "📎 " + string.Join(", ", payload.GetProperty("attachments").EnumerateArray().Select(a => Str(a, "name")));
 
     private static bool HasAttachments(JsonElement payload) =>
         payload.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0;
