@@ -263,8 +263,9 @@ public sealed class DistributedApplication : IAsyncDisposable
             ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
-            // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default).
-            ["Attachments__Path"] = service is ResourceNames.Api ? Path.Combine(_options.DataDirectory, "attachments") : null,
+            // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default); the Workers read them for
+            // Telegram and store what agents send there.
+            ["Attachments__Path"] = service is ResourceNames.Api or ResourceNames.Workers ? Path.Combine(_options.DataDirectory, "attachments") : null,
             // Webhook secrets are derived from this key where webhooks are created (Api) and signed (Workers).
             ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.WebhookSigningKey : null,
             // Local receivers (127.0.0.1) are fine while developing; never in production.

@@ -22,16 +22,22 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
     /// <summary>
     /// Stores <c>content</c> (read once, to its end or to the limit) into the conversation and returns what was stored.
     /// <c>uploader</c> is <see cref="AttachmentUploader.Visitor"/> or <see cref="AttachmentUploader.Agent"/>; <c>fileName</c>
-    /// the name the uploader gave (sanitised here); <c>declaredType</c> the part's <c>Content-Type</c>, if any.
+    /// the name the uploader gave (sanitised here); <c>declaredType</c> the part's <c>Content-Type</c>, if any. <c>id</c>
+    /// makes the intake repeat-safe for a caller that can name the file itself (a Telegram file of an update): when an
+    /// attachment with that id already exists, it is returned as it is and nothing more is stored.
     /// </summary>
     public async Task<AttachmentDescriptor> ReceiveAsync(TenantInfo tenant, Guid conversationId, string uploader, string? fileName, string? declaredType,
-        Stream content, CancellationToken cancellationToken)
+        Stream content, CancellationToken cancellationToken, Guid? id = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(content);
         if (uploader is not (AttachmentUploader.Visitor or AttachmentUploader.Agent))
         {
             throw new ArgumentOutOfRangeException(nameof(uploader), uploader, "visitor or agent");
+        }
+        if (id is { } given && await ExistingAsync(given, cancellationToken) is { } existing)
+        {
+            return existing;
         }
         if (!await db.Conversations.AnyAsync(c => c.Id == conversationId, cancellationToken))
         {
@@ -60,8 +66,8 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         var sniffed = AttachmentContent.Sniff(head.AsSpan(0, headLength), complete: headLength < head.Length);
         var contentType = await AcceptedTypeAsync(sniffed, declaredType, cancellationToken);
 
-        var id = Guid.CreateVersion7(time.GetUtcNow());
-        var key = $"{tenant.Id:N}/{id:N}";
+        var attachmentId = id ?? Guid.CreateVersion7(time.GetUtcNow());
+        var key = $"{tenant.Id:N}/{attachmentId:N}";
         await using var metered = new MeteredStream(head.AsMemory(0, headLength), content, Math.Min(maxBytes, remaining));
         try
         {
@@ -81,13 +87,19 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
 
         var attachment = new Attachment
         {
-            Id = id, TenantId = tenant.Id, ConversationId = conversationId, Uploader = uploader, Name = AttachmentFileName.Sanitize(fileName),
+            Id = attachmentId, TenantId = tenant.Id, ConversationId = conversationId, Uploader = uploader, Name = AttachmentFileName.Sanitize(fileName),
             ContentType = contentType, Size = metered.Count, StorageKey = key, Sha256 = metered.Sha256Hex(), CreatedAt = time.GetUtcNow(),
         };
         bool recorded;
         try
         {
             recorded = await RecordAsync(attachment, storageLimit, cancellationToken);
+        }
+        catch (PostgresException ex) when (id is not null && ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // The same named file raced in and was recorded first: the bytes under its key are the same, keep them.
+            return await ExistingAsync(attachmentId, cancellationToken)
+                   ?? throw new InvalidOperationException($"Attachment {attachmentId} was recorded and is gone.", ex);
         }
         catch
         {
@@ -102,6 +114,10 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         }
         return attachment.ToDescriptor();
     }
+
+    /// <summary>The attachment with <paramref name="attachmentId"/> in the tenant, or null (a named intake's repeat check).</summary>
+    public async Task<AttachmentDescriptor?> ExistingAsync(Guid attachmentId, CancellationToken cancellationToken) =>
+        (await db.Attachments.AsNoTracking().Where(a => a.Id == attachmentId).ToListAsync(cancellationToken)).FirstOrDefault()?.ToDescriptor();
 
     /// <summary>The largest file the tenant's plan accepts.</summary>
     public async Task<long> MaxBytesAsync(TenantInfo tenant, CancellationToken cancellationToken)

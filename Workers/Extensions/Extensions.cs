@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Caching;
+using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
@@ -37,6 +40,9 @@ internal static class Extensions
         builder.Services.AddSingleton<TelegramDeliveryExecutor>();
         builder.Services.AddHostedService<TelegramDeliverySender>();
         builder.AddTelegramInbox();
+        // Files cross to and from Telegram: uploads are read for the topic, what agents send there is stored (same storage as the Api).
+        builder.AddOmniChatAttachments();
+        builder.Services.TryAddSingleton<PlanCatalog>();
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)

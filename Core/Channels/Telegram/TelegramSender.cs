@@ -65,6 +65,49 @@ public sealed partial class TelegramSender : IDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// Uploads a file into a chat (a topic with <paramref name="threadId"/>): <c>sendPhoto</c> when <paramref name="asPhoto"/>,
+    /// else <c>sendDocument</c>. <paramref name="open"/> gives the bytes afresh for each attempt (a retry after a 429 or a
+    /// connection that was never made uploads them again; a request sent without an answer is not retried, as for text).
+    /// </summary>
+    public Task<Message> SendFileAsync(TelegramBot bot, long chatId, int? threadId, bool silent, bool asPhoto, string fileName,
+        Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        ArgumentNullException.ThrowIfNull(open);
+        return SendAsync(bot, chatId, asPhoto ? "sendPhoto" : "sendDocument", async (client, ct) =>
+        {
+            await using var content = await open(ct);
+            var file = InputFile.FromStream(content, fileName);
+            return asPhoto
+                ? await client.SendPhoto(chatId, file, messageThreadId: threadId, disableNotification: silent, cancellationToken: ct)
+                : await client.SendDocument(chatId, file, messageThreadId: threadId, disableNotification: silent, cancellationToken: ct);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Downloads a file a person sent (<c>getFile</c>, then the file URL under <see cref="TelegramOptions.ApiBaseUrl"/>) into
+    /// <paramref name="destination"/>, which is emptied before each attempt. Paced by the bot's bucket; safe to retry.
+    /// </summary>
+    public Task DownloadFileAsync(TelegramBot bot, string fileId, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        ArgumentNullException.ThrowIfNull(destination);
+        return SendAsync(bot, null, "getFile", async (client, ct) =>
+        {
+            destination.Position = 0;
+            destination.SetLength(0);
+            var file = await client.GetFile(fileId, ct);
+            if (file.FilePath is not { Length: > 0 } path)
+            {
+                throw new ApiRequestException("The file cannot be downloaded (no file_path).", 400);
+            }
+            await client.DownloadFile(path, destination, ct);
+            destination.Position = 0;
+            return true;
+        }, cancellationToken);
+    }
+
     /// <summary>Opens a forum topic in <paramref name="groupId"/> (it posts a service message, so it counts against the group's limit).</summary>
     public Task<ForumTopic> CreateForumTopicAsync(TelegramBot bot, long groupId, string name, CancellationToken cancellationToken)
     {

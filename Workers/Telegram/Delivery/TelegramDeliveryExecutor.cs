@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OmniChat.Core.Attachments;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Persistence;
 
@@ -21,7 +22,7 @@ internal sealed record DueTelegramDelivery(Guid Id, Guid TenantId, Guid Conversa
 /// never posted twice.
 /// </summary>
 internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSource, TelegramSender sender, TelegramChannelSecrets secrets,
-    TelegramChannelFailures channels, ILogger<TelegramDeliveryExecutor> logger)
+    TelegramChannelFailures channels, IAttachmentStorage storage, ILogger<TelegramDeliveryExecutor> logger)
 {
     private const int SummaryMessages = 10;
 
@@ -41,8 +42,14 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             outcome = (due.Kind, due.Target) switch
             {
                 ("topic", "group") => await OpenTopicAsync(bot, context, cancellationToken),
+                // A file alone is a message: its text has nothing to post, its files are deliveries of their own.
+                ("message", "group") when Str(payload, "text").Length == 0 && HasAttachments(payload) => Outcome.Sent(context.SupportGroupId, null),
+                // Files do not go to the customer's private chat yet: the chat is told their names.
+                ("message", "private") when Str(payload, "text").Length == 0 && HasAttachments(payload) =>
+                    await SendPrivateAsync(bot, context, FileNames(payload), due.MessageId, cancellationToken),
                 ("message", "group") => await PostInTopicAsync(bot, context, due, payload, cancellationToken),
                 ("message", "private") => await SendPrivateAsync(bot, context, PrivateText(payload), due.MessageId, cancellationToken),
+                (_, "group") when FileIndex(due.Kind) is { } index => await PostFileInTopicAsync(bot, context, due, payload, index, cancellationToken),
                 ("joined", "private") => await SendPrivateAsync(bot, context, $"{Str(payload, "agent")} joined the conversation.", null, cancellationToken),
                 ("card", "group") => await RefreshTopicAsync(bot, context, cancellationToken),
                 ("closed", "group") => await CloseTopicAsync(bot, context, payload, cancellationToken),
@@ -62,7 +69,7 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
         return Outcome.Sent(context.SupportGroupId, card);
     }
 
-    private async Task<Outcome> PostInTopicAsync(TelegramBot bot, DeliveryContext context, DueTelegramDelivery due, JsonElement payload,
+    private Task<Outcome> PostInTopicAsync(TelegramBot bot, DeliveryContext context, DueTelegramDelivery due, JsonElement payload,
         CancellationToken cancellationToken)
     {
         var direction = Str(payload, "direction");
@@ -73,16 +80,61 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             _ => $"🎧 {Str(payload, "agent")}: {Str(payload, "text")}",
         };
         var silent = direction != "INBOUND" || context.Silent;
+        return InTopicAsync(bot, context, due, thread => PostAsync(bot, context, thread, text, silent, due.MessageId, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// One uploaded file of a message (<c>file:{index}</c>): its bytes from storage into the topic, an image with sendPhoto,
+    /// anything else with sendDocument, as silent as the message's text. One Telegram call, one record (ADR 0025).
+    /// </summary>
+    private async Task<Outcome> PostFileInTopicAsync(TelegramBot bot, DeliveryContext context, DueTelegramDelivery due, JsonElement payload, int index,
+        CancellationToken cancellationToken)
+    {
+        if (!payload.TryGetProperty("attachments", out var list) || list.ValueKind != JsonValueKind.Array || index >= list.GetArrayLength()
+            || list[index].Deserialize<AttachmentDescriptor>(JsonSerializerOptions.Web) is not { } file)
+        {
+            return Outcome.Failed($"The message has no attachment {index}.");
+        }
+        var key = await StorageKeyAsync(due.TenantId, file.Id, cancellationToken);
+        if (key is null)
+        {
+            return Outcome.Failed($"The attachment {file.Id} no longer exists.");
+        }
+        var silent = Str(payload, "direction") != "INBOUND" || context.Silent;
+        var asPhoto = file.ContentType is "image/png" or "image/jpeg" or "image/gif" or "image/webp";
+        async Task<Stream> OpenAsync(CancellationToken ct) => await storage.OpenReadAsync(key, ct) ?? throw new MissingBytesException();
+        try
+        {
+            return await InTopicAsync(bot, context, due, async thread =>
+            {
+                var sent = await sender.SendFileAsync(bot, context.SupportGroupId, thread, silent, asPhoto, file.Name, OpenAsync, cancellationToken);
+                await ReferenceAsync(context, context.SupportGroupId, sent.MessageId, due.MessageId, cancellationToken);
+                return Outcome.Sent(context.SupportGroupId, sent.MessageId);
+            }, cancellationToken);
+        }
+        catch (MissingBytesException)
+        {
+            // Thrown before the upload started: nothing reached Telegram.
+            return Outcome.Failed($"The bytes of attachment {file.Id} are missing from storage.");
+        }
+    }
+
+    private sealed class MissingBytesException : Exception;
+
+    // Posts into the conversation's topic, opening it first when needed, reopening a closed one and healing a deleted one.
+    private async Task<Outcome> InTopicAsync(TelegramBot bot, DeliveryContext context, DueTelegramDelivery due, Func<int, Task<Outcome>> post,
+        CancellationToken cancellationToken)
+    {
         var (thread, _) = await EnsureTopicAsync(bot, context, cancellationToken);
         try
         {
-            return await PostAsync(bot, context, thread, text, silent, due.MessageId, cancellationToken);
+            return await post(thread);
         }
         catch (TelegramSendException ex) when (IsClosedTopic(ex))
         {
             // A customer wrote again after the close: the topic opens again with the conversation.
             await sender.SetForumTopicOpenAsync(bot, context.SupportGroupId, thread, open: true, cancellationToken);
-            return await PostAsync(bot, context, thread, text, silent, due.MessageId, cancellationToken);
+            return await post(thread);
         }
         catch (TelegramSendException ex) when (IsMissingTopic(ex))
         {
@@ -91,8 +143,33 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             var (healed, _) = await EnsureTopicAsync(bot, context, cancellationToken);
             var summary = await SummaryAsync(due, cancellationToken);
             await sender.SendMessageAsync(bot, new TelegramOutgoingMessage(context.SupportGroupId, summary, healed, Silent: true), cancellationToken);
-            return await PostAsync(bot, context, healed, text, silent, due.MessageId, cancellationToken);
+            return await post(healed);
         }
+    }
+
+    private static int? FileIndex(string kind) =>
+        kind.StartsWith("file:", StringComparison.Ordinal) && int.TryParse(kind.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    private static string FileNames(JsonElement payload) =>
+        "📎 " + string.Join(", ", payload.GetProperty("attachments").EnumerateArray().Select(a => Str(a, "name")));
+
+    private static bool HasAttachments(JsonElement payload) =>
+        payload.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0;
+
+    private async Task<string?> StorageKeyAsync(Guid tenantId, Guid attachmentId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateTenantBatch(tenantId);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT storage_key FROM attachments WHERE tenant_id = $1 AND id = $2")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = tenantId },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = attachmentId },
+            },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetString(0) : null;
     }
 
     private async Task<Outcome> PostAsync(TelegramBot bot, DeliveryContext context, int thread, string text, bool silent, Guid? messageId,

@@ -38,7 +38,7 @@ internal sealed partial class TelegramDeliverySender(SystemDataSource system, Te
                 SELECT DISTINCT ON (d.conversation_id) d.id, d.tenant_id, d.next_attempt_at, d.leased_until
                 FROM telegram_deliveries d
                 WHERE d.status = 'Pending'
-                ORDER BY d.conversation_id, d.seq, d.created_at
+                ORDER BY d.conversation_id, d.seq, d.created_at, d.kind LIKE 'file:%', d.kind -- a message's text, then its files in order
             ), due AS (
                 SELECT h.id, h.tenant_id, h.next_attempt_at FROM heads h
                 JOIN telegram_channels ch ON ch.tenant_id = h.tenant_id AND ch.status = 'Active'

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using MassTransit;
 using Npgsql;
@@ -34,7 +35,12 @@ internal sealed class TelegramFanOutConsumer(NpgsqlDataSource dataSource, Telegr
             // An agent's reply: into the topic unless it was written there, and to the bot chat it came from.
             _ => [("message", "group"), ("message", "private")],
         };
-        return HandleAsync(context, m, m.Seq, m.MessageId, new { direction = m.Direction, text = m.Text, agent = m.Agent, noteKey = m.NoteKey }, targets);
+        // Each uploaded file is a delivery of its own (one record per Telegram call, ADR 0025) into the topic, after the text:
+        // kind file:{index}, same seq; the sender takes a message's text before its files and the files in order.
+        var files = m.Attachments ?? [];
+        targets = [.. targets, .. files.Select((_, i) => (string.Create(CultureInfo.InvariantCulture, $"file:{i}"), "group"))];
+        return HandleAsync(context, m, m.Seq, m.MessageId,
+            new { direction = m.Direction, text = m.Text, agent = m.Agent, noteKey = m.NoteKey, attachments = files.Count == 0 ? null : files }, targets);
     }
 
     public Task Consume(ConsumeContext<ConversationClaimed> context) =>
@@ -82,7 +88,7 @@ internal sealed class TelegramFanOutConsumer(NpgsqlDataSource dataSource, Telegr
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = e.EventId },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = seq },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = messageId is { } id ? id : DBNull.Value },
-                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(payload) },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web) },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = targets.Select(t => t.Kind).ToArray() },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = targets.Select(t => t.Target).ToArray() },
             },

@@ -23,7 +23,7 @@ namespace OmniChat.Workers.Telegram.Inbox;
 /// domain events (the outbound pipeline), not from here.
 /// </summary>
 internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, ConversationWriter writer, TelegramAgents agents, InboundEdits edits, TelegramSender sender,
-    IConnectionMultiplexer redis, InboundTemplates templates, TelegramChannelFailures channels, ILogger<SupportGroupInbound> logger)
+    IConnectionMultiplexer redis, InboundTemplates templates, TelegramChannelFailures channels, InboundFiles files, ILogger<SupportGroupInbound> logger)
 {
     private static readonly TimeSpan NoticeInterval = TimeSpan.FromMinutes(1);
     private const string Help = "Commands: /claim, /release, /close, /rename <title>, /note <template key or text>, /info.";
@@ -51,13 +51,25 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
             return;
         }
         var text = InboundText.Of(message);
+        var attachments = new InboundAttachments(InboundText.Attachments(message), null, AllStored: false);
+        // Files become attachments only for the agent who may reply (the writer checks the claim again): nothing is
+        // downloaded for a message that is not delivered. Downloaded with no transaction open; the message is written after.
+        if (message.Files.Count > 0 && await HolderAsync(channel.Tenant.Id, conversation.Id, cancellationToken) == agent)
+        {
+            attachments = await files.StoreAsync(channel, conversation.Id, message, cancellationToken);
+            if (attachments.AllStored && message.Text.Length == 0)
+            {
+                text = ""; // a file alone is a message, as from the widget: no "[photo]" placeholder beside the real file
+            }
+        }
         try
         {
             var added = await writer.AddMessageAsync(channel.Tenant, conversation.Id,
                 new MessageSource(MessageDirection.Outbound, agent, Channel: "telegram", Interface: "group")
                 {
                     RequiresClaim = true,
-                    Attachments = InboundText.Attachments(message),
+                    Attachments = attachments.Json,
+                    LinkedAttachments = attachments.Linked,
                 },
                 text, TelegramUpdateHandler.ClientMessageId(channel.Bot.Id, message.ChatId, message.MessageId), cancellationToken);
             await InboundRefs.RecordAsync(dataSource, channel, message.ChatId, message.MessageId, conversation.Id, added.Message.Id, cancellationToken);

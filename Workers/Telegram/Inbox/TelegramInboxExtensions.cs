@@ -28,6 +28,7 @@ internal static class TelegramInboxExtensions
         builder.Services.AddSingleton<TelegramAgents>();
         builder.Services.AddSingleton<InboundTemplates>();
         builder.Services.AddSingleton<InboundEdits>();
+        builder.Services.AddSingleton<InboundFiles>();
         builder.Services.AddSingleton<SupportGroupInbound>();
         builder.Services.AddSingleton<PrivateChatInbound>();
         builder.Services.AddSingleton<TelegramUpdateHandler>();
