@@ -136,8 +136,8 @@ internal static class V2WidgetEndpoints
         var tenant = await ConversationTokenAuth.RequireAsync(http, tokens, tenants, id);
         var errors = new Dictionary<string, string[]>();
         var files = request?.AttachmentIds ?? [];
-        // A file alone is a message too; its text names the files (what a Telegram topic or an email digest shows).
-        var text = files.Count > 0 && string.IsNullOrWhiteSpace(request?.Text) ? null : ConversationRules.Text(request?.Text, errors);
+        // A file alone is a message too, with no text (the topic gets the files alone).
+        var text = files.Count > 0 && string.IsNullOrWhiteSpace(request?.Text) ? "" : ConversationRules.Text(request?.Text, errors);
         if (files.Count > AttachmentLinker.MaxPerMessage)
         {
             errors["attachmentIds"] = [$"At most {AttachmentLinker.MaxPerMessage} attachments."];
@@ -145,7 +145,6 @@ internal static class V2WidgetEndpoints
         ValidationException.ThrowIfAny(errors);
         var source = await linker.AttachAsync(tenant, id, new MessageSource(MessageDirection.Inbound) { ReopensClosed = true }, files,
             request!.ClientMessageId, cancellationToken);
-        text ??= string.Join(", ", (source.LinkedAttachments ?? []).Select(a => "📎 " + a.Name));
         var added = await writer.AddMessageAsync(tenant, id, source, text, request.ClientMessageId, cancellationToken);
         var body = MessageResponse.From(added.Message);
         return added.Created ? TypedResults.Created($"/v2/widget/conversations/{id}/messages/{body.Id}", body) : TypedResults.Ok(body);

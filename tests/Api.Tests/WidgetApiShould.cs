@@ -121,6 +121,31 @@ public sealed class WidgetApiShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task TakeAFileAloneAsAMessageButNotAnEmptyOne()
+    {
+        var tenant = await NewWidgetTenantAsync();
+        var (conversationId, token, _) = await StartAsync(tenant);
+        using var visitor = api.CreateClient(token);
+        using var upload = await visitor.PostAsync(new Uri($"/v2/widget/attachments?siteKey={tenant.SiteKey}", UriKind.Relative),
+            new MultipartFormDataContent { { new ByteArrayContent(OnePixelPng) { Headers = { ContentType = new("image/png") } }, "file", "dot.png" } }, Ct);
+        var attachmentId = (await upload.JsonAsync()).GetProperty("id").GetGuid();
+
+        using var fileAlone = await visitor.PostAsJsonAsync($"/v2/widget/conversations/{conversationId}/messages",
+            new { text = "", attachmentIds = new[] { attachmentId } }, Ct);
+        var message = await fileAlone.JsonAsync();
+        using var empty = await visitor.PostAsJsonAsync($"/v2/widget/conversations/{conversationId}/messages", new { text = " " }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, fileAlone.StatusCode);
+        Assert.Equal("", message.GetProperty("text").GetString());
+        Assert.Equal("dot.png", message.GetProperty("attachments").EnumerateArray().Single().GetProperty("name").GetString());
+        await empty.AssertProblemAsync(400, "validation_failed");
+    }
+
+    private static readonly byte[] OnePixelPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+
+    [Fact]
     public async Task VerifyTheSitesSignedUserAndContinueTheirConversationOnAnotherDevice()
     {
         var tenant = await NewWidgetTenantAsync(ApiScopes.ConversationsRead);
