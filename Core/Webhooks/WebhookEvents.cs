@@ -47,7 +47,7 @@ public static class WebhookEvents
         {
             ConversationStarted s => (0L, Body(s, type, new ConversationStartedData(s.ConversationId, s.Name, s.Locale, s.Channel))),
             MessageAdded m => (m.Seq, Body(m, type, new MessageAddedData(m.ConversationId,
-                new WebhookMessage(m.MessageId, m.Seq, m.Direction, m.Text, m.Agent, m.OccurredAt)))),
+                new WebhookMessage(m.MessageId, m.Seq, m.Direction, m.Text, m.Agent, m.OccurredAt, m.Attachments is { Count: > 0 } files ? files : null)))),
             ConversationClaimed c => (c.Seq, Body(c, type, new ConversationClaimedData(c.ConversationId, c.Agent, c.Seq))),
             ConversationReleased r => (r.Seq, Body(r, type, new ConversationReleasedData(r.ConversationId, r.Agent, r.Seq))),
             ConversationRenamed n => (n.Seq, Body(n, type, new ConversationRenamedData(n.ConversationId, n.Name, n.Seq))),

@@ -19,9 +19,13 @@ public sealed record ConversationStartedData(Guid ConversationId, string? Name, 
 /// <summary><c>message.added</c>: the conversation id and the message as the API returns it.</summary>
 public sealed record MessageAddedData(Guid ConversationId, WebhookMessage Message);
 
-/// <summary>A message in a <c>message.added</c> delivery; <c>agent</c> is left out of visitor messages.</summary>
+/// <summary>
+/// A message in a <c>message.added</c> delivery; <c>agent</c> is left out of visitor messages, <c>attachments</c> out of
+/// messages without uploaded files (fetch one with <c>GET /v2/conversations/{id}/attachments/{attachmentId}</c>).
+/// </summary>
 public sealed record WebhookMessage(Guid Id, long Seq, string Direction, string Text,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent, DateTimeOffset CreatedAt);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Agent, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Attachments.AttachmentDescriptor>? Attachments = null);
 
 /// <summary><c>conversation.claimed</c>: an agent took the conversation.</summary>
 public sealed record ConversationClaimedData(Guid ConversationId, string Agent, long Seq);

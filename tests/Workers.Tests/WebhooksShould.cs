@@ -126,6 +126,31 @@ public sealed class WebhooksShould(WorkersFixture workers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DescribeTheFilesAMessageCarries()
+    {
+        using var api = Api(DefaultKey);
+        var (subscription, _) = await SubscribeAsync(api, "/files");
+        var (conversation, _) = await StartV2ConversationAsync(api, "Files");
+        (await api.PostAsJsonAsync($"/v2/conversations/{conversation}/claim", new { agent = "bob" }, Ct)).EnsureSuccessStatusCode();
+        using var upload = await api.PostAsync(new Uri($"/v2/conversations/{conversation}/attachments", UriKind.Relative),
+            new MultipartFormDataContent { { new ByteArrayContent("%PDF-1.7\n%the invoice\n"u8.ToArray()) { Headers = { ContentType = new("application/pdf") } }, "file", "invoice.pdf" } },
+            Ct);
+        var attachment = (await upload.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        (await api.PostAsJsonAsync($"/v2/conversations/{conversation}/messages", new { agent = "bob", text = "Your invoice", attachmentIds = new[] { attachment } }, Ct))
+            .EnsureSuccessStatusCode();
+
+        var received = await _receiver.WaitForAsync("/files", r => r.Any(d => IsFor(d, conversation) && d.Body.Contains("Your invoice", StringComparison.Ordinal)));
+        var message = JsonDocument.Parse(received.First(d => d.Body.Contains("Your invoice", StringComparison.Ordinal)).Body).RootElement
+            .GetProperty("data").GetProperty("message");
+        var file = message.GetProperty("attachments").EnumerateArray().Single();
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(attachment, file.GetProperty("id").GetGuid());
+        Assert.Equal(("invoice.pdf", "application/pdf"), (file.GetProperty("name").GetString(), file.GetProperty("contentType").GetString()));
+        await api.DeleteAsync(new Uri($"/v2/webhooks/{subscription}", UriKind.Relative), Ct);
+    }
+
+    [Fact]
     public async Task RetryAfterA500WithTheSameEventIdAndAValidSignature()
     {
         _receiver.Answer = (path, before) => path == "/flaky" && before == 0 ? 500 : 200;
