@@ -142,6 +142,35 @@ public sealed class WidgetApiShould(ApiFixture api)
         await empty.AssertProblemAsync(400, "validation_failed");
     }
 
+    [Fact]
+    public async Task TakeOnlyTheFileTypesTheTenantChose()
+    {
+        var tenant = await NewWidgetTenantAsync();
+        using var admin = api.CreateClient(tenant.ApiKey);
+        using var refused = await admin.PutAsJsonAsync("/v2/channels/widget", new { attachmentTypes = HtmlAndPng }, Ct);
+        var set = await (await admin.PutAsJsonAsync("/v2/channels/widget", new { attachmentTypes = PngOnly }, Ct)).JsonAsync();
+        using var bootstrap = await SendAsync(HttpMethod.Get, $"/v2/widget/bootstrap?siteKey={tenant.SiteKey}", Shop);
+        var (conversationId, token, _) = await StartAsync(tenant);
+        using var visitor = api.CreateClient(token);
+
+        using var text = await visitor.PostAsync(new Uri($"/v2/widget/attachments?siteKey={tenant.SiteKey}", UriKind.Relative),
+            new MultipartFormDataContent { { new ByteArrayContent("just words"u8.ToArray()) { Headers = { ContentType = new("text/plain") } }, "file", "a.txt" } }, Ct);
+        using var png = await visitor.PostAsync(new Uri($"/v2/widget/attachments?siteKey={tenant.SiteKey}", UriKind.Relative),
+            new MultipartFormDataContent { { new ByteArrayContent(OnePixelPng) { Headers = { ContentType = new("image/png") } }, "file", "dot.png" } }, Ct);
+        var reset = await (await admin.PutAsJsonAsync("/v2/channels/widget", new { attachmentTypes = Array.Empty<string>() }, Ct)).JsonAsync();
+
+        Assert.Equal("attachmentTypes", (await refused.AssertProblemAsync(400, "validation_failed")).GetProperty("errors").EnumerateObject().Single().Name);
+        Assert.Equal(PngOnly, set.GetProperty("attachmentTypes").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(PngOnly, (await bootstrap.JsonAsync()).GetProperty("features").GetProperty("attachments").GetProperty("types").EnumerateArray().Select(t => t.GetString()));
+        await text.AssertProblemAsync(415, "unsupported_media_type");
+        Assert.Equal(HttpStatusCode.Created, png.StatusCode);
+        Assert.Contains("text/plain", reset.GetProperty("attachmentTypes").EnumerateArray().Select(t => t.GetString()));
+        Assert.NotEqual(Guid.Empty, conversationId);
+    }
+
+    private static readonly string[] HtmlAndPng = ["text/html", "image/png"];
+    private static readonly string[] PngOnly = ["image/png"];
+
     private static readonly byte[] OnePixelPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
 

@@ -10,11 +10,18 @@ namespace OmniChat.Core.Channels.Widget;
 
 /// <summary>What a tenant changes about its widget; null leaves a setting as it is.</summary>
 public sealed record WidgetSettings(IReadOnlyList<string>? AllowedOrigins, string? PrimaryColor, WidgetPosition? Position,
-    bool RotateSiteKey, bool RotateIdentitySecret);
+    bool RotateSiteKey, bool RotateIdentitySecret)
+{
+    /// <summary>The file types visitors and agents may send (empty: the platform's defaults).</summary>
+    public IReadOnlyList<string>? AttachmentTypes { get; init; }
+}
 
 /// <summary>The widget's configuration, with the identity secret when it was just made (shown this once).</summary>
 public sealed record ConfiguredWidget(WidgetChannel Channel, IReadOnlyList<string> AllowedOrigins, string? NewIdentitySecret)
 {
+    /// <summary>The file types the tenant accepts (its own list, or the platform's defaults).</summary>
+    public IReadOnlyList<string> AttachmentTypes { get; init; } = Attachments.AttachmentOptions.DefaultTypes;
+
     public override string ToString() => $"ConfiguredWidget {{ SiteKey = {Channel.SiteKey} }}";
 }
 
@@ -33,8 +40,9 @@ public sealed class WidgetChannels(OmniChatDbContext db, ITenantContext tenants,
         {
             return null;
         }
-        var origins = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.AllowedOrigins).SingleAsync(cancellationToken);
-        return new ConfiguredWidget(channel, origins, null);
+        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
+            .Select(t => new { t.AllowedOrigins, t.AttachmentTypes }).SingleAsync(cancellationToken);
+        return new ConfiguredWidget(channel, tenant.AllowedOrigins, null) { AttachmentTypes = TypesOrDefaults(tenant.AttachmentTypes) };
     }
 
     /// <summary>Creates the widget on first use, then applies <paramref name="settings"/>; audited.</summary>
@@ -72,18 +80,27 @@ public sealed class WidgetChannels(OmniChatDbContext db, ITenantContext tenants,
             tenant.AllowedOrigins = [.. origins];
             tenant.UpdatedAt = now;
         }
+        if (settings.AttachmentTypes is { } types)
+        {
+            tenant.AttachmentTypes = types.Count == 0 ? null : [.. types];
+            tenant.UpdatedAt = now;
+        }
         db.AuditEntries.Add(AuditEntry.Create(actor, created ? "widget.created" : "widget.updated", "widget", channel.Id.ToString(), now,
             new Dictionary<string, object?>
             {
                 ["siteKeyRotated"] = !created && settings.RotateSiteKey,
                 ["identitySecretRotated"] = settings.RotateIdentitySecret,
                 ["allowedOrigins"] = settings.AllowedOrigins,
+                ["attachmentTypes"] = settings.AttachmentTypes,
                 ["primaryColor"] = settings.PrimaryColor,
                 ["position"] = settings.Position?.ToString(),
             }));
         await db.SaveChangesAsync(cancellationToken);
-        return new ConfiguredWidget(channel, tenant.AllowedOrigins, newSecret);
+        return new ConfiguredWidget(channel, tenant.AllowedOrigins, newSecret) { AttachmentTypes = TypesOrDefaults(tenant.AttachmentTypes) };
     }
+
+    private static IReadOnlyList<string> TypesOrDefaults(List<string>? types) =>
+        types is { Count: > 0 } own ? own : Attachments.AttachmentOptions.DefaultTypes;
 
     /// <summary>The tenant's identity secret, or <see langword="null"/> when it has none.</summary>
     public async Task<string?> IdentitySecretAsync(CancellationToken cancellationToken)
