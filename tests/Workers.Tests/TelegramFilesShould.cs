@@ -56,8 +56,10 @@ public sealed class TelegramFilesShould(WorkersFixture workers) : IAsyncLifetime
         var thread = await ThreadAsync(tenant, id, "Fay");
         var inTopic = await MessagesInAsync(tenant, thread, ms => ms.Any(m => m.TryGetProperty("document", out var d) && d.ValueKind == JsonValueKind.Object)
                                                                 && ms.Any(m => m.TryGetProperty("photo", out var p) && p.ValueKind == JsonValueKind.Object));
-        // Give a double post the time to show up before counting.
-        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        // Count only once no delivery of the conversation can post anymore (none pending): a double post would be in by then.
+        await Eventually.HoldsAsync(async () => await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND status = 'Pending'", tenant.TenantId, id) == 0,
+            "every delivery of the conversation is done");
         inTopic = await MessagesInAsync(tenant, thread, _ => true);
 
         var text = Assert.Single(inTopic, m => Text(m) == "Here is my invoice");
