@@ -112,8 +112,7 @@ internal sealed record WidgetChannelResponse(
     {
         var c = configured.Channel;
         var integrity = assets.Loader?.Integrity;
-        var snippet = $"<script src=\"{http.Request.Scheme}://{http.Request.Host}/widget.js\" data-site-key=\"{c.SiteKey}\""
-            + (integrity is null ? "" : $" integrity=\"{integrity}\" crossorigin=\"anonymous\"") + " async></script>";
+        var snippet = assets.Snippet($"{http.Request.Scheme}://{http.Request.Host}", c.SiteKey);
         return new(c.SiteKey, configured.AllowedOrigins, c.PrimaryColor, c.Position.ToString().ToLowerInvariant(),
             c.IdentitySecretHint is null ? null : "…" + c.IdentitySecretHint, configured.NewIdentitySecret, configured.AttachmentTypes, snippet, integrity,
             c.CreatedAt, c.UpdatedAt);

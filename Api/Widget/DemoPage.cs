@@ -28,11 +28,11 @@ internal static class DemoPage
                 extensions: new Dictionary<string, object?> { ["code"] = "site_key_not_found" });
         }
         http.Response.Headers.CacheControl = "no-store";
-        var v1 = widget == "v1" && tenant.Identifier == Tenant.DefaultIdentifier;
-        var integrity = (v1 ? assets.V1 : assets.Loader)?.Integrity ?? "";
-        var script = v1
-            ? $"<script src=\"/widget/v1.js\" data-realtime-url=\"{WebUtility.HtmlEncode(options.Value.RealtimeUrlFor(configuration, http).ToString().TrimEnd('/'))}\" integrity=\"{integrity}\" crossorigin=\"anonymous\" async></script>"
-            : $"<script src=\"/widget.js\" data-site-key=\"{siteKey}\" integrity=\"{integrity}\" crossorigin=\"anonymous\" async></script>";
+        var api = $"{http.Request.Scheme}://{http.Request.Host}";
+        var snippet = assets.Snippet(api, siteKey);
+        var script = widget == "v1" && tenant.Identifier == Tenant.DefaultIdentifier
+            ? $"<script src=\"/widget/v1.js\" data-realtime-url=\"{WebUtility.HtmlEncode(options.Value.RealtimeUrlFor(configuration, http).ToString().TrimEnd('/'))}\" integrity=\"{assets.V1?.Integrity}\" crossorigin=\"anonymous\" async></script>"
+            : snippet;
         var name = WebUtility.HtmlEncode(tenant.Name);
         var html = $$"""
             <!doctype html>
@@ -53,7 +53,7 @@ internal static class DemoPage
             <header><h1>{{name}}</h1></header>
             <main>
               <div class="card"><h2>Welcome to our shop</h2><p>This page stands in for a customer's website. The chat button in the corner is the OmniChat widget, installed with the snippet below.</p></div>
-              <div class="card"><h2>Install snippet</h2><pre><code>&lt;script src="{{WebUtility.HtmlEncode($"{http.Request.Scheme}://{http.Request.Host}")}}/widget.js" data-site-key="{{siteKey}}" async&gt;&lt;/script&gt;</code></pre></div>
+              <div class="card"><h2>Install snippet</h2><pre><code>{{WebUtility.HtmlEncode(snippet)}}</code></pre></div>
             </main>
             {{script}}
             </body>

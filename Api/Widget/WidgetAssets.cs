@@ -55,6 +55,14 @@ internal sealed partial class WidgetAssets
 
     public WidgetAsset? V1 { get; }
 
+    /// <summary>
+    /// The install snippet: the loader from <paramref name="api"/> (the Api's origin) for <paramref name="siteKey"/>, with the
+    /// loader's integrity hash when it was built. What <c>GET /v2/channels/widget</c> hands out and <c>/demo</c> embeds.
+    /// </summary>
+    public string Snippet(string api, string siteKey) =>
+        $"<script src=\"{api}/widget.js\" data-site-key=\"{siteKey}\""
+        + (Loader is null ? "" : $" integrity=\"{Loader.Integrity}\" crossorigin=\"anonymous\"") + " async></script>";
+
     /// <summary>The app bundle's path (content-addressed), or null when it was not built.</summary>
     public string? AppPath => App is null ? null : $"/widget/app.{App.Hash}.js";
 
