@@ -78,6 +78,7 @@ internal static class Seeder
                     UserId = admin.Id,
                     Role = MembershipRole.Owner,
                     CanManageSupportChats = true,
+                    AgentName = admin.DisplayName,
                     CreatedAt = now,
                 });
             }

@@ -12,6 +12,8 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         builder.Property(m => m.Role).HasConversion<string>().HasMaxLength(32);
         builder.HasIndex(m => new { m.TenantId, m.UserId }).IsUnique();
         builder.HasIndex(m => m.UserId);
+        builder.Property(m => m.AgentName).HasMaxLength(Membership.MaxAgentNameLength);
+        builder.HasIndex(m => new { m.TenantId, m.AgentName }).IsUnique();
         builder.HasOne<Tenant>().WithMany().HasForeignKey(m => m.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
     }

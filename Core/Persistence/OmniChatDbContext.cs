@@ -64,6 +64,9 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<Message> Messages => Set<Message>();
 
+    /// <summary>Each portal user's read position per conversation.</summary>
+    public DbSet<ReadState> ReadStates => Set<ReadState>();
+
     public DbSet<OmniChat.Core.Attachments.Attachment> Attachments => Set<OmniChat.Core.Attachments.Attachment>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();

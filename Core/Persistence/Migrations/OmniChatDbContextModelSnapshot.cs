@@ -900,6 +900,40 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("conversations", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Conversations.ReadState", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<long>("LastReadSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_read_seq");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "UserId", "ConversationId")
+                        .HasName("pk_read_states");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_read_states_user_id");
+
+                    b.HasIndex("TenantId", "ConversationId")
+                        .HasDatabaseName("ix_read_states_tenant_id_conversation_id");
+
+                    b.ToTable("read_states", (string)null);
+                });
+
             modelBuilder.Entity("OmniChat.Core.Conversations.RefreshToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1114,6 +1148,12 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("AgentName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("agent_name");
+
                     b.Property<bool>("CanManageSupportChats")
                         .HasColumnType("boolean")
                         .HasColumnName("can_manage_support_chats");
@@ -1121,6 +1161,10 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DisabledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disabled_at");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -1141,6 +1185,10 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_memberships_user_id");
+
+                    b.HasIndex("TenantId", "AgentName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_memberships_tenant_id_agent_name");
 
                     b.HasIndex("TenantId", "UserId")
                         .IsUnique()
@@ -1876,6 +1924,31 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasForeignKey("TenantId", "CustomerId")
                         .HasPrincipalKey("TenantId", "Id")
                         .HasConstraintName("fk_conversations_customers_tenant_id_customer_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Conversations.ReadState", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_states_tenants_tenant_id");
+
+                    b.HasOne("OmniChat.Core.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_states_users_user_id");
+
+                    b.HasOne("OmniChat.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "ConversationId")
+                        .HasPrincipalKey("TenantId", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_states_conversations_tenant_id_conversation_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Conversations.RefreshToken", b =>
