@@ -1,5 +1,6 @@
 using OmniChat.AdminPortal.Components;
 using OmniChat.AdminPortal.Extensions;
+using OmniChat.AdminPortal.Security;
 using OmniChat.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,8 +11,11 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
+app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunServiceAsync();

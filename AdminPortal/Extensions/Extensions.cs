@@ -1,16 +1,22 @@
 using MudBlazor.Services;
+using OmniChat.AdminPortal.Security;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Security.KeyRing;
 
 namespace OmniChat.AdminPortal.Extensions;
 
 internal static class Extensions
 {
-    // The portal reads tenant data (tenant scope) and, for the operator console, the platform (system scope).
+    // Tenant pages read and write through the application role with the member's tenant set (row-level security); the
+    // operator console alone opens the logged system scope. The shared Data Protection key ring protects the portal's
+    // cookie and Identity's tokens (any instance reads them) and the channel secrets admins set.
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddOmniChatPersistence(withSystemScope: true);
         builder.AddOmniChatRedis();
+        builder.AddOmniChatKeyRing();
+        builder.AddPortalIdentity();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

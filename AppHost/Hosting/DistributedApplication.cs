@@ -257,8 +257,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             // The Workers serve the operator endpoints; the Api accepts the operator token on /health/deep.
             ["Security__OperatorToken"] = service is ResourceNames.Workers or ResourceNames.Api ? _secrets.OperatorToken : null,
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
-            // The Data Protection key ring (channel secrets) is opened where channels are managed and used.
-            ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.KeyEncryptionKey : null,
+            // The Data Protection key ring (channel secrets; the portal's cookie and Identity tokens) is opened where channels are managed and used.
+            ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.KeyEncryptionKey : null,
             // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it).
             ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).

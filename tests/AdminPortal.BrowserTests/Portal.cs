@@ -1,0 +1,23 @@
+using Microsoft.Playwright;
+using OmniChat.AppHost.Hosting;
+
+namespace OmniChat.AdminPortal.BrowserTests;
+
+/// <summary>What a person does in the portal, in words the tests read as (sign in, open a page).</summary>
+public static class Portal
+{
+    /// <summary>Signs in on the sign-in page <paramref name="page"/> shows and waits until the portal has taken the person in.</summary>
+    public static async Task SignInAsync(IPage page, Login login, string? path = "/admin")
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(login);
+        if (path is not null)
+        {
+            await page.GotoAsync(path);
+        }
+        await page.GetByTestId("email").FillAsync(login.Email);
+        await page.GetByTestId("password").FillAsync(login.Password);
+        await page.GetByTestId("sign-in").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+    }
+}
