@@ -6,7 +6,7 @@ using OmniChat.Core.Identity;
 namespace OmniChat.AdminPortal.Security;
 
 /// <summary>Puts the tenant a user chose into their cookie, after checking they are an active member of it.</summary>
-internal sealed class PortalSignIn(SignInManager<User> signIn, UserManager<User> users, MembershipDirectory directory)
+public sealed class PortalSignIn(SignInManager<User> signIn, UserManager<User> users, MembershipDirectory directory)
 {
     /// <summary>Re-issues <paramref name="http"/>'s cookie for <paramref name="tenantId"/>; false when the user is not a member.</summary>
     public async Task<bool> SelectTenantAsync(HttpContext http, Guid tenantId)
