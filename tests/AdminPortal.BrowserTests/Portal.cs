@@ -19,5 +19,21 @@ public static class Portal
         await page.GetByTestId("password").FillAsync(login.Password);
         await page.GetByTestId("sign-in").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+        await ReadyAsync(page);
+    }
+
+    /// <summary>Opens <paramref name="path"/> and waits until its circuit is up (before that, a prerendered page shows but buttons do nothing).</summary>
+    public static async Task OpenAsync(IPage page, string path)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.GotoAsync(path);
+        await ReadyAsync(page);
+    }
+
+    /// <summary>Waits until the page's circuit is up.</summary>
+    public static Task ReadyAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.GetByTestId("circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
     }
 }
