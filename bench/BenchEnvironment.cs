@@ -54,6 +54,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
                 // Scenario 9 opens a thousand agent streams with one key.
                 ["EventStreams__MaxPerTenant"] = "1000000",
                 ["EventStreams__MaxPerApiKey"] = "1000000",
+                // The portal (scenario 10) requires an SMTP host outside Development; the benchmark sends no mail.
+                ["Smtp__Host"] = "127.0.0.1",
                 // Scenario 5 measures the hub at rest with 30 s pings.
                 ["Realtime__PingInterval"] = "00:00:30",
             },
