@@ -23,6 +23,15 @@ public sealed class PortalSignIn(SignInManager<User> signIn, UserManager<User> u
         return true;
     }
 
+    /// <summary>Re-issues the cookie after a change to the user (password, two-factor), keeping the chosen tenant.</summary>
+    public async Task RefreshAsync(HttpContext http, User user)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var current = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        Claim[] tenant = current.Principal?.FindFirst(PortalClaims.TenantId) is { } claim ? [new Claim(PortalClaims.TenantId, claim.Value)] : [];
+        await signIn.SignInWithClaimsAsync(user, new AuthenticationProperties { IsPersistent = current.Properties?.IsPersistent ?? false }, tenant);
+    }
+
     /// <summary><paramref name="returnUrl"/> when it is a path of this portal, else <paramref name="fallback"/> (no open redirect).</summary>
     public static string LocalOr(string? returnUrl, string fallback) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)

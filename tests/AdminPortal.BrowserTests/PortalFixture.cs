@@ -43,6 +43,67 @@ public sealed class PortalFixture : ServersFixture
     public Task<IBrowserContext> NewPersonAsync(int width = 1280, int height = 800) =>
         Browser.NewContextAsync(new() { BaseURL = PortalUrl.ToString().TrimEnd('/'), ViewportSize = new() { Width = width, Height = height } });
 
+    /// <summary>
+    /// A new person with a password and an active membership of <paramref name="tenant"/> (as an admin's invitation and
+    /// the set-password link would leave them), written through the system role.
+    /// </summary>
+    public async Task<Login> CreateMemberAsync(CredentialTenant tenant, string role = "Agent", bool canManageSupportChats = true)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var id = Guid.CreateVersion7();
+        var email = $"member-{id:N}@{tenant.Identifier}.omnichat.local";
+        var password = "correct horse " + id.ToString("N")[^12..];
+        var user = new Core.Identity.User { Id = id, UserName = email, Email = email };
+        var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<Core.Identity.User>().HashPassword(user, password);
+        await using var connection = new Npgsql.NpgsqlConnection(App.Database.System);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        var name = "Agent " + id.ToString("N")[^10..];
+        await using var batch = new Npgsql.NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("""
+                    INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed, password_hash, security_stamp,
+                                       concurrency_stamp, phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count, display_name, created_at)
+                    VALUES ($1, $2, upper($2), $2, upper($2), true, $3, $4, $4, false, false, true, 0, $5, now())
+                    """)
+                {
+                    Parameters = { new() { Value = id }, new() { Value = email }, new() { Value = hash }, new() { Value = Guid.NewGuid().ToString("N") }, new() { Value = name } },
+                },
+                new("""
+                    INSERT INTO memberships (id, tenant_id, user_id, role, can_manage_support_chats, agent_name, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, now())
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = Guid.CreateVersion7() }, new() { Value = tenant.Id }, new() { Value = id }, new() { Value = role },
+                        new() { Value = canManageSupportChats }, new() { Value = name },
+                    },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        return new Login(email, password);
+    }
+
+    /// <summary>Makes an existing person (<paramref name="login"/>) a member of another tenant too.</summary>
+    public async Task AddMembershipAsync(Login login, CredentialTenant tenant, string role = "Agent")
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        ArgumentNullException.ThrowIfNull(tenant);
+        await using var connection = new Npgsql.NpgsqlConnection(App.Database.System);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("""
+            INSERT INTO memberships (id, tenant_id, user_id, role, can_manage_support_chats, agent_name, created_at)
+            SELECT $1, $2, u.id, $3, true, u.display_name, now() FROM users u WHERE u.normalized_email = upper($4)
+            """, connection)
+        {
+            Parameters = { new() { Value = Guid.CreateVersion7() }, new() { Value = tenant.Id }, new() { Value = role }, new() { Value = login.Email } },
+        };
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
     protected override async Task OnStoppingAsync()
     {
         if (Browser is not null)
