@@ -24,5 +24,6 @@ internal static class Extensions
         // Tenant administration (API keys, templates, team): the same Core services the Api uses.
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
+        builder.Services.AddScoped<Core.Identity.Team>();
     }
 }

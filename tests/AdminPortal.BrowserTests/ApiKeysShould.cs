@@ -68,6 +68,23 @@ public sealed class ApiKeysShould(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task RefuseTheApiKeysPageToAnAgentAndLeaveItOutOfTheirMenu()
+    {
+        var agent = await fixture.CreateMemberAsync(fixture.Demo, role: "Agent");
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, agent);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Inbox" })).ToBeVisibleAsync();
+        var menu = await page.GetByRole(AriaRole.Navigation).InnerTextAsync();
+
+        await page.GotoAsync("/admin/api-keys");
+
+        await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        Assert.DoesNotContain("API keys", menu, StringComparison.Ordinal);
+        Assert.Equal(0, await page.GetByTestId("api-keys").CountAsync());
+    }
+
+    [Fact]
     public async Task NeverListAnotherTenantsKeys()
     {
         var otherName = $"default-only {Guid.NewGuid():N}";
