@@ -26,6 +26,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await Assertions.Expect(row.GetByTestId("member-role-cell")).ToHaveTextAsync("Agent");
         await Assertions.Expect(row.GetByTestId("member-status")).ToHaveTextAsync("Invitation pending");
         await Assertions.Expect(row.GetByTestId("member-support-cell")).ToHaveTextAsync("Yes");
+        await Screenshot(page, "portal-team.png");
     }
 
     [Fact]
@@ -116,4 +117,17 @@ public sealed class TeamShould(PortalFixture fixture)
 
     private static List<string> Serious(AxeResult result) =>
         [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -34,6 +34,7 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("Olá! Como podemos ajudar hoje?");
         await Assertions.Expect(page.Locator("[data-testid=preview-step][data-answers=true]")).ToHaveAttributeAsync("data-source", "language");
 
+        await Screenshot(page, "portal-templates.png");
         await Field(page, "preview-locale").FillAsync("de-AT");
         await Assertions.Expect(page.GetByTestId("preview-none")).ToBeVisibleAsync();
     }
@@ -112,4 +113,17 @@ public sealed class TemplatesShould(PortalFixture fixture)
 
     private static List<string> Serious(AxeResult result) =>
         [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
 }
