@@ -20,5 +20,10 @@ internal static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+
+        // Tenant administration (API keys, templates, team): the same Core services the Api uses.
+        builder.Services.AddScoped<Core.Identity.ApiKeys>();
+        builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
+        builder.Services.AddScoped<Core.Identity.Team>();
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using OmniChat.Core.Attachments;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
@@ -131,7 +130,7 @@ public sealed record ConversationStateResponse(Guid Id, string Status, string? C
 }
 
 /// <summary>Field rules of the conversation contracts; every failure is collected, then thrown as one <c>validation_failed</c>.</summary>
-internal static partial class ConversationRules
+internal static class ConversationRules
 {
     public const int MaxTextLength = 4000;
     public const int MaxNameLength = 100;
@@ -240,8 +239,5 @@ internal static partial class ConversationRules
         return null;
     }
 
-    public static bool IsLocale(string value) => value.Length <= 35 && Bcp47().IsMatch(value);
-
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
-    private static partial Regex Bcp47();
+    public static bool IsLocale(string value) => Core.Templates.LocaleTag.IsValid(value);
 }

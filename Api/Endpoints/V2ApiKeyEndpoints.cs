@@ -1,11 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Api.Tenancy;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Persistence;
 using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
@@ -27,88 +24,28 @@ internal static class V2ApiKeyEndpoints
         return app;
     }
 
-    internal static async Task<Created<CreatedApiKeyResponse>> CreateKey(CreateApiKeyRequest? request, HttpContext http,
-        OmniChatDbContext db, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var caller = http.Features.Get<ApiKeyPrincipal>()!;
-        var now = time.GetUtcNow();
-        var errors = new Dictionary<string, string[]>();
-        var name = request?.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200)
-        {
-            errors["name"] = ["Required, 1 to 200 characters."];
-        }
-        var scopes = request?.Scopes?.Distinct(StringComparer.Ordinal).ToList() ?? [];
-        if (scopes.Count == 0 || scopes.Any(s => !ApiScopes.All.Contains(s)))
-        {
-            errors["scopes"] = [$"One or more of: {string.Join(", ", ApiScopes.All)}."];
-        }
-        if (request?.ExpiresAt is { } expires && expires <= now)
-        {
-            errors["expiresAt"] = ["Must be in the future."];
-        }
-        ValidationException.ThrowIfAny(errors);
-
-        // A key passes on at most what it holds: its scopes, for no longer than it lives itself.
-        if (scopes.Except(caller.Scopes).ToList() is { Count: > 0 } beyond)
-        {
-            throw new ForbiddenException("scope_not_held", "A key cannot grant scopes it does not hold.") { Extensions = { ["scopes"] = beyond } };
-        }
-        if (caller.ExpiresAt is { } callerExpires && (request!.ExpiresAt is not { } requested || requested > callerExpires))
-        {
-            throw new ForbiddenException("expiry_beyond_caller", "A key cannot create a key that outlives it; set expiresAt at or before the caller's.")
-            {
-                Extensions = { ["maxExpiresAt"] = callerExpires },
-            };
-        }
-
-        var secret = ApiKeySecret.Generate("live");
-        var key = new ApiKey
-        {
-            Id = Guid.CreateVersion7(now),
-            Name = name!,
-            Prefix = ApiKeySecret.Prefix(secret),
-            Hash = ApiKeySecret.Hash(secret),
-            Scopes = scopes,
-            CreatedAt = now,
-            ExpiresAt = request!.ExpiresAt,
-        };
-        db.ApiKeys.Add(key);
-        db.AuditEntries.Add(AuditActors.Entry(http, "api_key.created", "api_key", key.Id.ToString(), now));
-        await db.SaveChangesAsync(cancellationToken);
-        var shown = ApiKeyResponse.From(key);
-        return TypedResults.Created($"/v2/api-keys/{key.Id}", new CreatedApiKeyResponse(shown.Id, shown.Name, shown.Prefix, shown.Scopes,
-            shown.CreatedAt, shown.ExpiresAt, secret));
-    }
-
-    internal static async Task<Ok<ApiKeyListResponse>> ListKeys(OmniChatDbContext db, CancellationToken cancellationToken)
-    {
-        var keys = await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ApiKeyListResponse([.. keys.Select(ApiKeyResponse.From)]));
-    }
-
-    internal static async Task<NoContent> RevokeKey(Guid id, HttpContext http, OmniChatDbContext db, TimeProvider time,
+    internal static async Task<Created<CreatedApiKeyResponse>> CreateKey(CreateApiKeyRequest? request, HttpContext http, ApiKeys keys,
         CancellationToken cancellationToken)
     {
-        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, cancellationToken)
-            ?? throw new NotFoundException("api_key_not_found", "The API key does not exist.");
-        var caller = http.Features.Get<ApiKeyPrincipal>()!;
-        if (key.Scopes.Except(caller.Scopes).ToList() is { Count: > 0 } broader)
-        {
-            throw new ForbiddenException("key_broader_than_caller", "A key cannot revoke a key with scopes it does not hold itself.")
-            {
-                Extensions = { ["scopes"] = broader },
-            };
-        }
-        if (key.RevokedAt is null)
-        {
-            var now = time.GetUtcNow();
-            key.RevokedAt = now;
-            db.AuditEntries.Add(AuditActors.Entry(http, "api_key.revoked", "api_key", key.Id.ToString(), now));
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        var created = await keys.CreateAsync(new NewApiKey(request?.Name, request?.Scopes, request?.ExpiresAt), Grantor(http),
+            AuditActors.From(http), cancellationToken);
+        var shown = ApiKeyResponse.From(created.Key);
+        return TypedResults.Created($"/v2/api-keys/{shown.Id}", new CreatedApiKeyResponse(shown.Id, shown.Name, shown.Prefix, shown.Scopes,
+            shown.CreatedAt, shown.ExpiresAt, created.Secret));
+    }
+
+    internal static async Task<Ok<ApiKeyListResponse>> ListKeys(ApiKeys keys, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ApiKeyListResponse([.. (await keys.ListAsync(cancellationToken)).Select(ApiKeyResponse.From)]));
+
+    internal static async Task<NoContent> RevokeKey(Guid id, HttpContext http, ApiKeys keys, CancellationToken cancellationToken)
+    {
+        await keys.RevokeAsync(id, Grantor(http), AuditActors.From(http), cancellationToken);
         return TypedResults.NoContent();
     }
+
+    // The calling key bounds what it hands out or revokes: its own scopes, its own lifetime.
+    private static ApiKeyGrantor Grantor(HttpContext http) =>
+        http.Features.Get<ApiKeyPrincipal>() is { } caller ? new ApiKeyGrantor(caller.Scopes, caller.ExpiresAt) : throw new InvalidOperationException("No calling API key.");
 }
 
 public sealed record CreateApiKeyRequest([property: Required] string? Name, [property: Required] IReadOnlyList<string>? Scopes, DateTimeOffset? ExpiresAt);

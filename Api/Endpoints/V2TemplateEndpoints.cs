@@ -1,20 +1,16 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using OmniChat.Api.Conversations;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Persistence;
 using OmniChat.Core.Templates;
-using OmniChat.Core.Tenancy;
 using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Endpoints;
 
 /// <summary>Templates and their translations per tenant (scope <c>templates:write</c>), and the fallback-chain preview.</summary>
-internal static partial class V2TemplateEndpoints
+internal static class V2TemplateEndpoints
 {
     public static IEndpointRouteBuilder MapV2TemplateEndpoints(this IEndpointRouteBuilder app)
     {
@@ -34,115 +30,41 @@ internal static partial class V2TemplateEndpoints
         return app;
     }
 
-    internal static async Task<Ok<TemplateListResponse>> ListTemplates(OmniChatDbContext db, CancellationToken cancellationToken)
-    {
-        var rows = await db.Templates.AsNoTracking().OrderBy(t => t.Key).ThenBy(t => t.Locale).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new TemplateListResponse([.. rows.GroupBy(t => t.Key).Select(g => TemplateResponse.From(g.Key, g))]));
-    }
+    internal static async Task<Ok<TemplateListResponse>> ListTemplates(TemplateTranslations templates, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new TemplateListResponse([.. (await templates.ListAsync(cancellationToken)).Select(t => TemplateResponse.From(t.Key, t.Translations))]));
 
-    internal static async Task<Ok<TemplateResponse>> GetTemplate(string key, OmniChatDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Ok<TemplateResponse>> GetTemplate(string key, TemplateTranslations templates, CancellationToken cancellationToken)
     {
-        ValidateKey(key);
-        var rows = await db.Templates.AsNoTracking().Where(t => t.Key == key).OrderBy(t => t.Locale).ToListAsync(cancellationToken);
-        return rows.Count == 0 ? throw TemplateNotFound() : TypedResults.Ok(TemplateResponse.From(key, rows));
+        var template = await templates.GetAsync(key, cancellationToken);
+        return TypedResults.Ok(TemplateResponse.From(template.Key, template.Translations));
     }
 
     internal static async Task<Ok<TranslationResponse>> PutTranslation(string key, string locale, PutTranslationRequest? request, HttpContext http,
-        ITenantContext tenants, OmniChatDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        TemplateTranslations templates, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var normalized = ValidateKeyAndLocale(key, locale, errors);
-        var text = ConversationRules.Text(request?.Text, errors);
-        ValidationException.ThrowIfAny(errors);
-
-        var tenantId = tenants.RequireTenant().Id;
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO templates (id, tenant_id, locale, key, text, updated_at)
-            VALUES ({Guid.CreateVersion7(now)}, {tenantId}, {normalized}, {key}, {text}, {now})
-            ON CONFLICT (tenant_id, locale, key) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at
-            """, cancellationToken);
-        db.AuditEntries.Add(AuditActors.Entry(http, "template.translation_set", "template", $"{key}/{normalized}", now));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new TranslationResponse(normalized, text, now));
+        var set = await templates.SetAsync(key, locale, request?.Text, AuditActors.From(http), cancellationToken);
+        return TypedResults.Ok(new TranslationResponse(set.Locale, set.Text, set.UpdatedAt));
     }
 
-    internal static async Task<NoContent> DeleteTranslation(string key, string locale, HttpContext http, OmniChatDbContext db, TimeProvider time,
+    internal static async Task<NoContent> DeleteTranslation(string key, string locale, HttpContext http, TemplateTranslations templates,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var normalized = ValidateKeyAndLocale(key, locale, errors);
-        ValidationException.ThrowIfAny(errors);
-        var rows = await db.Templates.Where(t => t.Key == key && t.Locale == normalized).ToListAsync(cancellationToken);
-        return await DeleteAsync(rows, http, db, "template.translation_deleted", $"{key}/{normalized}", time, cancellationToken);
-    }
-
-    internal static async Task<NoContent> DeleteTemplate(string key, HttpContext http, OmniChatDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        ValidateKey(key);
-        var rows = await db.Templates.Where(t => t.Key == key).ToListAsync(cancellationToken);
-        return await DeleteAsync(rows, http, db, "template.deleted", key, time, cancellationToken);
-    }
-
-    internal static async Task<Ok<PreviewResponse>> Preview(string key, string? locale, OmniChatDbContext db, CancellationToken cancellationToken)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!KeyPattern().IsMatch(key))
-        {
-            errors["key"] = ["Lower-case letters, digits, '_', '.', '-'; at most 100."];
-        }
-        if (locale is not null && !ConversationRules.IsLocale(locale))
-        {
-            errors["locale"] = ["A BCP 47 language tag, for example en or pt-BR."];
-        }
-        ValidationException.ThrowIfAny(errors);
-        var tenantLocale = await db.Tenants.AsNoTracking().Select(t => t.DefaultLocale).SingleAsync(cancellationToken);
-        var resolved = await new TemplateResolver(db).ResolveAsync(key, locale, tenantLocale, cancellationToken) ?? throw TemplateNotFound();
-        return TypedResults.Ok(PreviewResponse.From(resolved));
-    }
-
-    private static async Task<NoContent> DeleteAsync(List<Template> rows, HttpContext http, OmniChatDbContext db, string action, string target,
-        TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            throw TemplateNotFound();
-        }
-        db.Templates.RemoveRange(rows);
-        db.AuditEntries.Add(AuditActors.Entry(http, action, "template", target, time.GetUtcNow()));
-        await db.SaveChangesAsync(cancellationToken);
+        await templates.DeleteTranslationAsync(key, locale, AuditActors.From(http), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static void ValidateKey(string key)
+    internal static async Task<NoContent> DeleteTemplate(string key, HttpContext http, TemplateTranslations templates, CancellationToken cancellationToken)
     {
-        if (!KeyPattern().IsMatch(key))
-        {
-            throw new ValidationException(new Dictionary<string, string[]> { ["key"] = ["Lower-case letters, digits, '_', '.', '-'; at most 100."] });
-        }
+        await templates.DeleteAsync(key, AuditActors.From(http), cancellationToken);
+        return TypedResults.NoContent();
     }
 
-    private static string ValidateKeyAndLocale(string key, string locale, Dictionary<string, string[]> errors)
-    {
-        if (!KeyPattern().IsMatch(key))
-        {
-            errors["key"] = ["Lower-case letters, digits, '_', '.', '-'; at most 100."];
-        }
-        if (!ConversationRules.IsLocale(locale))
-        {
-            errors["locale"] = ["A BCP 47 language tag, for example en or pt-BR."];
-            return locale;
-        }
-        return LocaleTag.Normalize(locale);
-    }
+    internal static async Task<Ok<PreviewResponse>> Preview(string key, string? locale, TemplateTranslations templates, CancellationToken cancellationToken) =>
+        TypedResults.Ok(PreviewResponse.From(await templates.PreviewAsync(key, locale, cancellationToken)));
 
-    internal static NotFoundException TemplateNotFound() => new("template_not_found", "No text for this template key.");
+    internal static NotFoundException TemplateNotFound() => TemplateTranslations.NotFound();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,99}$")]
-    internal static partial Regex KeyPattern();
+    internal static Regex KeyPattern() => TemplateTranslations.KeyPattern();
 }
 
 public sealed record PutTranslationRequest([property: Required] string? Text);

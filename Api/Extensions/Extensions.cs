@@ -42,6 +42,8 @@ internal static class Extensions
         builder.Services.AddSingleton<Widget.WidgetOrigins>();
         builder.Services.AddScoped<Widget.WidgetSessions>();
         builder.AddOmniChatAttachments();
+        builder.Services.AddScoped<Core.Identity.ApiKeys>();
+        builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();

@@ -12,6 +12,9 @@ public enum TemplateSource
     PlatformDefault,
 }
 
+/// <summary>One step of the fallback chain: the locale it looks in, and which step it is.</summary>
+public sealed record TemplateFallbackStep(string Locale, TemplateSource Source);
+
 /// <summary>A template text as resolved for a locale.</summary>
 public sealed record ResolvedTemplate(string Key, string RequestedLocale, string ResolvedLocale, TemplateSource Source, string Text);
 
@@ -33,18 +36,44 @@ public sealed class TemplateResolver(OmniChatDbContext db)
     /// <summary>The platform default locale.</summary>
     public const string PlatformLocale = "en";
 
+    /// <summary>
+    /// The steps a lookup of <paramref name="locale"/> walks, in order: the locale itself, its language (when the locale
+    /// has a region or script), the tenant's default locale, then the platform's texts. An empty locale is the tenant's default.
+    /// </summary>
+    public static IReadOnlyList<TemplateFallbackStep> FallbackChain(string? locale, string tenantDefaultLocale)
+    {
+        ArgumentNullException.ThrowIfNull(tenantDefaultLocale);
+        var requested = Requested(locale, tenantDefaultLocale);
+        var language = requested.Split('-')[0];
+        var steps = new List<TemplateFallbackStep> { new(requested, TemplateSource.Locale) };
+        if (language != requested)
+        {
+            steps.Add(new(language, TemplateSource.Language));
+        }
+        steps.Add(new(LocaleTag.Normalize(tenantDefaultLocale), TemplateSource.TenantDefault));
+        steps.Add(new(PlatformLocale, TemplateSource.PlatformDefault));
+        return steps;
+    }
+
+    /// <summary>
+    /// The text of <paramref name="key"/> for <paramref name="locale"/> from the tenant's texts of that key already at hand
+    /// (<paramref name="tenantTexts"/>: normalized locale → text), with the answer <see cref="ResolveAsync"/> gives; for
+    /// previews that follow every keystroke without a query.
+    /// </summary>
+    public static ResolvedTemplate? Resolve(string key, string? locale, string tenantDefaultLocale, IReadOnlyDictionary<string, string> tenantTexts)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(tenantTexts);
+        var chain = FallbackChain(locale, tenantDefaultLocale);
+        return Pick(key, chain, tenantTexts.GetValueOrDefault) ?? PlatformDefault(key, chain[0].Locale);
+    }
+
     /// <summary>The text of <paramref name="key"/> for <paramref name="locale"/>, or <see langword="null"/> when no step has it.</summary>
     public async Task<ResolvedTemplate?> ResolveAsync(string key, string? locale, string tenantDefaultLocale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var found = await ResolveManyAsync([key], locale, tenantDefaultLocale, cancellationToken);
-        if (found.TryGetValue(key, out var hit))
-        {
-            return hit;
-        }
-        return PlatformDefaults.TryGetValue(key, out var text)
-            ? new ResolvedTemplate(key, Requested(locale, tenantDefaultLocale), PlatformLocale, TemplateSource.PlatformDefault, text)
-            : null;
+        return found.TryGetValue(key, out var hit) ? hit : PlatformDefault(key, Requested(locale, tenantDefaultLocale));
     }
 
     /// <summary>
@@ -55,34 +84,37 @@ public sealed class TemplateResolver(OmniChatDbContext db)
         string tenantDefaultLocale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var requested = Requested(locale, tenantDefaultLocale);
-        tenantDefaultLocale = LocaleTag.Normalize(tenantDefaultLocale);
-        var language = requested.Split('-')[0];
-        var candidates = new List<(string Locale, TemplateSource Source)> { (requested, TemplateSource.Locale) };
-        if (language != requested)
-        {
-            candidates.Add((language, TemplateSource.Language));
-        }
-        candidates.Add((tenantDefaultLocale, TemplateSource.TenantDefault));
-
-        var locales = candidates.Select(c => c.Locale).Distinct().ToList();
+        var chain = FallbackChain(locale, tenantDefaultLocale);
+        var locales = chain.Where(s => s.Source != TemplateSource.PlatformDefault).Select(s => s.Locale).Distinct().ToList();
         var found = await db.Templates.AsNoTracking()
             .Where(t => keys.Contains(t.Key) && locales.Contains(t.Locale))
             .ToListAsync(cancellationToken);
         var resolved = new Dictionary<string, ResolvedTemplate>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            foreach (var (candidate, source) in candidates)
+            if (Pick(key, chain, l => found.FirstOrDefault(t => t.Key == key && t.Locale == l)?.Text) is { } hit)
             {
-                if (found.FirstOrDefault(t => t.Key == key && t.Locale == candidate) is { } hit)
-                {
-                    resolved[key] = new ResolvedTemplate(key, requested, hit.Locale, source, hit.Text);
-                    break;
-                }
+                resolved[key] = hit;
             }
         }
         return resolved;
     }
+
+    // The first of the tenant's steps that has a text; the platform's step is the caller's to take.
+    private static ResolvedTemplate? Pick(string key, IReadOnlyList<TemplateFallbackStep> chain, Func<string, string?> textIn)
+    {
+        foreach (var step in chain.Where(s => s.Source != TemplateSource.PlatformDefault))
+        {
+            if (textIn(step.Locale) is { } text)
+            {
+                return new ResolvedTemplate(key, chain[0].Locale, step.Locale, step.Source, text);
+            }
+        }
+        return null;
+    }
+
+    private static ResolvedTemplate? PlatformDefault(string key, string requested) =>
+        PlatformDefaults.TryGetValue(key, out var text) ? new ResolvedTemplate(key, requested, PlatformLocale, TemplateSource.PlatformDefault, text) : null;
 
     private static string Requested(string? locale, string tenantDefaultLocale) =>
         LocaleTag.Normalize(string.IsNullOrWhiteSpace(locale) ? tenantDefaultLocale : locale);

@@ -98,6 +98,33 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task ClaimUnderTheAgentNameOfThePortalMemberTheTelegramAgentIsLinkedTo()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var before = await VisitorConversationAsync(tenant, "Faye");
+        await CommandAsync(tenant, before, "/claim");
+        var userId = Guid.CreateVersion7();
+        var email = $"ada-{userId:N}@example.test";
+        await workers.ScalarAsync<int>("""
+            WITH u AS (INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed, security_stamp, concurrency_stamp,
+                                          phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count, display_name, created_at)
+                       VALUES ($1, $2, upper($2), $2, upper($2), true, 'stamp', 'stamp', false, false, true, 0, 'Ada Lovelace', now()) RETURNING 1),
+                 m AS (INSERT INTO memberships (id, tenant_id, user_id, role, can_manage_support_chats, agent_name, created_at)
+                       SELECT $3, $4, $1, 'Agent', true, 'Ada Lovelace', now() FROM u RETURNING 1)
+            SELECT count(*)::int FROM m
+            """, userId, email, Guid.CreateVersion7(), tenant.TenantId);
+        // What the team page does when an admin links the Telegram agent to the member.
+        await workers.ScalarAsync<int>("WITH a AS (UPDATE telegram_agents SET user_id = $1 WHERE tenant_id = $2 AND telegram_user_id = $3 RETURNING 1) " +
+            "SELECT count(*)::int FROM a", userId, tenant.TenantId, Agent1);
+
+        var after = await VisitorConversationAsync(tenant, "Gus");
+        await CommandAsync(tenant, after, "/claim");
+
+        Assert.Equal("Ada", (await RowAsync(tenant, before.ConversationId)).ClaimedBy);
+        Assert.Equal("Ada Lovelace", (await RowAsync(tenant, after.ConversationId)).ClaimedBy);
+    }
+
+    [Fact]
     public async Task CloseTheConversationWithTheCloseButton()
     {
         var tenant = await ConnectedTenantAsync();

@@ -9,7 +9,8 @@ namespace OmniChat.Workers.Telegram.Inbox;
 /// <summary>
 /// The tenant's agents known from Telegram (<c>telegram_agents</c>): created the first time a support-group member acts,
 /// named after their Telegram name, made unique within the tenant (<c>Ann Lee</c>, then <c>Ann Lee (@annl)</c>, then
-/// <c>Ann Lee 2</c>, …). The name stays what it was first: claims and replies refer to it.
+/// <c>Ann Lee 2</c>, …). The name stays what it was first: claims and replies refer to it. Once an admin links the agent
+/// to a portal member, it acts under the member's agent name instead.
 /// </summary>
 internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
 {
@@ -59,8 +60,11 @@ internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
     private async Task<string?> FindAsync(Guid tenantId, long telegramUserId, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateTenantBatch(tenantId);
+        // An agent linked to a portal member (team page) acts under the member's agent name: a claim made in the
+        // support group is that member's in the portal too.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            UPDATE telegram_agents SET last_seen_at = now() WHERE tenant_id = $1 AND telegram_user_id = $2 RETURNING name
+            UPDATE telegram_agents a SET last_seen_at = now() WHERE a.tenant_id = $1 AND a.telegram_user_id = $2
+            RETURNING coalesce((SELECT m.agent_name FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.user_id), a.name)
             """)
         {
             Parameters =

@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using OmniChat.Core.Audit;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Tenancy;
+using OmniChat.TestKit;
+
+namespace OmniChat.Core.Tests;
+
+/// <summary>The team rules that keep a workspace runnable: only an owner changes an owner, the last active owner stays one, and every change is audited.</summary>
+public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
+{
+    private TenantDatabase _db = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _db = await TenantDatabase.CreateAsync(servers);
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+
+    [Fact]
+    public async Task KeepTheLastActiveOwnerAnActiveOwner()
+    {
+        var tenant = await NewTenantAsync();
+        var owner = await AddMemberAsync(tenant, MembershipRole.Owner);
+        var admin = await AddMemberAsync(tenant, MembershipRole.Admin);
+
+        var demote = await Assert.ThrowsAsync<ConflictException>(() => Run(tenant, t => t.ChangeRoleAsync(owner.MembershipId, MembershipRole.Admin, owner, Actor, Ct)));
+        var byAdmin = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.SetActiveAsync(owner.MembershipId, false, admin, Actor, Ct)));
+        await Run(tenant, t => t.ChangeRoleAsync(admin.MembershipId, MembershipRole.Owner, owner, Actor, Ct));
+        await Run(tenant, t => t.ChangeRoleAsync(owner.MembershipId, MembershipRole.Agent, owner, Actor, Ct));
+
+        Assert.Equal("last_owner", demote.Code);
+        Assert.Equal("owner_only", byAdmin.Code);
+        Assert.Equal(MembershipRole.Agent, (await MembershipAsync(owner.MembershipId)).Role);
+        Assert.Equal(MembershipRole.Owner, (await MembershipAsync(admin.MembershipId)).Role);
+    }
+
+    [Fact]
+    public async Task LetOnlyAnOwnerMakeAnOwnerAndNobodyDeactivateThemselves()
+    {
+        var tenant = await NewTenantAsync();
+        await AddMemberAsync(tenant, MembershipRole.Owner);
+        var admin = await AddMemberAsync(tenant, MembershipRole.Admin);
+        var agent = await AddMemberAsync(tenant, MembershipRole.Agent);
+
+        var promote = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.ChangeRoleAsync(agent.MembershipId, MembershipRole.Owner, admin, Actor, Ct)));
+        var self = await Assert.ThrowsAsync<ConflictException>(() => Run(tenant, t => t.SetActiveAsync(admin.MembershipId, false, admin, Actor, Ct)));
+        var byAgent = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.SetSupportChatsAsync(admin.MembershipId, false, agent, Actor, Ct)));
+        await Run(tenant, t => t.SetActiveAsync(agent.MembershipId, false, admin, Actor, Ct));
+
+        Assert.Equal("owner_only", promote.Code);
+        Assert.Equal("cannot_deactivate_self", self.Code);
+        Assert.Equal("admin_only", byAgent.Code);
+        Assert.NotNull((await MembershipAsync(agent.MembershipId)).DisabledAt);
+    }
+
+    [Fact]
+    public async Task AuditEveryChangeWithTheActor()
+    {
+        var tenant = await NewTenantAsync();
+        var owner = await AddMemberAsync(tenant, MembershipRole.Owner);
+        var agent = await AddMemberAsync(tenant, MembershipRole.Agent);
+
+        await Run(tenant, t => t.ChangeRoleAsync(agent.MembershipId, MembershipRole.Admin, owner, Actor, Ct));
+        await Run(tenant, t => t.SetSupportChatsAsync(agent.MembershipId, false, owner, Actor, Ct));
+        await Run(tenant, t => t.SetActiveAsync(agent.MembershipId, false, owner, Actor, Ct));
+        await Run(tenant, t => t.SetActiveAsync(agent.MembershipId, true, owner, Actor, Ct));
+
+        await using var system = _db.ForSystem();
+        var actions = await system.AuditEntries.Where(a => a.TenantId == tenant.Id && a.TargetId == agent.MembershipId.ToString())
+            .OrderBy(a => a.OccurredAt).ThenBy(a => a.Id).Select(a => new { a.Action, a.Actor }).ToListAsync(Ct);
+        Assert.Equal(["member.role_changed", "member.permission_changed", "member.deactivated", "member.reactivated"], actions.Select(a => a.Action));
+        Assert.All(actions, a => Assert.Equal(Actor.Actor, a.Actor));
+    }
+
+    private static readonly AuditActor Actor = new("user:" + Guid.NewGuid(), AuditActor.UserType, null);
+
+    private async Task Run(TenantInfo tenant, Func<Team, Task> change)
+    {
+        await using var db = _db.ForTenant(tenant);
+        await change(new Team(db, new TenantContext(tenant), TimeProvider.System));
+    }
+
+    private async Task<Membership> MembershipAsync(Guid id)
+    {
+        await using var system = _db.ForSystem();
+        return await system.Memberships.AsNoTracking().SingleAsync(m => m.Id == id, Ct);
+    }
+
+    // A tenant of its own, so the seeded tenants' owners do not count.
+    private async Task<TenantInfo> NewTenantAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var tenant = new Tenant { Id = Guid.CreateVersion7(), Identifier = "team-" + Guid.NewGuid().ToString("N")[..10], Name = "Team test", PlanId = Plan.BusinessId,
+            CreatedAt = now, UpdatedAt = now };
+        await using var system = _db.ForSystem();
+        system.Tenants.Add(tenant);
+        await system.SaveChangesAsync(Ct);
+        return tenant.ToInfo();
+    }
+
+    private async Task<PortalMembership> AddMemberAsync(TenantInfo tenant, MembershipRole role)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var id = Guid.CreateVersion7();
+        var email = $"member-{id:N}@example.test";
+        var membership = new Membership { Id = Guid.CreateVersion7(), TenantId = tenant.Id, UserId = id, Role = role, CanManageSupportChats = true,
+            AgentName = "Member " + id.ToString("N")[^8..], CreatedAt = now };
+        await using var system = _db.ForSystem();
+        system.Users.Add(new User { Id = id, UserName = email, NormalizedUserName = email.ToUpperInvariant(), Email = email,
+            NormalizedEmail = email.ToUpperInvariant(), SecurityStamp = "stamp", CreatedAt = now });
+        system.Memberships.Add(membership);
+        await system.SaveChangesAsync(Ct);
+        return new PortalMembership(tenant, membership.Id, role, true, membership.AgentName);
+    }
+}
