@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using OmniChat.AdminPortal.Operator;
 using OmniChat.AdminPortal.Security;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Persistence;
@@ -20,5 +21,8 @@ internal static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+
+        // Operator console (issue 21): tenant administration, platform health, dead letters.
+        builder.AddOperatorConsole();
     }
 }
