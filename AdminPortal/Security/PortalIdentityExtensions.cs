@@ -86,6 +86,14 @@ internal static class PortalIdentityExtensions
             };
         });
 
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations()
+            .Validate(o => development || !string.IsNullOrWhiteSpace(o.Host),
+                "missing required setting Smtp__Host (the portal mails invitations and password resets; only Development prints them to the log)")
+            .ValidateOnStart();
+        services.AddSingleton<AccountMail>();
+        services.AddSingleton<IEmailSender<User>>(sp => sp.GetRequiredService<AccountMail>());
+        services.AddScoped<Invitations>();
+
         services.AddAuthorizationBuilder().AddPortalPolicies();
         services.AddCascadingAuthenticationState();
         services.AddScoped<MembershipDirectory>();
