@@ -18,6 +18,7 @@ internal static class OperatorConsoleExtensions
         builder.Services.AddSingleton<ServiceProbes>();
         builder.Services.AddSingleton<QueueDepths>();
         builder.Services.AddScoped<OperatorAccess>();
+        builder.Services.AddScoped<OwnerInvitations>();
         return builder;
     }
 }

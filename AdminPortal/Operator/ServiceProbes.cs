@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using OmniChat.Core;
 
 namespace OmniChat.AdminPortal.Operator;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using OmniChat.Core.Audit;
 using OmniChat.Core.Errors;
+using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Platform;
 
@@ -74,7 +75,12 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             await db.ApiKeys.CountAsync(k => k.TenantId == id && k.RevokedAt == null, cancellationToken),
             await db.Attachments.Where(a => a.TenantId == id).SumAsync(a => (long?)a.Size, cancellationToken) ?? 0,
             monthStart);
-        return new TenantDetails(tenant, plan, usage);
+        var admins = await db.Memberships.AsNoTracking()
+            .Where(m => m.TenantId == id && (m.Role == MembershipRole.Owner || m.Role == MembershipRole.Admin))
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new TenantAdmin(u.Email ?? u.UserName ?? "", m.Role, m.DisabledAt != null, m.CreatedAt))
+            .OrderBy(a => a.Role).ThenBy(a => a.Email)
+            .ToListAsync(cancellationToken);
+        return new TenantDetails(tenant, plan, usage, admins);
     }
 
     /// <summary>Every plan with its limits, by name.</summary>
@@ -252,8 +258,11 @@ public sealed record NewTenant(string? Identifier, string? Name, string PlanId);
 public sealed record TenantSummary(Guid Id, string Identifier, string Name, string PlanId, string PlanName, TenantStatus Status,
     DateTimeOffset CreatedAt, int Conversations, int ConversationsThisMonth, int Members);
 
-/// <summary>A tenant, its plan (null if the row is gone) and its usage.</summary>
-public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantUsage Usage);
+/// <summary>A tenant, its plan (null if the row is gone), its usage and its owners and admins.</summary>
+public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantUsage Usage, IReadOnlyList<TenantAdmin> Admins);
+
+/// <summary>An owner or admin of a tenant, as the operator sees them (deactivated ones included).</summary>
+public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactivated, DateTimeOffset Since);
 
 /// <summary>
 /// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
