@@ -52,5 +52,7 @@ internal static class Display
 
     public static string StatusText(TenantStatus status) => status == TenantStatus.Active ? "Active" : "Suspended";
 
+    public static string StatusIcon(TenantStatus status) => status == TenantStatus.Active ? Icons.Material.Filled.CheckCircle : Icons.Material.Filled.Block;
+
     public static Color StatusColor(TenantStatus status) => status == TenantStatus.Active ? Color.Success : Color.Error;
 }

@@ -77,8 +77,9 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             monthStart);
         var admins = await db.Memberships.AsNoTracking()
             .Where(m => m.TenantId == id && (m.Role == MembershipRole.Owner || m.Role == MembershipRole.Admin))
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new TenantAdmin(u.Email ?? u.UserName ?? "", m.Role, m.DisabledAt != null, m.CreatedAt))
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.Role, Email = u.Email ?? u.UserName ?? "", m.DisabledAt, m.CreatedAt })
             .OrderBy(a => a.Role).ThenBy(a => a.Email)
+            .Select(a => new TenantAdmin(a.Email, a.Role, a.DisabledAt != null, a.CreatedAt))
             .ToListAsync(cancellationToken);
         return new TenantDetails(tenant, plan, usage, admins);
     }
