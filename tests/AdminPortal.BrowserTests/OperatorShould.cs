@@ -131,6 +131,7 @@ public sealed class OperatorShould(PortalFixture fixture)
             await page.GotoAsync($"/operator/tenants/{fixture.Demo.Identifier}");
             await Assertions.Expect(page.GetByTestId("tenant-usage")).ToBeVisibleAsync();
             violations.AddRange(Serious("/operator/tenants/demo", await page.RunAxe()));
+            await Screenshot(page, "portal-operator-tenant.png");
 
             await page.GotoAsync("/operator/plans");
             await Assertions.Expect(page.GetByTestId("plans")).ToContainTextAsync("Business");
@@ -138,7 +139,9 @@ public sealed class OperatorShould(PortalFixture fixture)
 
             await page.GotoAsync("/operator/health");
             await Assertions.Expect(page.GetByTestId($"service-{ResourceNames.Api}")).ToHaveTextAsync("Ready");
+            await Assertions.Expect(page.GetByTestId("outbox-lag")).ToBeVisibleAsync();
             violations.AddRange(Serious("/operator/health", await page.RunAxe()));
+            await Screenshot(page, "portal-operator-health.png");
 
             await page.GotoAsync("/operator");
             await page.GetByTestId("new-tenant").ClickAsync();
