@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using OmniChat.AdminPortal.Operator;
 using OmniChat.AdminPortal.Security;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Persistence;
@@ -25,5 +26,8 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
         builder.Services.AddScoped<Core.Identity.Team>();
+
+        // Operator console (issue 21): tenant administration, platform health, dead letters.
+        builder.AddOperatorConsole();
     }
 }

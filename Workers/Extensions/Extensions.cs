@@ -6,6 +6,7 @@ using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Platform;
 using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
@@ -28,6 +29,7 @@ internal static class Extensions
         builder.AddOmniChatWebhooks();
         // The operator endpoints (cross-tenant dead letters) are served here, with their own credential.
         builder.AddOmniChatOperatorToken();
+        builder.Services.AddSingleton<DeadLetters>();
         builder.AddOmniChatKeyRing();
         builder.AddOmniChatMessaging(bus =>
         {

@@ -2,6 +2,7 @@ using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Contracts;
+using OmniChat.Core.Messaging;
 using OmniChat.Core.Persistence;
 using OmniChat.Workers.Delivery;
 using OmniChat.Core.Webhooks;
@@ -77,7 +78,7 @@ internal sealed class WebhookFanOutConsumerDefinition : ConsumerDefinition<Webho
 {
     public WebhookFanOutConsumerDefinition()
     {
-        EndpointName = "omnichat-webhooks";
+        EndpointName = QueueNames.Webhooks;
         ConcurrentMessageLimit = 32;
     }
 

@@ -4,6 +4,7 @@ using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Contracts;
+using OmniChat.Core.Messaging;
 using OmniChat.Core.Persistence;
 using OmniChat.Workers.Delivery;
 
@@ -105,7 +106,7 @@ internal sealed class TelegramFanOutConsumerDefinition : ConsumerDefinition<Tele
 {
     public TelegramFanOutConsumerDefinition()
     {
-        EndpointName = "omnichat-telegram";
+        EndpointName = QueueNames.Telegram;
         ConcurrentMessageLimit = 32;
     }
 

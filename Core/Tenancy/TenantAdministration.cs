@@ -1,0 +1,273 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using OmniChat.Core.Audit;
+using OmniChat.Core.Errors;
+using OmniChat.Core.Identity;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Platform;
+
+namespace OmniChat.Core.Tenancy;
+
+/// <summary>
+/// The operator's tenant administration, across tenants: list and look up tenants with their usage, create a tenant,
+/// suspend and resume it, change its plan. Every read opens the logged system scope with the operator named in the
+/// reason; every change is audited in the affected tenant's log as the operator. A suspension reaches API keys at once
+/// (their look-up is never cached) and tenant look-ups by identifier within <see cref="PostgresTenantStore"/>'s few seconds.
+/// </summary>
+public sealed partial class TenantAdministration(SystemDbContextFactory factory, TimeProvider time)
+{
+    /// <summary>Longest tenant identifier.</summary>
+    public const int MaxIdentifierLength = 63;
+
+    /// <summary>Longest tenant name.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>The most tenants one list returns.</summary>
+    public const int MaxListed = 500;
+
+    /// <summary>Tenants whose name or identifier contains <paramref name="search"/> (all when empty), by name, with usage counts.</summary>
+    public async Task<IReadOnlyList<TenantSummary>> ListAsync(PlatformOperator by, string? search, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason(string.IsNullOrWhiteSpace(search) ? "tenant list" : "tenant search"));
+        var query = db.Tenants.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = "%" + EscapeLike(search.Trim()) + "%";
+            query = query.Where(t => EF.Functions.ILike(t.Name, pattern, "\\") || EF.Functions.ILike(t.Identifier, pattern, "\\"));
+        }
+        var monthStart = MonthStart();
+        return await query
+            .OrderBy(t => t.Name).ThenBy(t => t.Identifier)
+            .Take(MaxListed)
+            .Select(t => new TenantSummary(
+                t.Id, t.Identifier, t.Name, t.PlanId,
+                db.Plans.Where(p => p.Id == t.PlanId).Select(p => p.Name).FirstOrDefault() ?? t.PlanId,
+                t.Status, t.CreatedAt,
+                db.Conversations.Count(c => c.TenantId == t.Id),
+                db.Conversations.Count(c => c.TenantId == t.Id && c.CreatedAt >= monthStart),
+                db.Memberships.Count(m => m.TenantId == t.Id && m.DisabledAt == null)))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The tenant with <paramref name="identifier"/>, its plan and its usage, or null.</summary>
+    public async Task<TenantDetails?> FindAsync(PlatformOperator by, string identifier, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(identifier);
+        await using var db = factory.Create(by.Reason($"tenant {identifier}: details and usage"));
+        var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Identifier == identifier, cancellationToken);
+        if (tenant is null)
+        {
+            return null;
+        }
+        var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == tenant.PlanId, cancellationToken);
+        var monthStart = MonthStart();
+        var id = tenant.Id;
+        var usage = new TenantUsage(
+            await db.Conversations.CountAsync(c => c.TenantId == id, cancellationToken),
+            await db.Conversations.CountAsync(c => c.TenantId == id && c.CreatedAt >= monthStart, cancellationToken),
+            await db.Conversations.CountAsync(c => c.TenantId == id && c.Status == Conversations.ConversationStatus.Open, cancellationToken),
+            await db.Messages.CountAsync(m => m.TenantId == id, cancellationToken),
+            await db.Messages.CountAsync(m => m.TenantId == id && m.CreatedAt >= monthStart, cancellationToken),
+            await db.Memberships.CountAsync(m => m.TenantId == id && m.DisabledAt == null, cancellationToken),
+            await db.ApiKeys.CountAsync(k => k.TenantId == id && k.RevokedAt == null, cancellationToken),
+            await db.Attachments.Where(a => a.TenantId == id).SumAsync(a => (long?)a.Size, cancellationToken) ?? 0,
+            monthStart);
+        var admins = await db.Memberships.AsNoTracking()
+            .Where(m => m.TenantId == id && (m.Role == MembershipRole.Owner || m.Role == MembershipRole.Admin))
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.Role, Email = u.Email ?? u.UserName ?? "", m.DisabledAt, m.CreatedAt })
+            .OrderBy(a => a.Role).ThenBy(a => a.Email)
+            .Select(a => new TenantAdmin(a.Email, a.Role, a.DisabledAt != null, a.CreatedAt))
+            .ToListAsync(cancellationToken);
+        return new TenantDetails(tenant, plan, usage, admins);
+    }
+
+    /// <summary>Every plan with its limits, by name.</summary>
+    public async Task<IReadOnlyList<Plan>> PlansAsync(PlatformOperator by, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason("plans"));
+        return await db.Plans.AsNoTracking().OrderBy(p => p.Name).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>How many tenants are on each plan.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> TenantsPerPlanAsync(PlatformOperator by, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason("tenants per plan"));
+        return await db.Tenants.AsNoTracking().GroupBy(t => t.PlanId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates an active tenant; audited as <c>tenant.created</c> in its own log. Throws <see cref="ValidationException"/>
+    /// (fields <c>identifier</c>, <c>name</c>, <c>planId</c>) for a malformed or taken identifier, a missing name or an unknown plan.
+    /// </summary>
+    public async Task<Tenant> CreateAsync(PlatformOperator by, NewTenant request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(request);
+        var identifier = (request.Identifier ?? "").Trim();
+        var name = (request.Name ?? "").Trim();
+        var errors = Validate(identifier, name);
+        await using var db = factory.Create(by.Reason($"create tenant {identifier}"));
+        if (!await db.Plans.AnyAsync(p => p.Id == request.PlanId, cancellationToken))
+        {
+            errors["planId"] = ["Choose one of the plans."];
+        }
+        if (!errors.ContainsKey("identifier") && await db.Tenants.AnyAsync(t => t.Identifier == identifier, cancellationToken))
+        {
+            errors["identifier"] = [IdentifierTaken(identifier)];
+        }
+        ValidationException.ThrowIfAny(errors);
+
+        var now = time.GetUtcNow();
+        var tenant = new Tenant
+        {
+            Id = Guid.CreateVersion7(now),
+            Identifier = identifier,
+            Name = name,
+            PlanId = request.PlanId,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Tenants.Add(tenant);
+        db.AuditEntries.Add(Audit(by.Actor, tenant.Id, "tenant.created", tenant.Id, now,
+            new Dictionary<string, object?> { ["identifier"] = identifier, ["name"] = name, ["planId"] = request.PlanId }));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["identifier"] = [IdentifierTaken(identifier)] });
+        }
+        return tenant;
+    }
+
+    /// <summary>
+    /// Suspends the tenant: its API keys, widget and Telegram stop working, its data is kept. Audited as
+    /// <c>tenant.suspended</c>; false when it was suspended already. <see cref="NotFoundException"/> for an unknown tenant.
+    /// </summary>
+    public Task<bool> SuspendAsync(PlatformOperator by, Guid tenantId, CancellationToken cancellationToken) =>
+        SetStatusAsync(by, tenantId, TenantStatus.Suspended, "tenant.suspended", cancellationToken);
+
+    /// <summary>Makes a suspended tenant active again; audited as <c>tenant.resumed</c>; false when it was active already.</summary>
+    public Task<bool> ResumeAsync(PlatformOperator by, Guid tenantId, CancellationToken cancellationToken) =>
+        SetStatusAsync(by, tenantId, TenantStatus.Active, "tenant.resumed", cancellationToken);
+
+    /// <summary>
+    /// Moves the tenant to <paramref name="planId"/>; audited as <c>tenant.plan_changed</c> with the old and new plan;
+    /// false when it is on that plan already. <see cref="ValidationException"/> (<c>planId</c>) for an unknown plan.
+    /// </summary>
+    public async Task<bool> ChangePlanAsync(PlatformOperator by, Guid tenantId, string planId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason($"change the plan of tenant {tenantId} to {planId}"));
+        var tenant = await FindForChangeAsync(db, tenantId, cancellationToken);
+        if (!await db.Plans.AnyAsync(p => p.Id == planId, cancellationToken))
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["planId"] = ["Choose one of the plans."] });
+        }
+        if (tenant.PlanId == planId)
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        var previous = tenant.PlanId;
+        tenant.PlanId = planId;
+        tenant.UpdatedAt = now;
+        db.AuditEntries.Add(Audit(by.Actor, tenant.Id, "tenant.plan_changed", tenant.Id, now,
+            new Dictionary<string, object?> { ["from"] = previous, ["to"] = planId }));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The problems of a new tenant's identifier and name, by field (empty when both are fine).</summary>
+    public static Dictionary<string, string[]> Validate(string? identifier, string? name)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(identifier))
+        {
+            errors["identifier"] = ["Enter an identifier."];
+        }
+        else if (identifier.Length is < 2 or > MaxIdentifierLength || !IdentifierPattern().IsMatch(identifier))
+        {
+            errors["identifier"] = [$"Use 2 to {MaxIdentifierLength} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."];
+        }
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors["name"] = ["Enter the tenant's name."];
+        }
+        else if (name.Length > MaxNameLength)
+        {
+            errors["name"] = [$"Use at most {MaxNameLength} characters."];
+        }
+        return errors;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]*[a-z0-9]$")]
+    private static partial Regex IdentifierPattern();
+
+    private async Task<bool> SetStatusAsync(PlatformOperator by, Guid tenantId, TenantStatus status, string action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason($"{(status == TenantStatus.Suspended ? "suspend" : "resume")} tenant {tenantId}"));
+        var tenant = await FindForChangeAsync(db, tenantId, cancellationToken);
+        if (tenant.Status == status)
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        tenant.Status = status;
+        tenant.UpdatedAt = now;
+        db.AuditEntries.Add(Audit(by.Actor, tenant.Id, action, tenant.Id, now));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    private static async Task<Tenant> FindForChangeAsync(SystemDbContext db, Guid tenantId, CancellationToken cancellationToken) =>
+        await db.Tenants.SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
+        ?? throw new NotFoundException("tenant_not_found", "No tenant with this id.");
+
+    private static string IdentifierTaken(string identifier) => $"The identifier \"{identifier}\" is taken: choose another.";
+
+    private DateTimeOffset MonthStart()
+    {
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+    }
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static AuditEntry Audit(AuditActor actor, Guid tenantId, string action, Guid target, DateTimeOffset now,
+        IReadOnlyDictionary<string, object?>? details = null)
+    {
+        var entry = AuditEntry.Create(actor, action, "tenant", target.ToString(), now, details);
+        entry.TenantId = tenantId;
+        return entry;
+    }
+}
+
+/// <summary>What the operator enters for a new tenant.</summary>
+public sealed record NewTenant(string? Identifier, string? Name, string PlanId);
+
+/// <summary>One tenant in the operator's list, with its conversations (all, and this calendar month, UTC) and active members.</summary>
+public sealed record TenantSummary(Guid Id, string Identifier, string Name, string PlanId, string PlanName, TenantStatus Status,
+    DateTimeOffset CreatedAt, int Conversations, int ConversationsThisMonth, int Members);
+
+/// <summary>A tenant, its plan (null if the row is gone), its usage and its owners and admins.</summary>
+public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantUsage Usage, IReadOnlyList<TenantAdmin> Admins);
+
+/// <summary>An owner or admin of a tenant, as the operator sees them (deactivated ones included).</summary>
+public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactivated, DateTimeOffset Since);
+
+/// <summary>
+/// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
+/// active members, API keys not revoked, and attachment storage in bytes.
+/// </summary>
+public sealed record TenantUsage(int Conversations, int ConversationsThisMonth, int OpenConversations, int Messages, int MessagesThisMonth,
+    int Members, int ApiKeys, long StorageBytes, DateTimeOffset MonthStart);

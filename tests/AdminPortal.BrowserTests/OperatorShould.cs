@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using OmniChat.AppHost.Hosting;
+using OmniChat.Core;
+using OmniChat.Core.Identity;
+
+namespace OmniChat.AdminPortal.BrowserTests;
+
+/// <summary>
+/// The operator console, as the platform operator uses it: tenants (create with a first owner, suspend, resume), plans,
+/// platform health. Each test makes its own tenant; the seeded tenants are only ever read (other tests use them).
+/// </summary>
+public sealed class OperatorShould(PortalFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Login Operator => new(fixture.App.Credentials.Operator.Email, fixture.App.Credentials.Operator.Password);
+
+    [Fact]
+    public async Task SuspendATenantSoItsApiKeyGetsTenantSuspendedAtOnceAndResumeIt()
+    {
+        var (identifier, tenantId, key) = await NewTenantWithApiKeyAsync();
+        using var api = ApiClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(new Uri("/v2/tenant", UriKind.Relative), Ct)).StatusCode);
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, Operator, $"/operator/tenants/{identifier}");
+        await Assertions.Expect(page.GetByTestId("tenant-status")).ToHaveTextAsync("Active");
+
+        await page.GetByTestId("suspend-tenant").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Suspend" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("tenant-status")).ToHaveTextAsync("Suspended");
+        using var suspended = await api.GetAsync(new Uri("/v2/tenant", UriKind.Relative), Ct);
+        var problem = await suspended.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        await page.GetByTestId("resume-tenant").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("tenant-status")).ToHaveTextAsync("Active");
+        using var resumed = await api.GetAsync(new Uri("/v2/tenant", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, suspended.StatusCode);
+        Assert.Equal("tenant_suspended", problem.GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var operatorId = await fixture.ScalarAsync<Guid>("SELECT id FROM users WHERE email = $1", Operator.Email);
+        var audited = await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_entries WHERE tenant_id = $1 AND actor = $2 AND actor_type = 'operator' AND action IN ('tenant.suspended', 'tenant.resumed')",
+            tenantId, "operator:" + operatorId);
+        Assert.Equal(2, audited);
+    }
+
+    [Fact]
+    public async Task CreateATenantWithItsFirstOwner()
+    {
+        var identifier = "created-" + Guid.NewGuid().ToString("N")[..10];
+        var email = $"owner-{Guid.NewGuid():N}@example.test";
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, Operator, "/operator");
+
+        await page.GetByTestId("new-tenant").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Tenant name").FillAsync("Created by the operator");
+        await dialog.GetByLabel("Identifier").FillAsync(identifier);
+        await dialog.GetByLabel("First admin's email").FillAsync(email);
+        await dialog.GetByTestId("create-tenant").ClickAsync();
+
+        await page.WaitForURLAsync($"**/operator/tenants/{identifier}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Created by the operator", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("tenant-status")).ToHaveTextAsync("Active");
+        await Assertions.Expect(page.GetByTestId("tenant-admins")).ToContainTextAsync(email);
+        await Assertions.Expect(page.GetByTestId("tenant-admins")).ToContainTextAsync("Owner");
+        var role = await fixture.ScalarAsync<string>(
+            "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id WHERE t.identifier = $1 AND u.email = $2",
+            identifier, email);
+        Assert.Equal(nameof(MembershipRole.Owner), role);
+    }
+
+    [Fact]
+    public async Task RefuseATakenIdentifierWithAClearMessage()
+    {
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, Operator, "/operator");
+
+        await page.GetByTestId("new-tenant").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Tenant name").FillAsync("Another demo");
+        await dialog.GetByLabel("Identifier").FillAsync("demo");
+        await dialog.GetByLabel("First admin's email").FillAsync($"owner-{Guid.NewGuid():N}@example.test");
+        await dialog.GetByTestId("create-tenant").ClickAsync();
+
+        await Assertions.Expect(dialog).ToContainTextAsync("The identifier \"demo\" is taken: choose another.");
+        Assert.Contains("/operator", page.Url, StringComparison.Ordinal);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE identifier = 'demo'"));
+    }
+
+    [Fact]
+    public async Task ShowEveryServiceReadyAndTheQueueDepths()
+    {
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, Operator, "/operator/health");
+
+        foreach (var service in new[] { ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers, ResourceNames.AdminPortal, ResourceNames.TelegramSandbox })
+        {
+            await Assertions.Expect(page.GetByTestId($"service-{service}")).ToHaveTextAsync("Ready");
+        }
+        await Assertions.Expect(page.GetByTestId("queue-omnichat-webhooks")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
+        await Assertions.Expect(page.GetByTestId("queue-omnichat-telegram")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
+        await Assertions.Expect(page.GetByTestId("outbox-lag")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("webhook-dead-letters")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task PassAnAccessibilityScanOfEveryOperatorPageAndFitAPhone()
+    {
+        var violations = new List<string>();
+        await using (var person = await fixture.NewPersonAsync())
+        {
+            var page = await person.NewPageAsync();
+            await Portal.SignInAsync(page, Operator, "/operator");
+            await Assertions.Expect(page.GetByTestId("tenants")).ToContainTextAsync("Demo Company");
+            violations.AddRange(Serious("/operator", await page.RunAxe()));
+            await Screenshot(page, "portal-operator.png");
+
+            await page.GotoAsync($"/operator/tenants/{fixture.Demo.Identifier}");
+            await Assertions.Expect(page.GetByTestId("tenant-usage")).ToBeVisibleAsync();
+            violations.AddRange(Serious("/operator/tenants/demo", await page.RunAxe()));
+            await Screenshot(page, "portal-operator-tenant.png");
+
+            await page.GotoAsync("/operator/plans");
+            await Assertions.Expect(page.GetByTestId("plans")).ToContainTextAsync("Business");
+            violations.AddRange(Serious("/operator/plans", await page.RunAxe()));
+
+            await page.GotoAsync("/operator/health");
+            await Assertions.Expect(page.GetByTestId($"service-{ResourceNames.Api}")).ToHaveTextAsync("Ready");
+            await Assertions.Expect(page.GetByTestId("outbox-lag")).ToBeVisibleAsync();
+            violations.AddRange(Serious("/operator/health", await page.RunAxe()));
+            await Screenshot(page, "portal-operator-health.png");
+
+            await page.GotoAsync("/operator");
+            await page.GetByTestId("new-tenant").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("create-tenant")).ToBeEnabledAsync();
+            violations.AddRange(Serious("new tenant dialog", await page.RunAxe()));
+        }
+
+        await using var phone = await fixture.NewPersonAsync(375, 740);
+        var small = await phone.NewPageAsync();
+        await Portal.SignInAsync(small, Operator, "/operator/health");
+        await Assertions.Expect(small.GetByTestId($"service-{ResourceNames.Api}")).ToHaveTextAsync("Ready");
+        var healthWidth = await small.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        await small.GotoAsync("/operator");
+        await Assertions.Expect(small.GetByTestId("tenants")).ToContainTextAsync("Demo Company");
+        var tenantsWidth = await small.EvaluateAsync<int>("document.documentElement.scrollWidth");
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+        Assert.True(healthWidth <= 376, $"the health page fits a phone ({healthWidth} px wide)");
+        Assert.True(tenantsWidth <= 376, $"the tenants page fits a phone ({tenantsWidth} px wide)");
+    }
+
+    [Fact]
+    public async Task NotLetTheDemoAdminOpenPlatformHealth()
+    {
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, fixture.Demo.Admin);
+
+        await page.GotoAsync("/operator/health");
+
+        await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        Assert.DoesNotContain("RabbitMQ", await page.ContentAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<(string Identifier, Guid TenantId, string ApiKey)> NewTenantWithApiKeyAsync()
+    {
+        var identifier = "suspend-" + Guid.NewGuid().ToString("N")[..10];
+        var tenantId = Guid.CreateVersion7();
+        await fixture.ScalarAsync<object?>(
+            "INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) " +
+            "VALUES ($1, $2, $3, 'free', 'Active', 'en', now(), now())",
+            tenantId, identifier, "Suspension test " + identifier);
+        var key = ApiKeySecret.Generate("test");
+        await fixture.ScalarAsync<object?>(
+            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'operator test', $3, $4, $5, now())",
+            Guid.CreateVersion7(), tenantId, ApiKeySecret.Prefix(key), ApiKeySecret.Hash(key), ApiScopes.All.ToArray());
+        return (identifier, tenantId, key);
+    }
+
+    private HttpClient ApiClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = fixture.ApiUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static IEnumerable<string> Serious(string where, AxeResult result) =>
+        result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{where}: {v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})");
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
+}
