@@ -1,5 +1,11 @@
 using MudBlazor.Services;
+using OmniChat.AdminPortal.Inbox;
 using OmniChat.AdminPortal.Security;
+using OmniChat.Core;
+using OmniChat.Core.Attachments;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Events;
+using OmniChat.Core.Security;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security.KeyRing;
@@ -20,5 +26,28 @@ internal static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+
+        builder.AddInbox();
+    }
+
+    // Agent inbox and conversation view: the same write path as the Api and Telegram (ConversationWriter), the tenant's
+    // event feed for live updates, attachment links signed as the Api signs them (they open at the Api's address).
+    private static void AddInbox(this IHostApplicationBuilder builder)
+    {
+        builder.AddOmniChatSecrets(requireServiceToken: false);
+        builder.AddOmniChatConversations();
+        builder.AddOmniChatEventStreams();
+        builder.AddOmniChatAttachments();
+        builder.Services.AddSingleton<InboxListing>();
+        builder.Services.AddSingleton<InboxThreads>();
+        builder.Services.AddSingleton<ReadCursors>();
+        builder.Services.AddSingleton<InboxLiveUpdates>();
+        builder.Services.AddSingleton<TypingSignals>();
+        builder.Services.AddSingleton<AttachmentUrls>();
+        builder.Services.AddOptions<PortalApiOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            var configured = configuration["Portal:ApiBaseUrl"] ?? configuration[$"services:{ResourceNames.Api}:http:0"];
+            options.BaseUrl = Uri.TryCreate(configured, UriKind.Absolute, out var url) ? url : null;
+        });
     }
 }
