@@ -37,7 +37,12 @@ internal static class Extensions
         builder.AddOmniChatSecrets(requireServiceToken: false);
         builder.AddOmniChatConversations();
         builder.AddOmniChatEventStreams();
-        builder.AddOmniChatAttachments();
+        // Links only: the portal neither stores nor serves files (AddOmniChatAttachments would bring the upload intake).
+        builder.Services.AddOptions<AttachmentOptions>().BindConfiguration(AttachmentOptions.Section)
+            .Validate(o => o.SigningKey is null || o.SigningKey.Length >= 32, "Attachments:SigningKey must have at least 32 characters")
+            .Validate(o => o.LinkLifetime > TimeSpan.Zero && o.LinkLifetime <= TimeSpan.FromHours(1), "Attachments:LinkLifetime must be within an hour")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AttachmentLinks>();
         builder.Services.AddSingleton<InboxListing>();
         builder.Services.AddSingleton<InboxThreads>();
         builder.Services.AddSingleton<ReadCursors>();
