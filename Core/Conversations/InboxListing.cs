@@ -171,8 +171,10 @@ public sealed class InboxListing(NpgsqlDataSource dataSource)
             """);
         command.CommandText = $"""
             WITH page AS (
-                {string.Join("\nUNION ALL\n", branches)}
-                ORDER BY updated_at DESC, id DESC LIMIT {take}
+                SELECT * FROM (
+                    {string.Join("\nUNION ALL\n", branches)}
+                ) b
+                ORDER BY b.updated_at DESC, b.id DESC LIMIT {take}
             )
             SELECT c.*, lm.direction, lm.text, lm.agent, lm.created_at,
                 (SELECT count(*) FROM (
