@@ -1,6 +1,13 @@
 using MudBlazor.Services;
 using OmniChat.AdminPortal.Operator;
+
+using OmniChat.AdminPortal.Inbox;
 using OmniChat.AdminPortal.Security;
+using OmniChat.Core;
+using OmniChat.Core.Attachments;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Events;
+using OmniChat.Core.Security;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Security.KeyRing;
@@ -29,5 +36,34 @@ internal static class Extensions
 
         // Operator console (issue 21): tenant administration, platform health, dead letters.
         builder.AddOperatorConsole();
+
+        // Agent inbox and conversation view.
+        builder.AddInbox();
+    }
+
+    // Agent inbox and conversation view: the same write path as the Api and Telegram (ConversationWriter), the tenant's
+    // event feed for live updates, attachment links signed as the Api signs them (they open at the Api's address).
+    private static void AddInbox(this IHostApplicationBuilder builder)
+    {
+        builder.AddOmniChatSecrets(requireServiceToken: false);
+        builder.AddOmniChatConversations();
+        builder.AddOmniChatEventStreams();
+        // Links only: the portal neither stores nor serves files (AddOmniChatAttachments would bring the upload intake).
+        builder.Services.AddOptions<AttachmentOptions>().BindConfiguration(AttachmentOptions.Section)
+            .Validate(o => o.SigningKey is null || o.SigningKey.Length >= 32, "Attachments:SigningKey must have at least 32 characters")
+            .Validate(o => o.LinkLifetime > TimeSpan.Zero && o.LinkLifetime <= TimeSpan.FromHours(1), "Attachments:LinkLifetime must be within an hour")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AttachmentLinks>();
+        builder.Services.AddSingleton<InboxListing>();
+        builder.Services.AddSingleton<InboxThreads>();
+        builder.Services.AddSingleton<ReadCursors>();
+        builder.Services.AddSingleton<InboxLiveUpdates>();
+        builder.Services.AddSingleton<TypingSignals>();
+        builder.Services.AddSingleton<AttachmentUrls>();
+        builder.Services.AddOptions<PortalApiOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            var configured = configuration["Portal:ApiBaseUrl"] ?? configuration[$"services:{ResourceNames.Api}:http:0"];
+            options.BaseUrl = Uri.TryCreate(configured, UriKind.Absolute, out var url) ? url : null;
+        });
     }
 }
