@@ -1,11 +1,36 @@
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Core.Audit;
 using OmniChat.Core.Channels.Telegram;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Core.Identity;
+
+/// <summary>Why the team refused a change.</summary>
+public enum TeamRefusal
+{
+    /// <summary>Only owners and admins manage the team.</summary>
+    AdminOnly,
+
+    /// <summary>Only an owner changes an owner or makes someone an owner.</summary>
+    OwnerOnly,
+
+    /// <summary>The workspace's last active owner would stop being one.</summary>
+    LastOwner,
+
+    /// <summary>A member tried to deactivate themselves.</summary>
+    DeactivateSelf,
+
+    /// <summary>No such member or Telegram agent in this workspace.</summary>
+    NotFound,
+}
+
+/// <summary>A team change the rules refuse, with a message for the person who asked. (Portal-only: no API problem code.)</summary>
+public sealed class TeamChangeRefusedException(TeamRefusal refusal, string message) : Exception(message)
+{
+    /// <summary>Which rule refused it.</summary>
+    public TeamRefusal Refusal { get; } = refusal;
+}
 
 /// <summary>A member of the tenant as the team page lists them, with the Telegram agents linked to their user.</summary>
 public sealed record TeamMember(Membership Membership, IReadOnlyList<TelegramAgent> TelegramAgents);
@@ -97,7 +122,7 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
         }
         if (!active && member.Id == by.MembershipId)
         {
-            throw new ConflictException("cannot_deactivate_self", "You cannot deactivate yourself; another owner or admin can.");
+            throw new TeamChangeRefusedException(TeamRefusal.DeactivateSelf, "You cannot deactivate yourself; another owner or admin can.");
         }
         if (!active && member.Role == MembershipRole.Owner && await ActiveOwnersAsync(cancellationToken) <= 1)
         {
@@ -119,7 +144,7 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
         ArgumentNullException.ThrowIfNull(actor);
         RequireAdmin(by);
         var agent = await db.TelegramAgents.SingleOrDefaultAsync(a => a.Id == telegramAgentId, cancellationToken)
-            ?? throw new NotFoundException("telegram_agent_not_found", "The Telegram agent does not exist.");
+            ?? throw new TeamChangeRefusedException(TeamRefusal.NotFound, "The Telegram agent does not exist.");
         var member = membershipId is { } id ? await FindAsync(id, cancellationToken) : null;
         if (agent.UserId == member?.UserId)
         {
@@ -137,13 +162,13 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
     {
         if (!by.IsAdmin)
         {
-            throw new ForbiddenException("admin_only", "Only owners and admins manage the team.");
+            throw new TeamChangeRefusedException(TeamRefusal.AdminOnly, "Only owners and admins manage the team.");
         }
     }
 
     private async Task<Membership> FindAsync(Guid membershipId, CancellationToken cancellationToken) =>
         await db.Memberships.SingleOrDefaultAsync(m => m.Id == membershipId, cancellationToken)
-        ?? throw new NotFoundException("member_not_found", "The member does not exist.");
+        ?? throw new TeamChangeRefusedException(TeamRefusal.NotFound, "The member does not exist in this workspace.");
 
     // Owner changes in one tenant run one at a time, so two owners demoting each other cannot leave the workspace without one.
     private async Task LockOwnersAsync(CancellationToken cancellationToken)
@@ -161,8 +186,8 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static ForbiddenException OwnerOnly() => new("owner_only", "Only an owner can change an owner, or make someone an owner.");
+    private static TeamChangeRefusedException OwnerOnly() => new(TeamRefusal.OwnerOnly, "Only an owner can change an owner, or make someone an owner.");
 
-    private static ConflictException LastOwner(string what) =>
-        new("last_owner", $"The workspace's last active owner cannot be {what}; make someone else an owner first.");
+    private static TeamChangeRefusedException LastOwner(string what) =>
+        new(TeamRefusal.LastOwner, $"The workspace's last active owner cannot be {what}; make someone else an owner first.");
 }

@@ -34,6 +34,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await Assertions.Expect(page.GetByTestId("api-key-secret-warning")).ToContainTextAsync("You won't see it again");
         using var works = await ListConversationsAsync(secret);
         await page.GetByTestId("api-key-secret-done").ClickAsync();
+        await Assertions.Expect(secretShown).ToHaveCountAsync(0);
         var row = page.Locator("tr", new() { Has = page.GetByText(name) });
         await Assertions.Expect(row.GetByTestId("api-key-status")).ToHaveTextAsync("Active");
         var listed = await page.ContentAsync();

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Core.Audit;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Tenancy;
 using OmniChat.TestKit;
@@ -25,13 +24,13 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
         var owner = await AddMemberAsync(tenant, MembershipRole.Owner);
         var admin = await AddMemberAsync(tenant, MembershipRole.Admin);
 
-        var demote = await Assert.ThrowsAsync<ConflictException>(() => Run(tenant, t => t.ChangeRoleAsync(owner.MembershipId, MembershipRole.Admin, owner, Actor, Ct)));
-        var byAdmin = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.SetActiveAsync(owner.MembershipId, false, admin, Actor, Ct)));
+        var demote = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenant, t => t.ChangeRoleAsync(owner.MembershipId, MembershipRole.Admin, owner, Actor, Ct)));
+        var byAdmin = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenant, t => t.SetActiveAsync(owner.MembershipId, false, admin, Actor, Ct)));
         await Run(tenant, t => t.ChangeRoleAsync(admin.MembershipId, MembershipRole.Owner, owner, Actor, Ct));
         await Run(tenant, t => t.ChangeRoleAsync(owner.MembershipId, MembershipRole.Agent, owner, Actor, Ct));
 
-        Assert.Equal("last_owner", demote.Code);
-        Assert.Equal("owner_only", byAdmin.Code);
+        Assert.Equal(TeamRefusal.LastOwner, demote.Refusal);
+        Assert.Equal(TeamRefusal.OwnerOnly, byAdmin.Refusal);
         Assert.Equal(MembershipRole.Agent, (await MembershipAsync(owner.MembershipId)).Role);
         Assert.Equal(MembershipRole.Owner, (await MembershipAsync(admin.MembershipId)).Role);
     }
@@ -44,14 +43,14 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
         var admin = await AddMemberAsync(tenant, MembershipRole.Admin);
         var agent = await AddMemberAsync(tenant, MembershipRole.Agent);
 
-        var promote = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.ChangeRoleAsync(agent.MembershipId, MembershipRole.Owner, admin, Actor, Ct)));
-        var self = await Assert.ThrowsAsync<ConflictException>(() => Run(tenant, t => t.SetActiveAsync(admin.MembershipId, false, admin, Actor, Ct)));
-        var byAgent = await Assert.ThrowsAsync<ForbiddenException>(() => Run(tenant, t => t.SetSupportChatsAsync(admin.MembershipId, false, agent, Actor, Ct)));
+        var promote = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenant, t => t.ChangeRoleAsync(agent.MembershipId, MembershipRole.Owner, admin, Actor, Ct)));
+        var self = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenant, t => t.SetActiveAsync(admin.MembershipId, false, admin, Actor, Ct)));
+        var byAgent = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenant, t => t.SetSupportChatsAsync(admin.MembershipId, false, agent, Actor, Ct)));
         await Run(tenant, t => t.SetActiveAsync(agent.MembershipId, false, admin, Actor, Ct));
 
-        Assert.Equal("owner_only", promote.Code);
-        Assert.Equal("cannot_deactivate_self", self.Code);
-        Assert.Equal("admin_only", byAgent.Code);
+        Assert.Equal(TeamRefusal.OwnerOnly, promote.Refusal);
+        Assert.Equal(TeamRefusal.DeactivateSelf, self.Refusal);
+        Assert.Equal(TeamRefusal.AdminOnly, byAgent.Refusal);
         Assert.NotNull((await MembershipAsync(agent.MembershipId)).DisabledAt);
     }
 
