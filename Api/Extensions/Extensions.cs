@@ -42,6 +42,7 @@ internal static class Extensions
         builder.Services.AddSingleton<Widget.WidgetOrigins>();
         builder.Services.AddScoped<Widget.WidgetSessions>();
         builder.AddOmniChatAttachments();
+        builder.Services.AddScoped<Core.Audit.AuditLog>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();
@@ -52,6 +53,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, SiteKeyTenantStrategy>();
         builder.Services.AddSingleton<ApiKeyUsage>();
+        builder.Services.AddScoped<Core.Health.DeepHealthCheck>();
         builder.Services.AddOptions<DeepHealthOptions>().BindConfiguration(DeepHealthOptions.Section)
             .Validate(o => o.Timeout > TimeSpan.Zero, "DeepHealth:Timeout must be positive").ValidateOnStart();
 
