@@ -1,8 +1,17 @@
 using MudBlazor.Services;
+using OmniChat.AdminPortal.Components.Pages.Channels;
 using OmniChat.AdminPortal.Security;
+using OmniChat.Core.Audit;
 using OmniChat.Core.Caching;
+using OmniChat.Core.Channels.Telegram;
+using OmniChat.Core.Channels.Widget;
+using OmniChat.Core.Conversations;
+using OmniChat.Core.Health;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
+using OmniChat.Core.Tenancy;
+using OmniChat.Core.Webhooks;
 
 namespace OmniChat.AdminPortal.Extensions;
 
@@ -17,6 +26,17 @@ internal static class Extensions
         builder.AddOmniChatRedis();
         builder.AddOmniChatKeyRing();
         builder.AddPortalIdentity();
+
+        // Tenant administration: channels, webhooks, audit log, usage (the same Core services the Api's endpoints call).
+        builder.AddOmniChatSecrets(requireServiceToken: false);
+        builder.AddOmniChatConversations();
+        builder.AddOmniChatWebhooks();
+        builder.AddOmniChatTelegramChannels();
+        builder.AddOmniChatWidgetChannels();
+        builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<DeepHealthCheck>();
+        builder.AddWidgetInstall();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
