@@ -82,6 +82,24 @@ public sealed class AuditLog(OmniChatDbContext db)
     public async Task<IReadOnlyList<string>> ActorsAsync(CancellationToken cancellationToken) =>
         await db.AuditEntries.AsNoTracking().Select(a => a.Actor).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
 
+    /// <summary>
+    /// People's names for the actors the log holds: a member's agent name for <c>user:&lt;id&gt;</c>, an API key's name for
+    /// <c>api_key:&lt;id&gt;</c>. Actors without a name here (removed keys, the service token, the system) are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ActorNamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in await db.Memberships.AsNoTracking().Select(m => new { m.UserId, m.AgentName }).ToListAsync(cancellationToken))
+        {
+            names["user:" + member.UserId] = member.AgentName;
+        }
+        foreach (var key in await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Name }).ToListAsync(cancellationToken))
+        {
+            names[AuditActor.ForApiKey(key.Id, null).Actor] = $"API key “{key.Name}”";
+        }
+        return names;
+    }
+
     /// <summary>Writes the entries matching <paramref name="filter"/>, oldest first, to <paramref name="output"/> as it reads them.</summary>
     public async Task ExportAsync(AuditFilter filter, AuditExportFormat format, Stream output, CancellationToken cancellationToken)
     {

@@ -48,7 +48,7 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Ti
         var messages = await db.Messages.CountAsync(m => m.CreatedAt >= monthStart, cancellationToken);
         var agents = await db.Memberships.CountAsync(m => m.DisabledAt == null, cancellationToken);
         var storage = await db.Attachments.SumAsync(a => (long?)a.Size, cancellationToken) ?? 0;
-        var largest = await db.Attachments.MaxAsync(a => (long?)a.Size, cancellationToken);
+        var largest = await db.Attachments.MaxAsync(a => (long?)a.Size, cancellationToken) ?? 0;
         return new TenantUsageReport(plan, monthStart, now,
         [
             new UsageMeter(Conversations, conversations, plan.ConversationsPerMonth, UsageUnit.Count),

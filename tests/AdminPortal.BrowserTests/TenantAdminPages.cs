@@ -1,0 +1,48 @@
+using System.Net.Http.Headers;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace OmniChat.AdminPortal.BrowserTests;
+
+/// <summary>What the tenant administration journeys share: the Api as an integrator calls it, an axe scan, screenshots.</summary>
+internal static class TenantAdminPages
+{
+    /// <summary>An Api client with <paramref name="key"/> as its bearer API key.</summary>
+    public static HttpClient ApiClient(PortalFixture fixture, string key)
+    {
+        var client = new HttpClient { BaseAddress = fixture.ApiUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>The text box a MudBlazor field with <paramref name="testId"/> renders (the attribute lands on it or on its wrapper).</summary>
+    public static ILocator Field(IPage page, string testId) =>
+        page.Locator($"[data-testid='{testId}'] input:not([type=hidden]), [data-testid='{testId}'] textarea, input[data-testid='{testId}'], textarea[data-testid='{testId}']")
+            .First;
+
+    /// <summary>The serious and critical axe violations of the page as it is now.</summary>
+    public static async Task<List<string>> SeriousViolationsAsync(IPage page)
+    {
+        var result = await page.RunAxe();
+        return [.. result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
+    }
+
+    /// <summary>Whether the page scrolls sideways (it must not at a phone's width).</summary>
+    public static Task<bool> ScrollsSidewaysAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+
+    /// <summary>Saves docs/images/<paramref name="name"/> when OMNICHAT_REFRESH_SCREENSHOTS=1 (else takes it and throws it away).</summary>
+    public static async Task ScreenshotAsync(PortalFixture fixture, IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
+}
