@@ -95,7 +95,8 @@ public sealed class ChannelsShould(PortalFixture fixture)
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
         await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync();
 
-        Assert.Empty(await TenantAdminPages.SeriousViolationsAsync(page));
+        var violations = await TenantAdminPages.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
     [Fact]

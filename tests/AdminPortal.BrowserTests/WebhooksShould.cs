@@ -65,7 +65,7 @@ public sealed class WebhooksShould(PortalFixture fixture)
         Assert.False(list.GetProperty("webhooks").EnumerateArray().Single(w => w.GetProperty("url").GetString() == url).GetProperty("enabled").GetBoolean());
 
         await row.GetByTestId("webhook-delete").ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).Last.ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("Subscription deleted.")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("webhooks")).Not.ToContainTextAsync(url);
     }
@@ -75,6 +75,6 @@ public sealed class WebhooksShould(PortalFixture fixture)
         await TenantAdminPages.Field(page, "webhook-url").FillAsync(url);
         await page.GetByTestId("event-conversation.started").ClickAsync();
         await page.GetByTestId("webhook-create").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("webhook-secret-panel")).ToContainTextAsync(url);
+        await Assertions.Expect(page.GetByTestId("webhook-secret-panel")).ToContainTextAsync(url, new() { Timeout = 15_000 });
     }
 }
