@@ -62,6 +62,19 @@ public sealed class AuditShould(PortalFixture fixture)
         Assert.Contains("/account/sign-in", page.Url, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FitAPhoneScreen()
+    {
+        await using var person = await fixture.NewPersonAsync(width: 375, height: 800);
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/audit");
+        await Assertions.Expect(page.GetByTestId("audit").GetByTestId("audit-row-action").First).ToBeVisibleAsync();
+
+        Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
+        var violations = await TenantAdminPages.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
     private async Task<string> ExportAsync(AppHost.Hosting.Login login, string button)
     {
         await using var person = await fixture.NewPersonAsync();

@@ -20,7 +20,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Channels", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("telegram-token-hint"))
-            .ToContainTextAsync(telegram.BotId.ToString(CultureInfo.InvariantCulture) + ":…");
+            .ToContainTextAsync(telegram.BotId.ToString(CultureInfo.InvariantCulture) + ":…", new() { Timeout = 15_000 });
         await Assertions.Expect(page.GetByTestId("telegram-status")).ToContainTextAsync("Active");
         await Assertions.Expect(page.GetByTestId("widget-snippet")).ToContainTextAsync($"data-site-key=\"{fixture.Demo.SiteKey}\"");
         await Assertions.Expect(page.GetByTestId("widget-snippet")).ToContainTextAsync("integrity=\"sha384-");
@@ -40,7 +40,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
         var origins = TenantAdminPages.Field(page, "widget-origins");
-        await Assertions.Expect(origins).ToBeVisibleAsync();
+        await Assertions.Expect(origins).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         var before = await origins.InputValueAsync();
         await origins.FillAsync(before.Length == 0 ? origin : before + "\n" + origin);
@@ -59,7 +59,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
         var origins = TenantAdminPages.Field(page, "widget-origins");
-        await Assertions.Expect(origins).ToBeVisibleAsync();
+        await Assertions.Expect(origins).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         await origins.FillAsync((await origins.InputValueAsync()) + "\nhttps://shop.example/checkout");
         await page.GetByTestId("widget-save").ClickAsync();
@@ -93,7 +93,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
-        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         var violations = await TenantAdminPages.SeriousViolationsAsync(page);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
@@ -105,9 +105,9 @@ public sealed class ChannelsShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 800);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
-        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
-        Assert.False(await TenantAdminPages.ScrollsSidewaysAsync(page), "The channels page scrolls sideways at 375 px.");
+        Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
     }
 
     private HttpClient ApiClient(string key) => TenantAdminPages.ApiClient(fixture, key);

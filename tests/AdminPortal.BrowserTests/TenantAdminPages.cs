@@ -31,9 +31,13 @@ internal static class TenantAdminPages
             .Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
     }
 
-    /// <summary>Whether the page scrolls sideways (it must not at a phone's width).</summary>
-    public static Task<bool> ScrollsSidewaysAsync(IPage page) =>
-        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+    /// <summary>The elements that stick out past the window's right edge (none may at a phone's width), described.</summary>
+    public static async Task<string> WiderThanTheWindowAsync(IPage page) =>
+        await page.EvaluateAsync<string>("""
+            () => document.documentElement.scrollWidth <= window.innerWidth + 1 ? "" :
+                [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                    .slice(-5).map(e => `${e.tagName}.${e.className}`).join("; ")
+            """);
 
     /// <summary>Saves docs/images/<paramref name="name"/> when OMNICHAT_REFRESH_SCREENSHOTS=1 (else takes it and throws it away).</summary>
     public static async Task ScreenshotAsync(PortalFixture fixture, IPage page, string name)

@@ -70,6 +70,22 @@ public sealed class WebhooksShould(PortalFixture fixture)
         await Assertions.Expect(page.GetByTestId("webhooks")).Not.ToContainTextAsync(url);
     }
 
+    [Fact]
+    public async Task FitAPhoneScreenWithASubscription()
+    {
+        await using var person = await fixture.NewPersonAsync(width: 375, height: 800);
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/webhooks");
+        await CreateAsync(page, $"http://127.0.0.1:9/phone/{Guid.NewGuid():N}");
+
+        Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
+        var violations = await TenantAdminPages.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync();
+        await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-webhooks-phone.png");
+    }
+
     internal static async Task CreateAsync(IPage page, string url)
     {
         await TenantAdminPages.Field(page, "webhook-url").FillAsync(url);
