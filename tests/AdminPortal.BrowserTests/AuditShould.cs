@@ -22,7 +22,7 @@ public sealed class AuditShould(PortalFixture fixture)
         var id = await WebhookIdAsync(fixture.Demo.ApiKey, url);
 
         await page.GotoAsync("/admin/audit");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit log", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("audit")).ToBeVisibleAsync(TenantAdminPages.Loaded);
         await page.GetByTestId("audit-action").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "webhook.created", Exact = true }).ClickAsync();
 
@@ -68,7 +68,7 @@ public sealed class AuditShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 800);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/audit");
-        await Assertions.Expect(page.GetByTestId("audit").GetByTestId("audit-row-action").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("audit").GetByTestId("audit-row-action").First).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
         var violations = await TenantAdminPages.SeriousViolationsAsync(page);
@@ -80,7 +80,7 @@ public sealed class AuditShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, login, "/admin/audit");
-        await Assertions.Expect(page.GetByTestId("audit")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("audit")).ToBeVisibleAsync(TenantAdminPages.Loaded);
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId(button).ClickAsync());
         return await File.ReadAllTextAsync(await download.PathAsync(), Ct);
     }

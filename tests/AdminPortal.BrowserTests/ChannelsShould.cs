@@ -40,7 +40,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
         var origins = TenantAdminPages.Field(page, "widget-origins");
-        await Assertions.Expect(origins).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(origins).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         var before = await origins.InputValueAsync();
         await origins.FillAsync(before.Length == 0 ? origin : before + "\n" + origin);
@@ -59,7 +59,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
         var origins = TenantAdminPages.Field(page, "widget-origins");
-        await Assertions.Expect(origins).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(origins).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         await origins.FillAsync((await origins.InputValueAsync()) + "\nhttps://shop.example/checkout");
         await page.GetByTestId("widget-save").ClickAsync();
@@ -93,7 +93,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
-        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         var violations = await TenantAdminPages.SeriousViolationsAsync(page);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
@@ -105,7 +105,7 @@ public sealed class ChannelsShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 800);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/channels");
-        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("widget-snippet")).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
     }

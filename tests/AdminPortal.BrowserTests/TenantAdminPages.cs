@@ -7,6 +7,9 @@ namespace OmniChat.AdminPortal.BrowserTests;
 /// <summary>What the tenant administration journeys share: the Api as an integrator calls it, an axe scan, screenshots.</summary>
 internal static class TenantAdminPages
 {
+    /// <summary>How long a page may take to come up on a busy machine (the circuit connects, then the page loads its data).</summary>
+    public static readonly LocatorAssertionsToBeVisibleOptions Loaded = new() { Timeout = 20_000 };
+
     /// <summary>An Api client with <paramref name="key"/> as its bearer API key.</summary>
     public static HttpClient ApiClient(PortalFixture fixture, string key)
     {

@@ -21,6 +21,7 @@ public sealed class UsageShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/usage");
 
+        await Assertions.Expect(page.GetByTestId("usage-plan")).ToBeVisibleAsync(TenantAdminPages.Loaded);
         await Assertions.Expect(page.GetByTestId("usage-plan")).ToContainTextAsync("Business");
         var conversations = page.GetByTestId("usage-meter").Filter(new() { HasText = "Conversations this month" });
         var used = long.Parse(await conversations.GetByTestId("usage-used").TextContentAsync() ?? "", NumberStyles.AllowThousands, CultureInfo.InvariantCulture);

@@ -39,7 +39,7 @@ public sealed class WebhooksShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/webhooks");
-        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync(TenantAdminPages.Loaded);
 
         await TenantAdminPages.Field(page, "webhook-url").FillAsync("http://127.0.0.1:9/no-events");
         await page.GetByTestId("webhook-create").ClickAsync();
@@ -82,12 +82,13 @@ public sealed class WebhooksShould(PortalFixture fixture)
         var violations = await TenantAdminPages.SeriousViolationsAsync(page);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync(TenantAdminPages.Loaded);
         await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-webhooks-phone.png");
     }
 
     internal static async Task CreateAsync(IPage page, string url)
     {
+        await Assertions.Expect(page.GetByTestId("webhooks")).ToBeVisibleAsync(TenantAdminPages.Loaded);
         await TenantAdminPages.Field(page, "webhook-url").FillAsync(url);
         await page.GetByTestId("event-conversation.started").ClickAsync();
         await page.GetByTestId("webhook-create").ClickAsync();
