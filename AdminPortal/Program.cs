@@ -1,4 +1,5 @@
 using OmniChat.AdminPortal.Components;
+using OmniChat.AdminPortal.Components.Pages.Audit;
 using OmniChat.AdminPortal.Extensions;
 using OmniChat.AdminPortal.Security;
 using OmniChat.ServiceDefaults;
@@ -16,6 +17,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapAuditExport();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunServiceAsync();

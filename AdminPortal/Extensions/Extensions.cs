@@ -1,16 +1,22 @@
 using MudBlazor.Services;
-using OmniChat.AdminPortal.Operator;
-
+using OmniChat.AdminPortal.Components.Pages.Channels;
 using OmniChat.AdminPortal.Inbox;
+using OmniChat.AdminPortal.Operator;
 using OmniChat.AdminPortal.Security;
 using OmniChat.Core;
 using OmniChat.Core.Attachments;
+using OmniChat.Core.Audit;
+using OmniChat.Core.Caching;
+using OmniChat.Core.Channels.Telegram;
+using OmniChat.Core.Channels.Widget;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Events;
-using OmniChat.Core.Security;
-using OmniChat.Core.Caching;
+using OmniChat.Core.Health;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
+using OmniChat.Core.Tenancy;
+using OmniChat.Core.Webhooks;
 
 namespace OmniChat.AdminPortal.Extensions;
 
@@ -25,6 +31,17 @@ internal static class Extensions
         builder.AddOmniChatRedis();
         builder.AddOmniChatKeyRing();
         builder.AddPortalIdentity();
+
+        // Tenant administration: channels, webhooks, audit log, usage (the same Core services the Api's endpoints call).
+        builder.AddOmniChatSecrets(requireServiceToken: false);
+        builder.AddOmniChatConversations();
+        builder.AddOmniChatWebhooks();
+        builder.AddOmniChatTelegramChannels();
+        builder.AddOmniChatWidgetChannels();
+        builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<DeepHealthCheck>();
+        builder.AddWidgetInstall();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -45,8 +62,6 @@ internal static class Extensions
     // event feed for live updates, attachment links signed as the Api signs them (they open at the Api's address).
     private static void AddInbox(this IHostApplicationBuilder builder)
     {
-        builder.AddOmniChatSecrets(requireServiceToken: false);
-        builder.AddOmniChatConversations();
         builder.AddOmniChatEventStreams();
         // Links only: the portal neither stores nor serves files (AddOmniChatAttachments would bring the upload intake).
         builder.Services.AddOptions<AttachmentOptions>().BindConfiguration(AttachmentOptions.Section)

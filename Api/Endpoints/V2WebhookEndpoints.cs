@@ -1,12 +1,9 @@
 using System.ComponentModel;
 using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Persistence;
 using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Api.Endpoints;
@@ -17,9 +14,6 @@ namespace OmniChat.Api.Endpoints;
 /// </summary>
 internal static class V2WebhookEndpoints
 {
-    private const int MaxSubscriptions = 50;
-    private static readonly TimeSpan DefaultOverlap = TimeSpan.FromHours(24);
-
     public static IEndpointRouteBuilder MapV2WebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/webhooks").WithTags("v2 webhooks").RequireScope(ApiScopes.WebhooksWrite);
@@ -41,163 +35,51 @@ internal static class V2WebhookEndpoints
         return app;
     }
 
-    internal static async Task<Created<CreatedWebhookResponse>> Create(CreateWebhookRequest? request, HttpContext http, OmniChatDbContext db,
-        WebhookTargetPolicy policy, WebhookSigning signing, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Created<CreatedWebhookResponse>> Create(CreateWebhookRequest? request, HttpContext http, WebhookSubscriptions webhooks,
+        CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (await policy.CheckAsync(request?.Url, cancellationToken) is { } urlProblem)
-        {
-            errors["url"] = [urlProblem];
-        }
-        var events = ValidEvents(request?.Events, errors, required: true);
-        ValidationException.ThrowIfAny(errors);
-        if (await db.WebhookSubscriptions.CountAsync(cancellationToken) >= MaxSubscriptions)
-        {
-            throw new ConflictException("webhook_limit", $"A tenant can have at most {MaxSubscriptions} webhook subscriptions.");
-        }
-
-        var now = time.GetUtcNow();
-        var subscription = new WebhookSubscription
-        {
-            Id = Guid.CreateVersion7(now),
-            Url = request!.Url!,
-            Events = events!,
-            Enabled = request.Enabled ?? true,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.WebhookSubscriptions.Add(subscription);
-        db.AuditEntries.Add(AuditActors.Entry(http, "webhook.created", "webhook", subscription.Id.ToString(), now));
-        await db.SaveChangesAsync(cancellationToken);
-        var shown = WebhookResponse.From(subscription);
-        return TypedResults.Created($"/v2/webhooks/{subscription.Id}", new CreatedWebhookResponse(shown.Id, shown.Url, shown.Events, shown.Enabled,
-            shown.CreatedAt, signing.Secret(subscription.Id, subscription.SecretVersion)));
+        var created = await webhooks.CreateAsync(request is null ? null : new WebhookDraft(request.Url, request.Events, request.Enabled),
+            AuditActors.From(http), cancellationToken);
+        var shown = WebhookResponse.From(created.Subscription);
+        return TypedResults.Created($"/v2/webhooks/{shown.Id}", new CreatedWebhookResponse(shown.Id, shown.Url, shown.Events, shown.Enabled,
+            shown.CreatedAt, created.Secret));
     }
 
-    internal static async Task<Ok<WebhookListResponse>> List(OmniChatDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Ok<WebhookListResponse>> List(WebhookSubscriptions webhooks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new WebhookListResponse([.. (await webhooks.ListAsync(cancellationToken)).Select(WebhookResponse.From)]));
+
+    internal static async Task<Ok<WebhookResponse>> Get(Guid id, WebhookSubscriptions webhooks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(WebhookResponse.From(await webhooks.GetAsync(id, cancellationToken)));
+
+    internal static async Task<Ok<WebhookResponse>> Update(Guid id, UpdateWebhookRequest? request, HttpContext http, WebhookSubscriptions webhooks,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(WebhookResponse.From(await webhooks.UpdateAsync(id,
+            request is null ? null : new WebhookDraft(request.Url, request.Events, request.Enabled), AuditActors.From(http), cancellationToken)));
+
+    internal static async Task<NoContent> Delete(Guid id, HttpContext http, WebhookSubscriptions webhooks, CancellationToken cancellationToken)
     {
-        var subscriptions = await db.WebhookSubscriptions.AsNoTracking().OrderBy(s => s.CreatedAt).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new WebhookListResponse([.. subscriptions.Select(WebhookResponse.From)]));
-    }
-
-    internal static async Task<Ok<WebhookResponse>> Get(Guid id, OmniChatDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(WebhookResponse.From(await FindAsync(db, id, cancellationToken)));
-
-    internal static async Task<Ok<WebhookResponse>> Update(Guid id, UpdateWebhookRequest? request, HttpContext http, OmniChatDbContext db,
-        WebhookTargetPolicy policy, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var subscription = await FindAsync(db, id, cancellationToken);
-        var errors = new Dictionary<string, string[]>();
-        if (request?.Url is not null && await policy.CheckAsync(request.Url, cancellationToken) is { } urlProblem)
-        {
-            errors["url"] = [urlProblem];
-        }
-        var events = ValidEvents(request?.Events, errors, required: false);
-        ValidationException.ThrowIfAny(errors);
-
-        var now = time.GetUtcNow();
-        subscription.Url = request?.Url ?? subscription.Url;
-        subscription.Events = events ?? subscription.Events;
-        subscription.Enabled = request?.Enabled ?? subscription.Enabled;
-        subscription.UpdatedAt = now;
-        db.AuditEntries.Add(AuditActors.Entry(http, "webhook.updated", "webhook", id.ToString(), now));
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(WebhookResponse.From(subscription));
-    }
-
-    internal static async Task<NoContent> Delete(Guid id, HttpContext http, OmniChatDbContext db, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var subscription = await FindAsync(db, id, cancellationToken);
-        db.WebhookSubscriptions.Remove(subscription);
-        db.AuditEntries.Add(AuditActors.Entry(http, "webhook.deleted", "webhook", id.ToString(), time.GetUtcNow()));
-        await db.SaveChangesAsync(cancellationToken);
+        await webhooks.DeleteAsync(id, AuditActors.From(http), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    internal static async Task<Ok<RotatedSecretResponse>> RotateSecret(Guid id, RotateSecretRequest? request, HttpContext http, OmniChatDbContext db,
-        WebhookSigning signing, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Ok<RotatedSecretResponse>> RotateSecret(Guid id, RotateSecretRequest? request, HttpContext http,
+        WebhookSubscriptions webhooks, CancellationToken cancellationToken)
     {
-        if (request?.OverlapMinutes is < 0 or > 7 * 24 * 60)
-        {
-            throw new ValidationException(new Dictionary<string, string[]> { ["overlapMinutes"] = ["0 to 10080 (7 days)."] });
-        }
-        var subscription = await FindAsync(db, id, cancellationToken);
-        var now = time.GetUtcNow();
-        var overlap = request?.OverlapMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : DefaultOverlap;
-        subscription.PreviousSecretVersion = subscription.SecretVersion;
-        subscription.PreviousSecretExpiresAt = now + overlap;
-        subscription.SecretVersion++;
-        subscription.UpdatedAt = now;
-        db.AuditEntries.Add(AuditActors.Entry(http, "webhook.secret_rotated", "webhook", id.ToString(), now));
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new RotatedSecretResponse(signing.Secret(id, subscription.SecretVersion), subscription.PreviousSecretExpiresAt.Value));
+        var rotated = await webhooks.RotateSecretAsync(id, request?.OverlapMinutes, AuditActors.From(http), cancellationToken);
+        return TypedResults.Ok(new RotatedSecretResponse(rotated.Secret, rotated.PreviousSecretExpiresAt));
     }
 
-    internal static async Task<Ok<DeliveryListResponse>> Deliveries(Guid id, string? status, int? limit, OmniChatDbContext db,
-        CancellationToken cancellationToken)
-    {
-        await FindAsync(db, id, cancellationToken);
-        var query = db.WebhookDeliveries.AsNoTracking().Where(d => d.SubscriptionId == id);
-        if (status is not null)
-        {
-            // Parsed before the query: a bad value is a 400, not an error inside query translation.
-            var wanted = ParseStatus(status);
-            query = query.Where(d => d.Status == wanted);
-        }
-        var take = Math.Clamp(limit ?? 50, 1, 200);
-        var deliveries = await query.OrderByDescending(d => d.CreatedAt).Take(take).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new DeliveryListResponse([.. deliveries.Select(DeliveryResponse.From)]));
-    }
+    internal static async Task<Ok<DeliveryListResponse>> Deliveries(Guid id, string? status, int? limit, WebhookSubscriptions webhooks,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(new DeliveryListResponse([.. (await webhooks.DeliveriesAsync(id, status, limit, cancellationToken)).Select(DeliveryResponse.From)]));
 
-    internal static async Task<Ok<DeliveryListResponse>> DeadLetters(int? limit, OmniChatDbContext db, CancellationToken cancellationToken)
-    {
-        var take = Math.Clamp(limit ?? 50, 1, 200);
-        var dead = await db.WebhookDeliveries.AsNoTracking().Where(d => d.Status == WebhookDeliveryStatus.Dead)
-            .OrderByDescending(d => d.DeadAt).Take(take).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new DeliveryListResponse([.. dead.Select(DeliveryResponse.From)]));
-    }
+    internal static async Task<Ok<DeliveryListResponse>> DeadLetters(int? limit, WebhookSubscriptions webhooks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new DeliveryListResponse([.. (await webhooks.DeadLettersAsync(limit, cancellationToken)).Select(DeliveryResponse.From)]));
 
-    internal static async Task<Accepted<DeliveryResponse>> Redeliver(Guid id, Guid deliveryId, HttpContext http, OmniChatDbContext db,
-        Microsoft.Extensions.Options.IOptions<WebhookOptions> options, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var delivery = await db.WebhookDeliveries.SingleOrDefaultAsync(d => d.Id == deliveryId && d.SubscriptionId == id, cancellationToken)
-            ?? throw new NotFoundException("delivery_not_found", "The delivery does not exist.");
-        var now = time.GetUtcNow();
-        delivery.Status = WebhookDeliveryStatus.Pending;
-        delivery.NextAttemptAt = now;
-        delivery.RetryUntil = now + options.Value.RetryWindow;
-        delivery.DeadAt = null;
-        db.AuditEntries.Add(AuditActors.Entry(http, "webhook.redelivered", "webhook_delivery", deliveryId.ToString(), now));
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Accepted($"/v2/webhooks/{id}/deliveries", DeliveryResponse.From(delivery));
-    }
-
-    private static async Task<WebhookSubscription> FindAsync(OmniChatDbContext db, Guid id, CancellationToken cancellationToken) =>
-        await db.WebhookSubscriptions.SingleOrDefaultAsync(s => s.Id == id, cancellationToken)
-        ?? throw new NotFoundException("webhook_not_found", "The webhook subscription does not exist.");
-
-    private static List<string>? ValidEvents(IReadOnlyList<string?>? events, Dictionary<string, string[]> errors, bool required)
-    {
-        if (events is null)
-        {
-            if (required)
-            {
-                errors["events"] = [$"Required: one or more of {string.Join(", ", WebhookEvents.All)}."];
-            }
-            return null;
-        }
-        if (events.Count == 0 || events.Any(e => e is null || !WebhookEvents.All.Contains(e)))
-        {
-            errors["events"] = [$"One or more of {string.Join(", ", WebhookEvents.All)}."];
-            return null;
-        }
-        return [.. events.OfType<string>().Distinct(StringComparer.Ordinal)];
-    }
-
-    private static WebhookDeliveryStatus ParseStatus(string status) =>
-        Enum.TryParse<WebhookDeliveryStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new ValidationException(new Dictionary<string, string[]> { ["status"] = ["pending, sent or dead."] });
+    internal static async Task<Accepted<DeliveryResponse>> Redeliver(Guid id, Guid deliveryId, HttpContext http, WebhookSubscriptions webhooks,
+        CancellationToken cancellationToken) =>
+        TypedResults.Accepted($"/v2/webhooks/{id}/deliveries",
+            DeliveryResponse.From(await webhooks.RedeliverAsync(id, deliveryId, AuditActors.From(http), cancellationToken)));
 }
 
 /// <summary>Subscribe a URL to events.</summary>

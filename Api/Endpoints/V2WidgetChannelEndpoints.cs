@@ -14,13 +14,8 @@ namespace OmniChat.Api.Endpoints;
 /// The tenant's website widget (scope <c>channels:write</c>): site key, allowed origins, theme, identity secret (shown
 /// once, when made). The origins are the tenant's one allowlist, the realtime hub's too.
 /// </summary>
-internal static partial class V2WidgetChannelEndpoints
+internal static class V2WidgetChannelEndpoints
 {
-    private const int MaxAttachmentTypes = 20;
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9.+-]{0,62}/[a-z0-9][a-z0-9.+-]{0,126}$")]
-    private static partial System.Text.RegularExpressions.Regex MediaType();
-
     public static IEndpointRouteBuilder MapV2WidgetChannelEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2/channels/widget").WithTags("v2 channels").RequireScope(ApiScopes.ChannelsWrite);
@@ -34,47 +29,11 @@ internal static partial class V2WidgetChannelEndpoints
     internal static async Task<Ok<WidgetChannelResponse>> Configure(ConfigureWidgetRequest? request, HttpContext http, WidgetChannels widgets,
         WidgetOrigins origins, WidgetAssets assets, ITenantContext tenants, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var allowed = request?.AllowedOrigins is { } raw ? BrowserOrigins.Parse(raw, "allowedOrigins", errors) : null;
-        if (request?.PrimaryColor is { } color && !WidgetTheme.IsColor(color))
-        {
-            errors["primaryColor"] = ["A colour as #rrggbb."];
-        }
-        WidgetPosition? position = null;
-        if (request?.Position is { } side)
-        {
-            if (Enum.TryParse<WidgetPosition>(side, ignoreCase: true, out var parsed) && side.All(char.IsAsciiLetter))
-            {
-                position = parsed;
-            }
-            else
-            {
-                errors["position"] = ["right or left."];
-            }
-        }
-        var types = request?.AttachmentTypes is { } raw2 ? AttachmentTypes(raw2, errors) : null;
-        ValidationException.ThrowIfAny(errors);
-        var configured = await widgets.ConfigureAsync(new WidgetSettings(allowed, request?.PrimaryColor, position, request?.RotateSiteKey ?? false,
-            request?.RotateIdentitySecret ?? false) { AttachmentTypes = types }, AuditActors.From(http), cancellationToken);
+        var settings = WidgetSettings.Parse(request?.AllowedOrigins, request?.PrimaryColor, request?.Position, request?.RotateSiteKey ?? false,
+            request?.RotateIdentitySecret ?? false, request?.AttachmentTypes);
+        var configured = await widgets.ConfigureAsync(settings, AuditActors.From(http), cancellationToken);
         origins.Forget(tenants.RequireTenant().Id);
         return TypedResults.Ok(WidgetChannelResponse.From(configured, http, assets));
-    }
-
-    // Media types (type/subtype), at most 20; never a type a browser would run (HTML, SVG, scripts).
-    private static List<string> AttachmentTypes(IReadOnlyList<string?> raw, Dictionary<string, string[]> errors)
-    {
-        var types = raw.Select(t => t?.Trim().ToLowerInvariant() ?? "").Distinct(StringComparer.Ordinal).ToList();
-        var invalid = types.Where(t => !MediaType().IsMatch(t) || t is "text/html" or "image/svg+xml" or "application/xhtml+xml"
-            or "text/javascript" or "application/javascript" or "text/xml" or "application/xml").ToList();
-        if (invalid.Count > 0)
-        {
-            errors["attachmentTypes"] = [$"Media types such as image/png; never HTML, SVG or scripts: {string.Join(", ", invalid.Take(5))}."];
-        }
-        else if (types.Count > MaxAttachmentTypes)
-        {
-            errors["attachmentTypes"] = [$"At most {MaxAttachmentTypes} types."];
-        }
-        return types;
     }
 
     internal static async Task<Ok<WidgetChannelResponse>> Get(HttpContext http, WidgetChannels widgets, WidgetAssets assets,

@@ -44,6 +44,7 @@ internal static class Extensions
         builder.AddOmniChatAttachments();
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
+        builder.Services.AddScoped<Core.Audit.AuditLog>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();
@@ -54,6 +55,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ITenantStrategy, ConversationTokenTenantStrategy>();
         builder.Services.AddSingleton<ITenantStrategy, SiteKeyTenantStrategy>();
         builder.Services.AddSingleton<ApiKeyUsage>();
+        builder.Services.AddScoped<Core.Health.DeepHealthCheck>();
         builder.Services.AddOptions<DeepHealthOptions>().BindConfiguration(DeepHealthOptions.Section)
             .Validate(o => o.Timeout > TimeSpan.Zero, "DeepHealth:Timeout must be positive").ValidateOnStart();
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using OmniChat.Core.Channels.Widget;
 
 namespace OmniChat.Api.Widget;
 
@@ -59,9 +60,7 @@ internal sealed partial class WidgetAssets
     /// The install snippet: the loader from <paramref name="api"/> (the Api's origin) for <paramref name="siteKey"/>, with the
     /// loader's integrity hash when it was built. What <c>GET /v2/channels/widget</c> hands out and <c>/demo</c> embeds.
     /// </summary>
-    public string Snippet(string api, string siteKey) =>
-        $"<script src=\"{api}/widget.js\" data-site-key=\"{siteKey}\""
-        + (Loader is null ? "" : $" integrity=\"{Loader.Integrity}\" crossorigin=\"anonymous\"") + " async></script>";
+    public string Snippet(string api, string siteKey) => WidgetSnippet.For(api, siteKey, Loader?.Integrity);
 
     /// <summary>The app bundle's path (content-addressed), or null when it was not built.</summary>
     public string? AppPath => App is null ? null : $"/widget/app.{App.Hash}.js";
@@ -124,7 +123,7 @@ internal sealed partial class WidgetAssets
         var sha256 = SHA256.HashData(raw);
         return new WidgetAsset(raw, Compress(raw, s => new GZipStream(s, CompressionLevel.SmallestSize)),
             Compress(raw, s => new BrotliStream(s, CompressionLevel.SmallestSize)),
-            $"\"{Convert.ToHexStringLower(sha256)[..16]}\"", "sha384-" + Convert.ToBase64String(SHA384.HashData(raw)),
+            $"\"{Convert.ToHexStringLower(sha256)[..16]}\"", WidgetSnippet.IntegrityOf(raw),
             Convert.ToHexStringLower(sha256)[..12]);
     }
 

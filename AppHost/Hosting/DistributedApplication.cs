@@ -259,15 +259,16 @@ public sealed class DistributedApplication : IAsyncDisposable
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
             // The Data Protection key ring (channel secrets; the portal's cookie and Identity tokens) is opened where channels are managed and used.
             ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.KeyEncryptionKey : null,
-            // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it).
-            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api ? Url(ResourceNames.Api) : null,
+            // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it); the
+            // portal connects channels too, so it points webhooks at the same address.
+            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
             // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default); the Workers read them for
             // Telegram and store what agents send there.
             ["Attachments__Path"] = service is ResourceNames.Api or ResourceNames.Workers ? Path.Combine(_options.DataDirectory, "attachments") : null,
-            // Webhook secrets are derived from this key where webhooks are created (Api) and signed (Workers).
-            ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers ? _secrets.WebhookSigningKey : null,
+            // Webhook secrets are derived from this key where webhooks are created (Api, portal) and signed (Workers).
+            ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.WebhookSigningKey : null,
             // Local receivers (127.0.0.1) are fine while developing; never in production.
             ["Webhooks__AllowLoopback"] = _options.Environment == "Development" ? "true" : null,
             ["OTEL_SERVICE_NAME"] = service,

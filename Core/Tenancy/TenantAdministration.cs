@@ -65,7 +65,7 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == tenant.PlanId, cancellationToken);
         var monthStart = MonthStart();
         var id = tenant.Id;
-        var usage = new TenantUsage(
+        var usage = new TenantActivity(
             await db.Conversations.CountAsync(c => c.TenantId == id, cancellationToken),
             await db.Conversations.CountAsync(c => c.TenantId == id && c.CreatedAt >= monthStart, cancellationToken),
             await db.Conversations.CountAsync(c => c.TenantId == id && c.Status == Conversations.ConversationStatus.Open, cancellationToken),
@@ -260,7 +260,7 @@ public sealed record TenantSummary(Guid Id, string Identifier, string Name, stri
     DateTimeOffset CreatedAt, int Conversations, int ConversationsThisMonth, int Members);
 
 /// <summary>A tenant, its plan (null if the row is gone), its usage and its owners and admins.</summary>
-public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantUsage Usage, IReadOnlyList<TenantAdmin> Admins);
+public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantActivity Usage, IReadOnlyList<TenantAdmin> Admins);
 
 /// <summary>An owner or admin of a tenant, as the operator sees them (deactivated ones included).</summary>
 public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactivated, DateTimeOffset Since);
@@ -269,5 +269,5 @@ public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactiv
 /// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
 /// active members, API keys not revoked, and attachment storage in bytes.
 /// </summary>
-public sealed record TenantUsage(int Conversations, int ConversationsThisMonth, int OpenConversations, int Messages, int MessagesThisMonth,
+public sealed record TenantActivity(int Conversations, int ConversationsThisMonth, int OpenConversations, int Messages, int MessagesThisMonth,
     int Members, int ApiKeys, long StorageBytes, DateTimeOffset MonthStart);

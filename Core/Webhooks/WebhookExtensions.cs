@@ -7,7 +7,7 @@ namespace OmniChat.Core.Webhooks;
 /// <summary>Registers what creating and sending webhooks needs: options, secret derivation and the SSRF guard.</summary>
 public static class WebhookExtensions
 {
-    /// <summary>Adds <see cref="WebhookOptions"/>, <see cref="WebhookSigning"/> (requires <c>WEBHOOK_SIGNING_KEY</c>) and <see cref="WebhookTargetPolicy"/>.</summary>
+    /// <summary>Adds <see cref="WebhookOptions"/>, <see cref="WebhookSigning"/> (requires <c>WEBHOOK_SIGNING_KEY</c>), <see cref="WebhookTargetPolicy"/> and <see cref="WebhookSubscriptions"/>.</summary>
     public static IHostApplicationBuilder AddOmniChatWebhooks(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -20,6 +20,7 @@ public static class WebhookExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<WebhookSigning>();
         builder.Services.AddSingleton<WebhookTargetPolicy>();
+        builder.Services.AddScoped<WebhookSubscriptions>();
         return builder;
     }
 }

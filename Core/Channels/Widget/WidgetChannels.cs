@@ -9,11 +9,81 @@ using OmniChat.Core.Tenancy;
 namespace OmniChat.Core.Channels.Widget;
 
 /// <summary>What a tenant changes about its widget; null leaves a setting as it is.</summary>
-public sealed record WidgetSettings(IReadOnlyList<string>? AllowedOrigins, string? PrimaryColor, WidgetPosition? Position,
+public sealed partial record WidgetSettings(IReadOnlyList<string>? AllowedOrigins, string? PrimaryColor, WidgetPosition? Position,
     bool RotateSiteKey, bool RotateIdentitySecret)
 {
+    /// <summary>At most this many accepted file types per tenant.</summary>
+    public const int MaxAttachmentTypes = 20;
+
     /// <summary>The file types visitors and agents may send (empty: the platform's defaults).</summary>
     public IReadOnlyList<string>? AttachmentTypes { get; init; }
+
+    /// <summary>
+    /// The settings from what a person or a client typed, checked: origins (<see cref="BrowserOrigins"/>), a <c>#rrggbb</c>
+    /// colour, <c>right</c> or <c>left</c>, media types that a browser would never run. 400 <c>validation_failed</c> with
+    /// the errors per field (<c>allowedOrigins</c>, <c>primaryColor</c>, <c>position</c>, <c>attachmentTypes</c>) otherwise.
+    /// </summary>
+    public static WidgetSettings Parse(IReadOnlyList<string?>? allowedOrigins, string? primaryColor, string? position, bool rotateSiteKey,
+        bool rotateIdentitySecret, IReadOnlyList<string?>? attachmentTypes)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var allowed = allowedOrigins is { } raw ? BrowserOrigins.Parse(raw, "allowedOrigins", errors) : null;
+        if (primaryColor is { } color && !WidgetTheme.IsColor(color))
+        {
+            errors["primaryColor"] = ["A colour as #rrggbb."];
+        }
+        WidgetPosition? side = null;
+        if (position is { } text)
+        {
+            if (Enum.TryParse<WidgetPosition>(text, ignoreCase: true, out var parsed) && text.All(char.IsAsciiLetter))
+            {
+                side = parsed;
+            }
+            else
+            {
+                errors["position"] = ["right or left."];
+            }
+        }
+        var types = attachmentTypes is { } raw2 ? ParseAttachmentTypes(raw2, errors) : null;
+        ValidationException.ThrowIfAny(errors);
+        return new WidgetSettings(allowed, primaryColor, side, rotateSiteKey, rotateIdentitySecret) { AttachmentTypes = types };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9.+-]{0,62}/[a-z0-9][a-z0-9.+-]{0,126}$")]
+    private static partial System.Text.RegularExpressions.Regex MediaType();
+
+    // Media types (type/subtype), at most 20; never a type a browser would run (HTML, SVG, scripts).
+    private static List<string> ParseAttachmentTypes(IReadOnlyList<string?> raw, Dictionary<string, string[]> errors)
+    {
+        var types = raw.Select(t => t?.Trim().ToLowerInvariant() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        var invalid = types.Where(t => !MediaType().IsMatch(t) || t is "text/html" or "image/svg+xml" or "application/xhtml+xml"
+            or "text/javascript" or "application/javascript" or "text/xml" or "application/xml").ToList();
+        if (invalid.Count > 0)
+        {
+            errors["attachmentTypes"] = [$"Media types such as image/png; never HTML, SVG or scripts: {string.Join(", ", invalid.Take(5))}."];
+        }
+        else if (types.Count > MaxAttachmentTypes)
+        {
+            errors["attachmentTypes"] = [$"At most {MaxAttachmentTypes} types."];
+        }
+        return types;
+    }
+}
+
+/// <summary>The widget's install snippet: one script tag, the same wherever it is shown (API, portal, demo page).</summary>
+public static class WidgetSnippet
+{
+    /// <summary>
+    /// The loader from <paramref name="api"/> (the Api's origin as browsers reach it) for <paramref name="siteKey"/>, with the
+    /// loader's Subresource Integrity hash (<paramref name="loaderIntegrity"/>, <c>sha384-…</c>) when it is known.
+    /// </summary>
+    public static string For(string api, string siteKey, string? loaderIntegrity) =>
+        $"<script src=\"{api}/widget.js\" data-site-key=\"{siteKey}\""
+        + (loaderIntegrity is null ? "" : $" integrity=\"{loaderIntegrity}\" crossorigin=\"anonymous\"") + " async></script>";
+
+    /// <summary>The Subresource Integrity value of a script's bytes: <c>sha384-</c> + base64 of its SHA-384.</summary>
+    public static string IntegrityOf(ReadOnlySpan<byte> script) =>
+        "sha384-" + Convert.ToBase64String(System.Security.Cryptography.SHA384.HashData(script));
 }
 
 /// <summary>The widget's configuration, with the identity secret when it was just made (shown this once).</summary>

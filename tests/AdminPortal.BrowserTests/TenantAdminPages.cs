@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace OmniChat.AdminPortal.BrowserTests;
+
+/// <summary>What the tenant administration journeys share: the Api as an integrator calls it, an axe scan, screenshots.</summary>
+internal static class TenantAdminPages
+{
+    /// <summary>How long a page may take to come up on a busy machine (the circuit connects, then the page loads its data).</summary>
+    public static readonly LocatorAssertionsToBeVisibleOptions Loaded = new() { Timeout = 20_000 };
+
+    /// <summary>An Api client with <paramref name="key"/> as its bearer API key.</summary>
+    public static HttpClient ApiClient(PortalFixture fixture, string key)
+    {
+        var client = new HttpClient { BaseAddress = fixture.ApiUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>The text box a MudBlazor field with <paramref name="testId"/> renders (the attribute lands on it or on its wrapper).</summary>
+    public static ILocator Field(IPage page, string testId) =>
+        page.Locator($"[data-testid='{testId}'] input:not([type=hidden]), [data-testid='{testId}'] textarea, input[data-testid='{testId}'], textarea[data-testid='{testId}']")
+            .First;
+
+    /// <summary>
+    /// The serious and critical axe violations of the page's own content as it is now (the shared layout's app bar is
+    /// the layout's to scan, not each page's).
+    /// </summary>
+    public static async Task<List<string>> SeriousViolationsAsync(IPage page)
+    {
+        var result = await page.Locator(".mud-main-content").RunAxe();
+        return [.. result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
+    }
+
+    /// <summary>The elements that stick out past the window's right edge (none may at a phone's width), described.</summary>
+    public static async Task<string> WiderThanTheWindowAsync(IPage page) =>
+        await page.EvaluateAsync<string>("""
+            () => document.documentElement.scrollWidth <= window.innerWidth + 1 ? "" :
+                [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                    .slice(-5).map(e => `${e.tagName}.${e.className}`).join("; ")
+            """);
+
+    /// <summary>Saves docs/images/<paramref name="name"/> when OMNICHAT_REFRESH_SCREENSHOTS=1 (else takes it and throws it away).</summary>
+    public static async Task ScreenshotAsync(PortalFixture fixture, IPage page, string name)
+    {
+        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
+        var path = refresh
+            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
+            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        if (!refresh)
+        {
+            File.Delete(path);
+        }
+    }
+}
