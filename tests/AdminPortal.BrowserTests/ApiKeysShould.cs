@@ -76,7 +76,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, agent);
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Inbox" })).ToBeVisibleAsync();
-        var menu = await page.GetByRole(AriaRole.Navigation).InnerTextAsync();
+        var menu = await page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" }).InnerTextAsync();
 
         await page.GotoAsync("/admin/api-keys");
 

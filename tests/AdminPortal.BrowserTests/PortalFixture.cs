@@ -35,13 +35,20 @@ public sealed class PortalFixture : ServersFixture
 
     protected override async Task OnStartedAsync()
     {
+        // CI runs the test assemblies side by side on two cores: Blazor circuits and page loads get slow, never stuck.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Args = ["--no-sandbox"], Headless = true });
     }
 
     /// <summary>A new browser context (a person's browser) at a desktop width, with the portal as its base URL.</summary>
-    public Task<IBrowserContext> NewPersonAsync(int width = 1280, int height = 800) =>
-        Browser.NewContextAsync(new() { BaseURL = PortalUrl.ToString().TrimEnd('/'), ViewportSize = new() { Width = width, Height = height } });
+    public async Task<IBrowserContext> NewPersonAsync(int width = 1280, int height = 800)
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = PortalUrl.ToString().TrimEnd('/'), ViewportSize = new() { Width = width, Height = height } });
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
+        return context;
+    }
 
     /// <summary>
     /// A new person with a password and an active membership of <paramref name="tenant"/> (as an admin's invitation and
