@@ -5,6 +5,9 @@ using OmniChat.AdminPortal.Security;
 using OmniChat.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+// Serve the framework's and MudBlazor's static files from a build output in any environment (a published app carries
+// them itself; without this, only Development finds them).
+builder.WebHost.UseStaticWebAssets();
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
