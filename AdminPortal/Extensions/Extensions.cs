@@ -44,7 +44,8 @@ internal static class Extensions
         builder.AddWidgetInstall();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        // Filled snackbars: white text on the theme's darkened status colours meets WCAG AA (PortalTheme).
+        builder.Services.AddMudServices(config => config.SnackbarConfiguration.SnackbarVariant = MudBlazor.Variant.Filled);
 
         // Tenant administration (API keys, templates, team): the same Core services the Api uses.
         builder.Services.AddScoped<Core.Identity.ApiKeys>();

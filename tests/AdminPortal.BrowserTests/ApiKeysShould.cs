@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
@@ -21,11 +19,11 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "API keys", Level = 1 })).ToBeVisibleAsync();
 
         await page.GetByTestId("create-api-key").ClickAsync();
-        await Field(page, "api-key-name").FillAsync(name);
+        await TenantAdminPages.Field(page, "api-key-name").FillAsync(name);
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "conversations:write" }).CheckAsync();
         await page.GetByTestId("api-key-create").ClickAsync();
         var secretShown = page.GetByTestId("api-key-secret");
@@ -56,7 +54,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
 
         await page.GetByTestId("create-api-key").ClickAsync();
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "conversations:read" }).UncheckAsync();
@@ -64,8 +62,8 @@ public sealed class ApiKeysShould(PortalFixture fixture)
 
         await Assertions.Expect(page.GetByTestId("create-api-key-dialog")).ToContainTextAsync("Required, 1 to 200 characters.");
         await Assertions.Expect(page.GetByTestId("api-key-scopes-error")).ToContainTextAsync("One or more of");
-        var axe = await Scan(page);
-        Assert.True(Serious(axe).Count == 0, string.Join("\n", Serious(axe)));
+        var axe = await page.RunAxe();
+        Assert.True(TenantAdminPages.Serious(axe).Count == 0, string.Join("\n", TenantAdminPages.Serious(axe)));
     }
 
     [Fact]
@@ -89,7 +87,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
     public async Task NeverListAnotherTenantsKeys()
     {
         var otherName = $"default-only {Guid.NewGuid():N}";
-        using var defaultAdmin = ApiClient(fixture.Default.ApiKey);
+        using var defaultAdmin = TenantAdminPages.ApiClient(fixture, fixture.Default.ApiKey);
         using var created = await defaultAdmin.PostAsJsonAsync("/v2/api-keys", new { name = otherName, scopes = ReadOnly }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var otherPrefix = (await created.Content.ReadFromJsonAsync<CreatedKey>(Ct))!.Prefix.TrimEnd('…');
@@ -97,57 +95,23 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
         await Assertions.Expect(page.GetByTestId("api-key-row-name").First).ToBeVisibleAsync();
-        var axe = await Scan(page);
-        await Screenshot(page, "portal-api-keys.png");
+        var axe = await page.RunAxe();
+        await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-api-keys.png");
         var content = await page.ContentAsync();
 
         Assert.DoesNotContain(otherName, content, StringComparison.Ordinal);
         Assert.DoesNotContain(otherPrefix, content, StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.Default.ApiKey[..12], content, StringComparison.Ordinal);
-        Assert.True(Serious(axe).Count == 0, string.Join("\n", Serious(axe)));
+        Assert.True(TenantAdminPages.Serious(axe).Count == 0, string.Join("\n", TenantAdminPages.Serious(axe)));
     }
-
-    // The page's circuit runs (buttons pressed while it is only prerendered would do nothing).
-    private static Task Interactive(IPage page) => Assertions.Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-
-    // A MudBlazor text field: the test id lands on the input itself or on its wrapper, depending on the component.
-    private static ILocator Field(IPage page, string testId) =>
-        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea").First;
 
     private sealed record CreatedKey(Guid Id, string Prefix);
 
-    private HttpClient ApiClient(string key)
-    {
-        var client = new HttpClient { BaseAddress = fixture.ApiUrl };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
-
     private async Task<HttpResponseMessage> ListConversationsAsync(string key)
     {
-        using var client = ApiClient(key);
+        using var client = TenantAdminPages.ApiClient(fixture, key);
         return await client.GetAsync(new Uri("/v2/conversations", UriKind.Relative), Ct);
-    }
-
-    // The app bar's account menu (the layout's, not these pages') nests a button in the menu activator: scanned elsewhere.
-    private static Task<AxeResult> Scan(IPage page) =>
-        page.RunAxe();
-
-    private static List<string> Serious(AxeResult result) =>
-        [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
-
-    private async Task Screenshot(IPage page, string name)
-    {
-        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
-        var path = refresh
-            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
-            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
-        await page.ScreenshotAsync(new() { Path = path });
-        if (!refresh)
-        {
-            File.Delete(path);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
@@ -14,11 +13,11 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
 
         await page.GetByTestId("invite-member").ClickAsync();
-        await Field(page, "invite-email").FillAsync(email);
-        await Field(page, "invite-name").FillAsync("Invited Ivy " + email[8..14]);
+        await TenantAdminPages.Field(page, "invite-email").FillAsync(email);
+        await TenantAdminPages.Field(page, "invite-name").FillAsync("Invited Ivy " + email[8..14]);
         await page.GetByTestId("invite-send").ClickAsync();
         await Assertions.Expect(page.GetByTestId("invite-dialog")).ToBeHiddenAsync();
 
@@ -26,7 +25,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await Assertions.Expect(row.GetByTestId("member-role-cell")).ToHaveTextAsync("Agent");
         await Assertions.Expect(row.GetByTestId("member-status")).ToHaveTextAsync("Invitation pending");
         await Assertions.Expect(row.GetByTestId("member-support-cell")).ToHaveTextAsync("Yes");
-        await Screenshot(page, "portal-team.png");
+        await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-team.png");
     }
 
     [Fact]
@@ -36,7 +35,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
         var row = Member(page, member.Email);
 
         await row.GetByTestId("member-edit").ClickAsync();
@@ -62,7 +61,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
 
         await Member(page, fixture.Demo.Admin.Email).GetByTestId("member-deactivate").ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
@@ -71,8 +70,8 @@ public sealed class TeamShould(PortalFixture fixture)
         await Assertions.Expect(Member(page, fixture.Demo.Admin.Email).GetByTestId("member-status")).ToHaveTextAsync("Active");
         // Scan the page as it stays, once the message has gone (a snackbar fading in or out blends its colours).
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
-        var axe = await Scan(page);
-        Assert.True(Serious(axe).Count == 0, string.Join("\n", Serious(axe)));
+        var axe = await page.RunAxe();
+        Assert.True(TenantAdminPages.Serious(axe).Count == 0, string.Join("\n", TenantAdminPages.Serious(axe)));
     }
 
     [Fact]
@@ -87,7 +86,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
         var row = Member(page, member.Email);
 
         await row.GetByTestId("member-edit").ClickAsync();
@@ -105,31 +104,4 @@ public sealed class TeamShould(PortalFixture fixture)
 
     private static ILocator Member(IPage page, string email) =>
         page.GetByTestId("team").Locator("tr", new() { Has = page.GetByTestId("member-email").GetByText(email, new() { Exact = true }) });
-
-    // The page's circuit runs (buttons pressed while it is only prerendered would do nothing).
-    private static Task Interactive(IPage page) => Assertions.Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-
-    // A MudBlazor text field: the test id lands on the input itself or on its wrapper, depending on the component.
-    private static ILocator Field(IPage page, string testId) =>
-        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea").First;
-
-    // The app bar's account menu (the layout's, not these pages') nests a button in the menu activator: scanned elsewhere.
-    private static Task<AxeResult> Scan(IPage page) =>
-        page.RunAxe();
-
-    private static List<string> Serious(AxeResult result) =>
-        [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
-
-    private async Task Screenshot(IPage page, string name)
-    {
-        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
-        var path = refresh
-            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
-            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
-        await page.ScreenshotAsync(new() { Path = path });
-        if (!refresh)
-        {
-            File.Delete(path);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
@@ -14,11 +13,11 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Templates and translations", Level = 1 })).ToBeVisibleAsync();
 
         await SaveTranslationAsync(page, page.GetByTestId("new-translation"), key, "pt", "Olá! Em que podemos ajudar?");
-        await Field(page, "preview-locale").FillAsync("pt-BR");
+        await TenantAdminPages.Field(page, "preview-locale").FillAsync("pt-BR");
         await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("Olá! Em que podemos ajudar?");
         await Assertions.Expect(page.GetByTestId("preview-source")).ToContainTextAsync("Language (pt)");
 
@@ -30,12 +29,12 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("Oi! Como a gente pode ajudar?");
         await Assertions.Expect(page.GetByTestId("preview-source")).ToContainTextAsync("Exact locale (pt-BR)");
 
-        await Field(page, "preview-locale").FillAsync("pt-PT");
+        await TenantAdminPages.Field(page, "preview-locale").FillAsync("pt-PT");
         await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("Olá! Como podemos ajudar hoje?");
         await Assertions.Expect(page.Locator("[data-testid=preview-step][data-answers=true]")).ToHaveAttributeAsync("data-source", "language");
 
-        await Screenshot(page, "portal-templates.png");
-        await Field(page, "preview-locale").FillAsync("de-AT");
+        await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-templates.png");
+        await TenantAdminPages.Field(page, "preview-locale").FillAsync("de-AT");
         await Assertions.Expect(page.GetByTestId("preview-none")).ToBeVisibleAsync();
     }
 
@@ -45,19 +44,19 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
 
         await page.GetByTestId("new-translation").ClickAsync();
-        await Field(page, "translation-key").FillAsync("Not A Key");
-        await Field(page, "translation-locale").FillAsync("portuguese!");
+        await TenantAdminPages.Field(page, "translation-key").FillAsync("Not A Key");
+        await TenantAdminPages.Field(page, "translation-locale").FillAsync("portuguese!");
         await page.GetByTestId("translation-save").ClickAsync();
 
         var dialog = page.GetByTestId("translation-dialog");
         await Assertions.Expect(dialog).ToContainTextAsync("Lower-case letters, digits, '_', '.', '-'; at most 100.");
         await Assertions.Expect(dialog).ToContainTextAsync("A BCP 47 language tag, for example en or pt-BR.");
         await Assertions.Expect(dialog).ToContainTextAsync("Required, 1 to 4000 characters.");
-        var axe = await Scan(page);
-        Assert.True(Serious(axe).Count == 0, string.Join("\n", Serious(axe)));
+        var axe = await page.RunAxe();
+        Assert.True(TenantAdminPages.Serious(axe).Count == 0, string.Join("\n", TenantAdminPages.Serious(axe)));
     }
 
     [Fact]
@@ -66,16 +65,16 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await Interactive(page);
+        await TenantAdminPages.Interactive(page);
 
-        await Field(page, "template-filter").FillAsync("agent_joined");
+        await TenantAdminPages.Field(page, "template-filter").FillAsync("agent_joined");
         await page.GetByTestId("template-key").Filter(new() { HasText = "agent_joined" }).ClickAsync();
-        await Field(page, "preview-locale").FillAsync("xx-YY");
+        await TenantAdminPages.Field(page, "preview-locale").FillAsync("xx-YY");
 
         await Assertions.Expect(page.GetByTestId("preview-text")).ToHaveTextAsync("An agent has joined the conversation.");
         await Assertions.Expect(page.GetByTestId("preview-source")).ToContainTextAsync("Platform default (en)");
-        var axe = await Scan(page);
-        Assert.True(Serious(axe).Count == 0, string.Join("\n", Serious(axe)));
+        var axe = await page.RunAxe();
+        Assert.True(TenantAdminPages.Serious(axe).Count == 0, string.Join("\n", TenantAdminPages.Serious(axe)));
     }
 
     // Opens the translation dialog with <paramref name="opener"/>, fills what is given, saves and waits for the dialog to close.
@@ -86,44 +85,17 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await Assertions.Expect(dialog).ToBeVisibleAsync();
         if (key is not null)
         {
-            await Field(page, "translation-key").FillAsync(key);
+            await TenantAdminPages.Field(page, "translation-key").FillAsync(key);
         }
         if (locale is not null)
         {
-            await Field(page, "translation-locale").FillAsync(locale);
+            await TenantAdminPages.Field(page, "translation-locale").FillAsync(locale);
         }
-        await Field(page, "translation-text").FillAsync(text);
+        await TenantAdminPages.Field(page, "translation-text").FillAsync(text);
         await page.GetByTestId("translation-save").ClickAsync();
         await Assertions.Expect(dialog).ToBeHiddenAsync();
     }
 
     private static ILocator Translation(IPage page, string locale) =>
         page.GetByTestId("translations").Locator("tr", new() { Has = page.Locator("code", new() { HasTextRegex = new($"^{locale}$") }) });
-
-    // The page's circuit runs (buttons pressed while it is only prerendered would do nothing).
-    private static Task Interactive(IPage page) => Assertions.Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-
-    // A MudBlazor text field: the test id lands on the input itself or on its wrapper, depending on the component.
-    private static ILocator Field(IPage page, string testId) =>
-        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea").First;
-
-    // The app bar's account menu (the layout's, not these pages') nests a button in the menu activator: scanned elsewhere.
-    private static Task<AxeResult> Scan(IPage page) =>
-        page.RunAxe();
-
-    private static List<string> Serious(AxeResult result) =>
-        [.. result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})")];
-
-    private async Task Screenshot(IPage page, string name)
-    {
-        var refresh = Environment.GetEnvironmentVariable("OMNICHAT_REFRESH_SCREENSHOTS") == "1";
-        var path = refresh
-            ? Path.Combine(fixture.App.Options.RepositoryRoot, "docs", "images", name)
-            : Path.Combine(Path.GetTempPath(), $"omnichat-{Guid.NewGuid():N}-{name}");
-        await page.ScreenshotAsync(new() { Path = path });
-        if (!refresh)
-        {
-            File.Delete(path);
-        }
-    }
 }

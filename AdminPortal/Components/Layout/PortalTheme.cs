@@ -4,7 +4,8 @@ namespace OmniChat.AdminPortal.Components.Layout;
 
 /// <summary>
 /// The portal's theme: MudBlazor's defaults, with the light palette's status colours darkened so text in them (error
-/// messages, helper text of a field in error, status labels) meets WCAG AA contrast on white (4.5:1).
+/// messages, helper text of a field in error, status labels) and white text on them (filled snackbars, which MudBlazor
+/// lightens a little) meet WCAG AA contrast (4.5:1).
 /// </summary>
 internal static class PortalTheme
 {
@@ -12,9 +13,9 @@ internal static class PortalTheme
     {
         PaletteLight = new PaletteLight
         {
-            Error = "#c62828",
-            Success = "#2e7d32",
-            Warning = "#a84d00",
+            Error = "#b71c1c",
+            Success = "#1b5e20",
+            Warning = "#8c4400",
             Info = "#01579b",
         },
     };
