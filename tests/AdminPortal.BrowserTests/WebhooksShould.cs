@@ -79,6 +79,8 @@ public sealed class WebhooksShould(PortalFixture fixture)
         await CreateAsync(page, $"http://127.0.0.1:9/phone/{Guid.NewGuid():N}");
 
         Assert.Equal("", await TenantAdminPages.WiderThanTheWindowAsync(page));
+        // The confirmation snackbar fades in and out: scan the page once it has gone (mid-fade its colours are half-transparent).
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         var violations = await TenantAdminPages.SeriousViolationsAsync(page);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
         await page.ReloadAsync();
