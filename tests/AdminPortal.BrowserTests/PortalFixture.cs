@@ -45,8 +45,8 @@ public sealed class PortalFixture : ServersFixture
     public async Task<IBrowserContext> NewPersonAsync(int width = 1280, int height = 800)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = PortalUrl.ToString().TrimEnd('/'), ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(60_000);
-        context.SetDefaultNavigationTimeout(60_000);
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         return context;
     }
 
