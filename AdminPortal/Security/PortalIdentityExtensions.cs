@@ -106,12 +106,15 @@ internal static class PortalIdentityExtensions
     }
 }
 
-/// <summary>The system-scope context Identity's stores use in this scope, opened on first use (and logged).</summary>
+/// <summary>
+/// The system-scope context Identity's stores use in this scope. Cookie validation builds the stores on every request,
+/// so the opening is a routine one (logged at Debug).
+/// </summary>
 internal sealed class IdentityDatabase(SystemDbContextFactory factory) : IAsyncDisposable
 {
     private SystemDbContext? _context;
 
-    public SystemDbContext Context => _context ??= factory.Create("portal identity: users and roles");
+    public SystemDbContext Context => _context ??= factory.CreateRoutine("portal identity: users and roles");
 
     public ValueTask DisposeAsync() => _context?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

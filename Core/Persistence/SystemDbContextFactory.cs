@@ -19,8 +19,22 @@ public sealed partial class SystemDbContextFactory(DbContextOptions<SystemDbCont
         return new SystemDbContext(options);
     }
 
+    /// <summary>
+    /// Creates a system-scope context opened for the same reason on every request (the portal's Identity stores, which
+    /// touch only the Identity tables): logged at Debug, so the Information log keeps the openings worth reading.
+    /// </summary>
+    public SystemDbContext CreateRoutine(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        LogRoutineSystemScope(logger, reason);
+        return new SystemDbContext(options);
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Entering system scope (all tenants): {Reason}")]
     private static partial void LogSystemScope(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Entering system scope (all tenants), routine: {Reason}")]
+    private static partial void LogRoutineSystemScope(ILogger logger, string reason);
 }
 
 /// <summary>A context in the system scope. Create it only through <see cref="SystemDbContextFactory"/>.</summary>

@@ -19,7 +19,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "API keys", Level = 1 })).ToBeVisibleAsync();
 
         await page.GetByTestId("create-api-key").ClickAsync();
@@ -54,7 +54,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
 
         await page.GetByTestId("create-api-key").ClickAsync();
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "conversations:read" }).UncheckAsync();
@@ -95,7 +95,7 @@ public sealed class ApiKeysShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/api-keys");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
         await Assertions.Expect(page.GetByTestId("api-key-row-name").First).ToBeVisibleAsync();
         var axe = await page.RunAxe();
         await TenantAdminPages.ScreenshotAsync(fixture, page, "portal-api-keys.png");

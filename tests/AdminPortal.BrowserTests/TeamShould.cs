@@ -13,7 +13,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
 
         await page.GetByTestId("invite-member").ClickAsync();
         await TenantAdminPages.Field(page, "invite-email").FillAsync(email);
@@ -35,7 +35,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
         var row = Member(page, member.Email);
 
         await row.GetByTestId("member-edit").ClickAsync();
@@ -61,7 +61,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
 
         await Member(page, fixture.Demo.Admin.Email).GetByTestId("member-deactivate").ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
@@ -86,7 +86,7 @@ public sealed class TeamShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/team");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
         var row = Member(page, member.Email);
 
         await row.GetByTestId("member-edit").ClickAsync();

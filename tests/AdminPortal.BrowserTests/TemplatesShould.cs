@@ -13,7 +13,7 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Templates and translations", Level = 1 })).ToBeVisibleAsync();
 
         await SaveTranslationAsync(page, page.GetByTestId("new-translation"), key, "pt", "Olá! Em que podemos ajudar?");
@@ -44,7 +44,7 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
 
         await page.GetByTestId("new-translation").ClickAsync();
         await TenantAdminPages.Field(page, "translation-key").FillAsync("Not A Key");
@@ -65,7 +65,7 @@ public sealed class TemplatesShould(PortalFixture fixture)
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();
         await Portal.SignInAsync(page, fixture.Demo.Admin, "/admin/templates");
-        await TenantAdminPages.Interactive(page);
+        await Portal.ReadyAsync(page);
 
         await TenantAdminPages.Field(page, "template-filter").FillAsync("agent_joined");
         await page.GetByTestId("template-key").Filter(new() { HasText = "agent_joined" }).ClickAsync();

@@ -37,9 +37,6 @@ internal static class TenantAdminPages
         [.. result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html + " " + string.Join(" ", n.Any.Select(c => c.Message))))})")];
 
-    /// <summary>Waits until the page's circuit runs (buttons pressed while it is only prerendered would do nothing).</summary>
-    public static Task Interactive(IPage page) => Assertions.Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-
     /// <summary>The elements that stick out past the window's right edge (none may at a phone's width), described.</summary>
     public static async Task<string> WiderThanTheWindowAsync(IPage page) =>
         await page.EvaluateAsync<string>("""
