@@ -15,6 +15,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+// A failure in a server-rendered page (sign-in, an account form) shows a page in words, never a bare 500.
+app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

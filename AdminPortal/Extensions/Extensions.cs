@@ -3,7 +3,6 @@ using OmniChat.AdminPortal.Components.Pages.Channels;
 using OmniChat.AdminPortal.Inbox;
 using OmniChat.AdminPortal.Operator;
 using OmniChat.AdminPortal.Security;
-using OmniChat.Core;
 using OmniChat.Core.Attachments;
 using OmniChat.Core.Audit;
 using OmniChat.Core.Caching;
@@ -30,6 +29,7 @@ internal static class Extensions
         builder.AddOmniChatPersistence(withSystemScope: true);
         builder.AddOmniChatRedis();
         builder.AddOmniChatKeyRing();
+        builder.AddPortalUrls();
         builder.AddPortalIdentity();
 
         // Tenant administration: channels, webhooks, audit log, usage (the same Core services the Api's endpoints call).
@@ -76,10 +76,5 @@ internal static class Extensions
         builder.Services.AddSingleton<InboxLiveUpdates>();
         builder.Services.AddSingleton<TypingSignals>();
         builder.Services.AddSingleton<AttachmentUrls>();
-        builder.Services.AddOptions<PortalApiOptions>().Configure<IConfiguration>((options, configuration) =>
-        {
-            var configured = configuration["Portal:ApiBaseUrl"] ?? configuration[$"services:{ResourceNames.Api}:http:0"];
-            options.BaseUrl = Uri.TryCreate(configured, UriKind.Absolute, out var url) ? url : null;
-        });
     }
 }

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Components;
 using OmniChat.AdminPortal.Security;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
@@ -12,15 +10,13 @@ namespace OmniChat.AdminPortal.Operator;
 /// The operator invites a tenant's owner (the first admin of a new tenant, or another one later): the shared
 /// <see cref="Invitations"/> flow on the logged system scope, audited in that tenant's log as the operator.
 /// </summary>
-internal sealed class OwnerInvitations(SystemDbContextFactory factory, Invitations invitations, AccountMail mail, NavigationManager navigation)
+internal sealed class OwnerInvitations(SystemDbContextFactory factory, Invitations invitations, AccountMail mail)
 {
-    private static readonly EmailAddressAttribute EmailRule = new();
-
     /// <summary>Whether the invitation links go to the portal's log instead of a mailbox (no SMTP host configured).</summary>
     public bool LinksGoToLog => mail.PrintsToLog;
 
     /// <summary>Whether <paramref name="email"/> is worth sending an invitation to.</summary>
-    public static bool LooksLikeEmail(string? email) => email is { Length: > 0 and <= 256 } && EmailRule.IsValid(email);
+    public static bool LooksLikeEmail(string? email) => Invitations.IsEmail(email);
 
     /// <summary>Invites <paramref name="email"/> as an owner (who may answer chats) of <paramref name="tenant"/>; <see cref="InvitationException"/> when it cannot.</summary>
     public async Task<Invitation> InviteOwnerAsync(PlatformOperator by, TenantInfo tenant, string email, CancellationToken cancellationToken)
@@ -29,6 +25,6 @@ internal sealed class OwnerInvitations(SystemDbContextFactory factory, Invitatio
         ArgumentNullException.ThrowIfNull(tenant);
         await using var db = factory.Create(by.Reason($"invite an owner into tenant {tenant.Identifier}"));
         return await invitations.InviteAsync(db, tenant, new InvitationRequest(email, null, MembershipRole.Owner, CanManageSupportChats: true),
-            by.Actor, new Uri(navigation.BaseUri), cancellationToken);
+            by.Actor, cancellationToken);
     }
 }

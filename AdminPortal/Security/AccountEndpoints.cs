@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using OmniChat.Core.Identity;
@@ -10,7 +11,8 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         var account = app.MapGroup("/account");
-        account.MapPost("/sign-out", SignOutAsync);
+        // Sign-out binds no form field, so the antiforgery check must be asked for (no other site can sign a person out).
+        account.MapPost("/sign-out", SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         account.MapPost("/tenant", SelectTenantAsync).RequireAuthorization();
         return app;
     }

@@ -24,6 +24,9 @@ public sealed class SmtpOptions
     /// <summary>The sender, e.g. <c>OmniChat &lt;no-reply@example.com&gt;</c>.</summary>
     public string From { get; set; } = "OmniChat <no-reply@omnichat.local>";
 
+    /// <summary>Whether <see cref="From"/> is a mailbox MimeKit can send from (checked at start).</summary>
+    internal bool FromIsValid => MailboxAddress.TryParse(From, out _);
+
     /// <summary>Whether the portal may print mails (with their one-time links) to the log: Development without a host only.</summary>
     internal bool PrintsToLog => string.IsNullOrWhiteSpace(Host);
 }
@@ -63,6 +66,20 @@ public sealed partial class AccountMail(IOptions<SmtpOptions> options, ILogger<A
             LogMail(logger, to, subject, text);
             return;
         }
+        try
+        {
+            await SendOverSmtpAsync(to, subject, text, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Connection, TLS, authentication, a refused recipient: one failure callers can report in words.
+            LogFailed(logger, subject, ex);
+            throw new AccountMailException("The mail could not be sent. Check the SMTP settings, then try again.", ex);
+        }
+    }
+
+    private async Task SendOverSmtpAsync(string to, string subject, string text, CancellationToken cancellationToken)
+    {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(_smtp.From));
         message.To.Add(MailboxAddress.Parse(to));
@@ -82,6 +99,12 @@ public sealed partial class AccountMail(IOptions<SmtpOptions> options, ILogger<A
     [LoggerMessage(Level = LogLevel.Warning, Message = "Development mail (no SMTP host configured) to {To}: {Subject}\n{Text}")]
     private static partial void LogMail(ILogger logger, string to, string subject, string text);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Mail not sent: {Subject}")]
+    private static partial void LogFailed(ILogger logger, string subject, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Mail sent: {Subject}")]
     private static partial void LogSent(ILogger logger, string subject);
 }
+
+/// <summary>An account mail (invitation, password reset) could not be sent; the message says so in words.</summary>
+public sealed class AccountMailException(string message, Exception innerException) : Exception(message, innerException);

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using OmniChat.Core.Audit;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
@@ -25,19 +26,21 @@ public sealed class InvitationException(string message) : Exception(message);
 /// for someone who already has an account, to sign in. Used by a tenant admin (team page, tenant-scoped context) and by
 /// the operator creating a tenant with its first admin (system-scope context).
 /// </summary>
-public sealed class Invitations(UserManager<User> users, AccountMail mail, TimeProvider time)
+public sealed class Invitations(UserManager<User> users, AccountMail mail, IOptions<PortalUrlOptions> urls, TimeProvider time)
 {
     private static readonly EmailAddressAttribute EmailRule = new();
 
-    public async Task<Invitation> InviteAsync(OmniChatDbContext db, TenantInfo tenant, InvitationRequest request, AuditActor actor, Uri portalBase,
+    /// <summary>Whether <paramref name="email"/> is an address an invitation can go to (the rule <see cref="InviteAsync"/> applies).</summary>
+    public static bool IsEmail(string? email) => email is { Length: > 0 and <= 256 } && EmailRule.IsValid(email);
+
+    public async Task<Invitation> InviteAsync(OmniChatDbContext db, TenantInfo tenant, InvitationRequest request, AuditActor actor,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(portalBase);
         var email = request.Email?.Trim() ?? "";
-        if (email.Length is 0 or > 256 || !EmailRule.IsValid(email))
+        if (!IsEmail(email))
         {
             throw new InvitationException("Enter a valid email address.");
         }
@@ -82,18 +85,18 @@ public sealed class Invitations(UserManager<User> users, AccountMail mail, TimeP
         await db.SaveChangesAsync(cancellationToken);
 
         var link = await users.HasPasswordAsync(user)
-            ? new Uri(portalBase, "account/sign-in").ToString()
-            : await SetPasswordLinkAsync(user, portalBase);
+            ? urls.Value.Link("account/sign-in")
+            : await SetPasswordLinkAsync(user);
         await mail.SendInvitationAsync(user, tenant.Name, link, cancellationToken);
         return new Invitation(user.Id, membership.Id, membership.AgentName, newUser, link);
     }
 
-    /// <summary>A one-time link to set (or reset) <paramref name="user"/>'s password.</summary>
-    public async Task<string> SetPasswordLinkAsync(User user, Uri portalBase)
+    /// <summary>A one-time link to set (or reset) <paramref name="user"/>'s password, on the portal's public address.</summary>
+    public async Task<string> SetPasswordLinkAsync(User user)
     {
         ArgumentNullException.ThrowIfNull(user);
         var token = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(await users.GeneratePasswordResetTokenAsync(user)));
-        return new Uri(portalBase, $"account/set-password?email={Uri.EscapeDataString(user.Email!)}&token={token}").ToString();
+        return urls.Value.Link($"account/set-password?email={Uri.EscapeDataString(user.Email!)}&token={token}");
     }
 }
 

@@ -5,8 +5,7 @@ using OmniChat.Core.Identity;
 namespace OmniChat.AdminPortal.Security;
 
 /// <summary>
-/// Turns the tenant the cookie names into the membership the database holds now: role, permission and agent name as
-/// claims, and the tenant of this scope (<see cref="PortalSession"/>). A tenant the user no longer belongs to (removed,
+/// Turns the tenant the cookie names into the membership the database holds now: role and permission as claims, and the tenant of this scope (<see cref="PortalSession"/>). A tenant the user no longer belongs to (removed,
 /// deactivated) is dropped from the principal, so tenant pages refuse and the user chooses again.
 /// </summary>
 internal sealed class MembershipClaimsTransformation(PortalSession session) : IClaimsTransformation
@@ -39,7 +38,5 @@ internal sealed class MembershipClaimsTransformation(PortalSession session) : IC
     [
         new(PortalClaims.Role, membership.Role.ToString()),
         new(PortalClaims.ManagesSupportChats, membership.CanManageSupportChats ? "true" : "false"),
-        new(PortalClaims.AgentName, membership.AgentName),
-        new(PortalClaims.TenantName, membership.Tenant.Name),
     ];
 }

@@ -12,11 +12,9 @@ public static class PortalClaims
     public const string TenantId = "omnichat:tenant";
     public const string Role = "omnichat:role";
     public const string ManagesSupportChats = "omnichat:chats";
-    public const string AgentName = "omnichat:agent";
-    public const string TenantName = "omnichat:tenant-name";
 
     /// <summary>Claims this portal derives from the database (never trusted from a cookie).</summary>
-    internal static readonly string[] Derived = [Role, ManagesSupportChats, AgentName, TenantName];
+    internal static readonly string[] Derived = [Role, ManagesSupportChats];
 
     public static Guid? UserIdOf(ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;

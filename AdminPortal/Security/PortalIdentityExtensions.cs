@@ -89,10 +89,13 @@ internal static class PortalIdentityExtensions
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations()
             .Validate(o => development || !string.IsNullOrWhiteSpace(o.Host),
                 "missing required setting Smtp__Host (the portal mails invitations and password resets; only Development prints them to the log)")
+            .Validate(o => o.FromIsValid, "Smtp__From is not a mailbox (for example: OmniChat <no-reply@example.com>)")
             .ValidateOnStart();
         services.AddSingleton<AccountMail>();
         services.AddSingleton<IEmailSender<User>>(sp => sp.GetRequiredService<AccountMail>());
         services.AddScoped<Invitations>();
+        // Password-reset mails are rate limited per address and per network, with the Api's Redis token buckets.
+        services.AddSingleton<OmniChat.Core.RateLimiting.RedisRateLimiter>();
 
         services.AddAuthorizationBuilder().AddPortalPolicies();
         services.AddCascadingAuthenticationState();

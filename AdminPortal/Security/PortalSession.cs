@@ -18,9 +18,6 @@ public sealed class PortalSession(MembershipDirectory directory, ITenantContext 
     /// <summary>The signed-in user, once loaded.</summary>
     public Guid? UserId { get; private set; }
 
-    /// <summary>The user's email (their sign-in name), once loaded.</summary>
-    public string? Email { get; private set; }
-
     /// <summary>The active membership of the tenant the user chose, or <see langword="null"/>.</summary>
     public PortalMembership? Membership { get; private set; }
 
@@ -47,7 +44,6 @@ public sealed class PortalSession(MembershipDirectory directory, ITenantContext 
             return Membership;
         }
         UserId = PortalClaims.UserIdOf(principal);
-        Email = principal.FindFirstValue(ClaimTypes.Name);
         if (UserId is { } userId && PortalClaims.TenantIdOf(principal) is { } tenantId)
         {
             Membership = await directory.FindAsync(userId, tenantId, cancellationToken);

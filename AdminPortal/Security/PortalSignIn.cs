@@ -35,5 +35,5 @@ public sealed class PortalSignIn(SignInManager<User> signIn, UserManager<User> u
     /// <summary><paramref name="returnUrl"/> when it is a path of this portal, else <paramref name="fallback"/> (no open redirect).</summary>
     public static string LocalOr(string? returnUrl, string fallback) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) ? returnUrl : fallback;
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl) ? returnUrl : fallback;
 }

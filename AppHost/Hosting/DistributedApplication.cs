@@ -261,7 +261,9 @@ public sealed class DistributedApplication : IAsyncDisposable
             ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.KeyEncryptionKey : null,
             // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it); the
             // portal connects channels too, so it points webhooks at the same address.
-            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
+// Mailed links (invitations, password resets) point at the portal's own address, never at a request's Host header.
+            ["Portal__PublicUrl"] = service is ResourceNames.AdminPortal ? Url(ResourceNames.AdminPortal) : null,
+                        ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
             // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default); the Workers read them for

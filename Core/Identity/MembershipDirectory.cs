@@ -18,14 +18,23 @@ public sealed record PortalMembership(TenantInfo Tenant, Guid MembershipId, Memb
 public sealed class MembershipDirectory(NpgsqlDataSource dataSource)
 {
     /// <summary>The user's active memberships, by tenant name.</summary>
-    public async Task<IReadOnlyList<PortalMembership>> ListAsync(Guid userId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PortalMembership>> ListAsync(Guid userId, CancellationToken cancellationToken) =>
+        ReadAsync(userId, tenantId: null, cancellationToken);
+
+    /// <summary>The user's active membership of <paramref name="tenantId"/>, or <see langword="null"/> (one row read, on every request).</summary>
+    public async Task<PortalMembership?> FindAsync(Guid userId, Guid tenantId, CancellationToken cancellationToken) =>
+        await ReadAsync(userId, tenantId, cancellationToken) is [var membership] ? membership : null;
+
+    private async Task<IReadOnlyList<PortalMembership>> ReadAsync(Guid userId, Guid? tenantId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT m.membership_id, m.role, m.can_manage_support_chats, m.agent_name, t.id, t.identifier, t.name, t.status, t.plan_id
             FROM user_memberships($1) m CROSS JOIN LATERAL resolve_tenant_by_id(m.tenant_id) t
+            WHERE $2::uuid IS NULL OR m.tenant_id = $2
             ORDER BY t.name, t.identifier
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = userId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)tenantId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var memberships = new List<PortalMembership>();
         while (await reader.ReadAsync(cancellationToken))
@@ -37,8 +46,4 @@ public sealed class MembershipDirectory(NpgsqlDataSource dataSource)
         }
         return memberships;
     }
-
-    /// <summary>The user's active membership of <paramref name="tenantId"/>, or <see langword="null"/>.</summary>
-    public async Task<PortalMembership?> FindAsync(Guid userId, Guid tenantId, CancellationToken cancellationToken) =>
-        (await ListAsync(userId, cancellationToken)).FirstOrDefault(m => m.Tenant.Id == tenantId);
 }

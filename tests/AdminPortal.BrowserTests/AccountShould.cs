@@ -14,6 +14,7 @@ public sealed class AccountShould(PortalFixture fixture)
         await Portal.SignInAsync(page, login);
 
         await page.GotoAsync("/account/manage");
+        await page.GetByTestId("setup-two-factor").ClickAsync();
         var key = await page.GetByTestId("authenticator-key").InnerTextAsync();
         await page.GetByTestId("code").FillAsync(Totp.Code(key, DateTimeOffset.UtcNow));
         await page.GetByTestId("enable-two-factor").ClickAsync();

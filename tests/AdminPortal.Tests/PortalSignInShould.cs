@@ -11,6 +11,7 @@ public sealed class PortalSignInShould
     [InlineData("https://evil.example/phish", "/admin/inbox")]
     [InlineData("//evil.example/phish", "/admin/inbox")]
     [InlineData("/\\evil.example", "/admin/inbox")]
+    [InlineData("/\t/evil.example", "/admin/inbox")]
     [InlineData("", "/admin/inbox")]
     [InlineData(null, "/admin/inbox")]
     public void ReturnOnlyToALocalPath(string? returnUrl, string expected) =>

@@ -1,17 +1,8 @@
 using Microsoft.Extensions.Options;
-using OmniChat.Core;
+using OmniChat.AdminPortal.Security;
 using OmniChat.Core.Channels.Widget;
 
 namespace OmniChat.AdminPortal.Components.Pages.Channels;
-
-/// <summary>Where browsers load the widget from: the Api's address as a visitor's browser reaches it.</summary>
-internal sealed class WidgetInstallOptions
-{
-    public const string Section = "Widget";
-
-    /// <summary>The Api's public origin (<c>Widget__ApiUrl</c>); default: the AppHost's <c>services__api__http__0</c>.</summary>
-    public Uri? ApiUrl { get; set; }
-}
 
 /// <summary>
 /// The install snippet as the Api hands it out (<see cref="WidgetSnippet"/>): the portal cannot see the Api's bundle
@@ -19,15 +10,14 @@ internal sealed class WidgetInstallOptions
 /// the Subresource Integrity value. Cached until the Api's ETag changes; when the Api cannot be reached the snippet
 /// goes without the integrity attribute and says so, rather than with a guessed hash.
 /// </summary>
-internal sealed partial class WidgetInstall(IHttpClientFactory clients, IOptions<WidgetInstallOptions> options, IConfiguration configuration, ILogger<WidgetInstall> logger)
+internal sealed partial class WidgetInstall(IHttpClientFactory clients, IOptions<PortalUrlOptions> options, TimeProvider time, ILogger<WidgetInstall> logger)
     : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string? ETag, string Integrity, DateTimeOffset CheckedAt)? _cached;
 
     /// <summary>The Api's origin browsers load the widget from (no trailing slash).</summary>
-    public string ApiOrigin =>
-        (options.Value.ApiUrl?.ToString() ?? configuration[$"services:{ResourceNames.Api}:http:0"] ?? "http://localhost").TrimEnd('/');
+    public string ApiOrigin => options.Value.ApiUrl!.ToString().TrimEnd('/');
 
     /// <summary>The snippet for <paramref name="siteKey"/>, and whether it carries the loader's integrity hash.</summary>
     public async Task<(string Snippet, bool HasIntegrity)> SnippetAsync(string siteKey, CancellationToken cancellationToken)
@@ -41,7 +31,7 @@ internal sealed partial class WidgetInstall(IHttpClientFactory clients, IOptions
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_cached is { } fresh && DateTimeOffset.UtcNow - fresh.CheckedAt < TimeSpan.FromMinutes(1))
+            if (_cached is { } fresh && time.GetUtcNow() - fresh.CheckedAt < TimeSpan.FromMinutes(1))
             {
                 return fresh.Integrity;
             }
@@ -53,7 +43,7 @@ internal sealed partial class WidgetInstall(IHttpClientFactory clients, IOptions
             using var response = await clients.CreateClient(nameof(WidgetInstall)).SendAsync(request, cancellationToken);
             if (response.StatusCode == System.Net.HttpStatusCode.NotModified && _cached is { } same)
             {
-                _cached = same with { CheckedAt = DateTimeOffset.UtcNow };
+                _cached = same with { CheckedAt = time.GetUtcNow() };
                 return same.Integrity;
             }
             if (!response.IsSuccessStatusCode)
@@ -63,11 +53,12 @@ internal sealed partial class WidgetInstall(IHttpClientFactory clients, IOptions
             }
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var integrity = WidgetSnippet.IntegrityOf(bytes);
-            _cached = (response.Headers.ETag?.ToString(), integrity, DateTimeOffset.UtcNow);
+            _cached = (response.Headers.ETag?.ToString(), integrity, time.GetUtcNow());
             return integrity;
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // Unreachable, or slower than the client's timeout: the page still gets a snippet, and says it lacks the hash.
             LogUnreachable(logger, ex.Message);
             return null;
         }
@@ -90,7 +81,6 @@ internal static class WidgetInstallExtensions
 {
     public static IHostApplicationBuilder AddWidgetInstall(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WidgetInstallOptions>().BindConfiguration(WidgetInstallOptions.Section);
         // Plain bytes (no Accept-Encoding): the hash must be of what the browser gets after decoding, the raw script.
         builder.Services.AddHttpClient(nameof(WidgetInstall), c => c.Timeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton<WidgetInstall>();
