@@ -33,7 +33,7 @@ public sealed class PortalSession(MembershipDirectory directory, ITenantContext 
         RequireMembership() is { CanManageSupportChats: true } agent ? agent : throw new PortalAccessDeniedException("You may not answer support chats.");
 
     /// <summary>The audit actor of this member's actions: <c>user:&lt;id&gt;</c>.</summary>
-    public AuditActor Actor => new("user:" + (UserId ?? throw new PortalAccessDeniedException("Not signed in.")), AuditActor.UserType, null);
+    public AuditActor Actor => AuditActor.ForUser(UserId ?? throw new PortalAccessDeniedException("Not signed in."));
 
     /// <summary>Loads the session from <paramref name="principal"/> (once per scope) and sets the scope's tenant.</summary>
     public async Task<PortalMembership?> LoadAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)

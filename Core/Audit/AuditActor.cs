@@ -10,6 +10,14 @@ public sealed record AuditActor(string Actor, string ActorType, string? RequestI
     public const string SystemType = "system";
 
     private const string ApiKeyPrefix = ApiKeyType + ":";
+    private const string UserPrefix = UserType + ":";
+    private const string OperatorPrefix = OperatorType + ":";
+
+    /// <summary>The actor a portal member acts as: <c>user:&lt;id&gt;</c>.</summary>
+    public static AuditActor ForUser(Guid userId, string? requestId = null) => new(UserPrefix + userId, UserType, requestId);
+
+    /// <summary>The actor a platform operator acts as: <c>operator:&lt;id&gt;</c>.</summary>
+    public static AuditActor ForOperator(Guid userId, string? requestId = null) => new(OperatorPrefix + userId, OperatorType, requestId);
 
     /// <summary>The actor an API key acts as: <c>api_key:&lt;id&gt;</c>.</summary>
     public static AuditActor ForApiKey(Guid apiKeyId, string? requestId) => new(ApiKeyPrefix + apiKeyId, ApiKeyType, requestId);

@@ -91,7 +91,7 @@ public sealed class AuditLog(OmniChatDbContext db)
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in await db.Memberships.AsNoTracking().Select(m => new { m.UserId, m.AgentName }).ToListAsync(cancellationToken))
         {
-            names["user:" + member.UserId] = member.AgentName;
+            names[AuditActor.ForUser(member.UserId).Actor] = member.AgentName;
         }
         foreach (var key in await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Name }).ToListAsync(cancellationToken))
         {

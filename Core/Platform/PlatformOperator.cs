@@ -9,7 +9,7 @@ namespace OmniChat.Core.Platform;
 public sealed record PlatformOperator(Guid UserId, string Email)
 {
     /// <summary>The audit actor of this operator's actions: <c>operator:&lt;user id&gt;</c>, type <c>operator</c>.</summary>
-    public AuditActor Actor => new("operator:" + UserId, AuditActor.OperatorType, null);
+    public AuditActor Actor => AuditActor.ForOperator(UserId);
 
     /// <summary>The reason a system scope opened for this operator is logged with: <c>operator &lt;email&gt;: &lt;what&gt;</c>.</summary>
     public string Reason(string what) => $"operator {Email}: {what}";
