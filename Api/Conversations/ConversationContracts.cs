@@ -5,6 +5,7 @@ using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
+using OmniChat.Core.Templates;
 using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
 
 namespace OmniChat.Api.Conversations;
@@ -129,26 +130,23 @@ public sealed record ConversationStateResponse(Guid Id, string Status, string? C
         new(s.ConversationId, s.Status.ToString().ToLowerInvariant(), s.ClaimedBy);
 }
 
-/// <summary>Field rules of the conversation contracts; every failure is collected, then thrown as one <c>validation_failed</c>.</summary>
-internal static class ConversationRules
+/// <summary>Field rules of the conversation contracts beyond Core's <see cref="ConversationRules"/>; every failure is collected, then thrown as one <c>validation_failed</c>.</summary>
+internal static class ConversationRequestRules
 {
-    public const int MaxTextLength = 4000;
-    public const int MaxNameLength = 100;
-    public const int MaxAgentLength = 200;
     public const int MaxMetadataBytes = 4096;
 
     public static (string? Name, string? Locale, string? MetadataJson) Validate(StartConversationRequest? request)
     {
         var errors = new Dictionary<string, string[]>();
         var name = request?.Name?.Trim();
-        if (name is { Length: > MaxNameLength } || (name?.Contains('\0', StringComparison.Ordinal) ?? false))
+        if (name is { Length: > ConversationRules.MaxNameLength } || (name?.Contains('\0', StringComparison.Ordinal) ?? false))
         {
-            errors["name"] = [$"At most {MaxNameLength} characters."];
+            errors["name"] = [$"At most {ConversationRules.MaxNameLength} characters."];
         }
         var locale = request?.Locale?.Trim();
         if (locale is not null && !IsLocale(locale))
         {
-            errors["locale"] = ["A BCP 47 language tag, for example en or pt-BR."];
+            errors["locale"] = [LocaleTag.Rule];
         }
         string? metadata = null;
         if (request?.Metadata is { } element && element.ValueKind != JsonValueKind.Null)
@@ -172,46 +170,6 @@ internal static class ConversationRules
         }
         ValidationException.ThrowIfAny(errors);
         return (string.IsNullOrEmpty(name) ? null : name, locale, metadata);
-    }
-
-    public static string Text(string? text, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            errors["text"] = ["Required, 1 to 4000 characters."];
-            return "";
-        }
-        if (text.Length > MaxTextLength)
-        {
-            errors["text"] = [$"At most {MaxTextLength} characters."];
-        }
-        else if (text.Contains('\0', StringComparison.Ordinal))
-        {
-            errors["text"] = ["Must not contain NUL characters."];
-        }
-        return text;
-    }
-
-    public static string Agent(string? agent, Dictionary<string, string[]> errors)
-    {
-        var trimmed = agent?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxAgentLength || trimmed.Contains('\0', StringComparison.Ordinal))
-        {
-            errors["agent"] = [$"Required, 1 to {MaxAgentLength} characters."];
-            return "";
-        }
-        return trimmed;
-    }
-
-    public static string Name(string? name, Dictionary<string, string[]> errors)
-    {
-        var trimmed = name?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength || trimmed.Contains('\0', StringComparison.Ordinal))
-        {
-            errors["name"] = [$"Required, 1 to {MaxNameLength} characters."];
-            return "";
-        }
-        return trimmed;
     }
 
     public static int Limit(int? limit, Dictionary<string, string[]> errors, int fallback = 50, int max = 200)
@@ -239,5 +197,5 @@ internal static class ConversationRules
         return null;
     }
 
-    public static bool IsLocale(string value) => Core.Templates.LocaleTag.IsValid(value);
+    public static bool IsLocale(string value) => LocaleTag.IsValid(value);
 }

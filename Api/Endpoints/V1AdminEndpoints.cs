@@ -32,7 +32,7 @@ internal static class V1AdminEndpoints
     internal static async Task<Ok<ConversationListResponse>> ListConversations(string? status, OmniChatDbContext db, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var statusFilter = ConversationRules.Status(status, errors);
+        var statusFilter = ConversationRequestRules.Status(status, errors);
         ValidationException.ThrowIfAny(errors);
         var query = db.Conversations.AsNoTracking();
         if (statusFilter is { } parsed)

@@ -39,7 +39,7 @@ internal static class V1ConversationEndpoints
     internal static async Task<Created<StartConversationResponse>> StartConversation(StartConversationRequest? request,
         ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, CancellationToken cancellationToken)
     {
-        var (name, locale, metadata) = ConversationRules.Validate(request);
+        var (name, locale, metadata) = ConversationRequestRules.Validate(request);
         var tenant = tenants.RequireTenant();
         var started = await writer.StartAsync(tenant, name, locale, metadata, "web", "widget", cancellationToken);
         var body = new StartConversationResponse(started.ConversationId, tokens.Issue(tenant.Id, started.ConversationId),
@@ -97,7 +97,7 @@ internal static class MessagePages
         long? afterSeq, int? limit, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var take = ConversationRules.Limit(limit, errors);
+        var take = ConversationRequestRules.Limit(limit, errors);
         var after = afterSeq ?? 0;
         if (after < 0)
         {

@@ -62,8 +62,8 @@ internal static class V2ConversationEndpoints
         string? q, string? cursor, int? limit, OmniChatDbContext db, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var take = ConversationRules.Limit(limit, errors, fallback: 50, max: 100);
-        var statusFilter = ConversationRules.Status(status, errors);
+        var take = ConversationRequestRules.Limit(limit, errors, fallback: 50, max: 100);
+        var statusFilter = ConversationRequestRules.Status(status, errors);
         var after = cursor is null ? null : Cursor.TryParse(cursor);
         if (cursor is not null && after is null)
         {
@@ -104,7 +104,7 @@ internal static class V2ConversationEndpoints
         HttpContext http, ITenantContext tenants, ConversationWriter writer, ConversationTokens tokens, OmniChatDbContext db, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (name, locale, metadata) = ConversationRules.Validate(request is null ? null : new StartConversationRequest(request.Name, request.Locale, request.Metadata));
+        var (name, locale, metadata) = ConversationRequestRules.Validate(request is null ? null : new StartConversationRequest(request.Name, request.Locale, request.Metadata));
         var customer = request?.Customer;
         if (customer is not null)
         {

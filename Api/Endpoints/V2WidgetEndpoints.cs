@@ -92,7 +92,7 @@ internal static class V2WidgetEndpoints
         CancellationToken cancellationToken)
     {
         var (tenant, _) = await WidgetAsync(siteKey, tenants, db, cancellationToken);
-        var (name, locale, _) = ConversationRules.Validate(new StartConversationRequest(request?.Name, request?.Locale, null));
+        var (name, locale, _) = ConversationRequestRules.Validate(new StartConversationRequest(request?.Name, request?.Locale, null));
         var identity = ValidIdentity(request?.Identity);
         Guid? customerId = null;
         string? metadata = null;
@@ -223,11 +223,11 @@ internal static class V2WidgetEndpoints
     {
         if (locale is not null)
         {
-            return ConversationRules.IsLocale(locale) ? locale
+            return ConversationRequestRules.IsLocale(locale) ? locale
                 : throw new ValidationException(new Dictionary<string, string[]> { ["locale"] = ["A BCP 47 language tag, for example en or pt-BR."] });
         }
         var first = http.Request.Headers.AcceptLanguage.ToString().Split(',', 2)[0].Split(';', 2)[0].Trim();
-        return first.Length > 0 && first != "*" && ConversationRules.IsLocale(first) ? first : null;
+        return first.Length > 0 && first != "*" && ConversationRequestRules.IsLocale(first) ? first : null;
     }
 }
 

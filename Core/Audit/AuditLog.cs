@@ -36,11 +36,14 @@ public sealed class AuditLog(OmniChatDbContext db)
     /// <summary>The largest page <see cref="PageAsync"/> returns.</summary>
     public const int MaxPageSize = 200;
 
+    /// <summary>Longest <see cref="AuditFilter.Action"/> or <see cref="AuditFilter.Actor"/> a filter may name.</summary>
+    public const int MaxFilterLength = 200;
+
     private static readonly string[] Columns = ["id", "occurredAt", "actor", "actorType", "action", "targetType", "targetId", "requestId", "details"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Parses <c>csv</c> or <c>jsonl</c> (default <c>jsonl</c>) and checks that <paramref name="filter"/>'s range is in order;
+    /// Parses <c>csv</c> or <c>jsonl</c> (default <c>jsonl</c>) and checks <paramref name="filter"/> (its range in order, its action and actor short and without NUL);
     /// 400 <c>validation_failed</c> otherwise.
     /// </summary>
     public static AuditExportFormat ParseExport(string? format, AuditFilter filter)
@@ -51,7 +54,7 @@ public sealed class AuditLog(OmniChatDbContext db)
         {
             throw new ValidationException(new Dictionary<string, string[]> { ["format"] = ["csv or jsonl."] });
         }
-        CheckRange(filter);
+        Check(filter);
         return kind == "csv" ? AuditExportFormat.Csv : AuditExportFormat.JsonLines;
     }
 
@@ -66,7 +69,7 @@ public sealed class AuditLog(OmniChatDbContext db)
     public async Task<AuditPage> PageAsync(AuditFilter filter, int skip, int take, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        CheckRange(filter);
+        Check(filter);
         var query = Matching(filter);
         var total = await query.CountAsync(cancellationToken);
         var entries = await query.OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id)
@@ -105,6 +108,7 @@ public sealed class AuditLog(OmniChatDbContext db)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(output);
+        Check(filter);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), bufferSize: 16 * 1024, leaveOpen: true);
         if (format == AuditExportFormat.Csv)
         {
@@ -138,12 +142,23 @@ public sealed class AuditLog(OmniChatDbContext db)
         return query;
     }
 
-    private static void CheckRange(AuditFilter filter)
+    // One check for every reader: an action or actor the database could not compare (NUL, huge) is a 400, not a 500.
+    private static void Check(AuditFilter filter)
     {
+        var errors = new Dictionary<string, string[]>();
+        if (!string.IsNullOrEmpty(filter.Action))
+        {
+            FieldText.Required(filter.Action, MaxFilterLength, "action", errors);
+        }
+        if (!string.IsNullOrEmpty(filter.Actor))
+        {
+            FieldText.Required(filter.Actor, MaxFilterLength, "actor", errors);
+        }
         if (filter.From is { } f && filter.To is { } t && f > t)
         {
-            throw new ValidationException(new Dictionary<string, string[]> { ["from"] = ["Must not be after to."] });
+            errors["from"] = ["Must not be after to."];
         }
+        ValidationException.ThrowIfAny(errors);
     }
 
     private static string CsvLine(AuditEntry e) => string.Join(',', new[]

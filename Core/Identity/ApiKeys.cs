@@ -52,11 +52,7 @@ public sealed class ApiKeys(OmniChatDbContext db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(actor);
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength)
-        {
-            errors["name"] = [$"Required, 1 to {MaxNameLength} characters."];
-        }
+        var name = FieldText.Required(request.Name, MaxNameLength, "name", errors);
         var scopes = request.Scopes?.Distinct(StringComparer.Ordinal).ToList() ?? [];
         if (scopes.Count == 0 || scopes.Any(s => !ApiScopes.All.Contains(s)))
         {
@@ -85,7 +81,7 @@ public sealed class ApiKeys(OmniChatDbContext db, TimeProvider time)
         var key = new ApiKey
         {
             Id = Guid.CreateVersion7(now),
-            Name = name!,
+            Name = name,
             Prefix = ApiKeySecret.Prefix(secret),
             Hash = ApiKeySecret.Hash(secret),
             Scopes = scopes,

@@ -58,6 +58,17 @@ public sealed class V2ApiKeysAndAuditShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task RefuseAKeyNameWithANulCharacter()
+    {
+        using var admin = api.CreateClient(api.DemoTenant.ApiKey);
+
+        using var created = await admin.PostAsJsonAsync("/v2/api-keys", new { name = "a\u0000b", scopes = ReadOnly }, Ct);
+
+        var problem = await created.AssertProblemAsync(400, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _));
+    }
+
+    [Fact]
     public async Task RefuseToCreateAKeyThatOutlivesTheCaller()
     {
         var callerExpires = DateTimeOffset.UtcNow.AddHours(1);
