@@ -5,7 +5,7 @@ namespace OmniChat.Core.Identity;
 /// <summary>A user's place in one tenant.</summary>
 public sealed class Membership : ITenantOwned
 {
-    /// <summary>Longest <see cref="AgentName"/> (the API's agent names are at most 200 characters too).</summary>
+    /// <summary>Longest <see cref="AgentName"/> (the API's and Telegram agents' names share it).</summary>
     public const int MaxAgentNameLength = 200;
 
     public Guid Id { get; set; }

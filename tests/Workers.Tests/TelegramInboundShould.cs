@@ -125,6 +125,35 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task NameATelegramAgentApartFromAPortalMemberWithTheSameName()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var userId = Guid.CreateVersion7();
+        var email = $"ada-{userId:N}@example.test";
+        // A portal member of this tenant already claims under "Ada" before the Telegram agent Ada first acts.
+        await workers.ScalarAsync<int>("""
+            WITH u AS (INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed, security_stamp, concurrency_stamp,
+                                          phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count, display_name, created_at)
+                       VALUES ($1, $2, upper($2), $2, upper($2), true, 'stamp', 'stamp', false, false, true, 0, 'Ada', now()) RETURNING 1),
+                 m AS (INSERT INTO memberships (id, tenant_id, user_id, role, can_manage_support_chats, agent_name, created_at)
+                       SELECT $3, $4, $1, 'Agent', true, 'Ada', now() FROM u RETURNING 1)
+            SELECT count(*)::int FROM m
+            """, userId, email, Guid.CreateVersion7(), tenant.TenantId);
+        var topic = await VisitorConversationAsync(tenant, "Hal");
+        var other = await ConnectedTenantAsync();
+        var otherTopic = await VisitorConversationAsync(other, "Ivy");
+
+        await CommandAsync(tenant, topic, "/claim");
+        await CommandAsync(other, otherTopic, "/claim");
+
+        var claimedBy = (await RowAsync(tenant, topic.ConversationId)).ClaimedBy;
+        Assert.NotEqual("Ada", claimedBy);
+        Assert.StartsWith("Ada", claimedBy, StringComparison.Ordinal);
+        // Another tenant's members do not take the name: there, the Telegram agent is plain Ada.
+        Assert.Equal("Ada", (await RowAsync(other, otherTopic.ConversationId)).ClaimedBy);
+    }
+
+    [Fact]
     public async Task CloseTheConversationWithTheCloseButton()
     {
         var tenant = await ConnectedTenantAsync();

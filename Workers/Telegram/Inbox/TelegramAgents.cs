@@ -2,20 +2,19 @@ using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram.Inbound;
+using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 
 namespace OmniChat.Workers.Telegram.Inbox;
 
 /// <summary>
 /// The tenant's agents known from Telegram (<c>telegram_agents</c>): created the first time a support-group member acts,
-/// named after their Telegram name, made unique within the tenant (<c>Ann Lee</c>, then <c>Ann Lee (@annl)</c>, then
-/// <c>Ann Lee 2</c>, …). The name stays what it was first: claims and replies refer to it. Once an admin links the agent
+/// named after their Telegram name, made unique within the tenant among Telegram agents and portal members (<c>Ann Lee</c>,
+/// then <c>Ann Lee (@annl)</c>, then <c>Ann Lee 2</c>, …). The name stays what it was first: claims and replies refer to it. Once an admin links the agent
 /// to a portal member, it acts under the member's agent name instead.
 /// </summary>
 internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
 {
-    private const int MaxNameLength = 200;
-
     /// <summary>The agent name of <paramref name="person"/> in <paramref name="tenantId"/>, creating the agent the first time.</summary>
     public async Task<string> EnsureAsync(Guid tenantId, TelegramPerson person, CancellationToken cancellationToken)
     {
@@ -28,7 +27,8 @@ internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
             await using var batch = dataSource.CreateTenantBatch(tenantId);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
                 INSERT INTO telegram_agents (id, tenant_id, telegram_user_id, name, created_at, last_seen_at)
-                VALUES ($1, $2, $3, $4, now(), now())
+                SELECT $1, $2, $3, $4, now(), now()
+                WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $2 AND m.agent_name = $4)
                 ON CONFLICT DO NOTHING
                 RETURNING name
                 """)
@@ -48,7 +48,8 @@ internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
                 return reader.GetString(0);
             }
             await reader.DisposeAsync();
-            // Either this person was created at the same moment (their name stands) or the name is someone else's.
+            // Either this person was created at the same moment (their name stands) or the name is someone else's (an agent's
+            // or a portal member's).
             if (await FindAsync(tenantId, person.Id, cancellationToken) is { } raced)
             {
                 return raced;
@@ -94,5 +95,5 @@ internal sealed class TelegramAgents(NpgsqlDataSource dataSource)
     }
 
     private static string Clip(string name, string suffix = "") =>
-        (name.Length + suffix.Length <= MaxNameLength ? name : name[..(MaxNameLength - suffix.Length)]) + suffix;
+        (name.Length + suffix.Length <= Membership.MaxAgentNameLength ? name : name[..(Membership.MaxAgentNameLength - suffix.Length)]) + suffix;
 }
