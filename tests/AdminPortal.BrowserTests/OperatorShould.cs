@@ -143,7 +143,7 @@ public sealed class OperatorShould(PortalFixture fixture)
             violations.AddRange(Serious("/operator/health", await page.RunAxe()));
             await Screenshot(page, "portal-operator-health.png");
 
-            await page.GotoAsync("/operator");
+            await Portal.OpenAsync(page, "/operator");
             await page.GetByTestId("new-tenant").ClickAsync();
             await Assertions.Expect(page.GetByTestId("create-tenant")).ToBeEnabledAsync();
             violations.AddRange(Serious("new tenant dialog", await page.RunAxe()));

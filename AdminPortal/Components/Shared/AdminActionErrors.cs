@@ -69,6 +69,20 @@ internal static class AdminActionErrors
     }
 
     /// <summary>
+    /// The sentence for a page or list that could not be loaded: the domain's own (access denied, not found…) or
+    /// <paramref name="fallback"/>, in which case the failure is logged with its details.
+    /// </summary>
+    public static string DescribeLoadFailure(Exception failure, ILogger logger, string fallback)
+    {
+        if (IsExpected(failure) || failure is ValidationException)
+        {
+            return Describe(failure);
+        }
+        logger.LogError(failure, "Portal page could not load: {Fallback}", fallback);
+        return failure is OperationCanceledException or TimeoutException ? TimedOut : fallback;
+    }
+
+    /// <summary>
     /// Runs one page action so that no failure of it can end the circuit: a failure is reported
     /// (see <see cref="Report"/>) and the answer is false.
     /// </summary>
