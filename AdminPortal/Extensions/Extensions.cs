@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using OmniChat.AdminPortal.Components.Pages.Channels;
 using OmniChat.AdminPortal.Inbox;
@@ -12,6 +13,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Events;
 using OmniChat.Core.Health;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Tenancy;
@@ -40,6 +42,8 @@ internal static class Extensions
         builder.AddOmniChatWidgetChannels();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<TenantUsage>();
+        // The plans as uploads and the rate limiter read them (cached a minute), so the usage page shows the limits enforced.
+        builder.Services.TryAddSingleton<PlanCatalog>();
         builder.Services.AddScoped<DeepHealthCheck>();
         builder.AddWidgetInstall();
 

@@ -45,7 +45,7 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         }
 
         var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
-        var maxBytes = plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : options.Value.MaxBytesCeiling;
+        var maxBytes = options.Value.MaxBytesFor(plan);
         long? storageLimit = plan.StorageBytes > 0 ? plan.StorageBytes : null;
         var remaining = long.MaxValue;
         if (storageLimit is { } limit)
@@ -123,8 +123,7 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
     public async Task<long> MaxBytesAsync(TenantInfo tenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
-        return plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : options.Value.MaxBytesCeiling;
+        return options.Value.MaxBytesFor(await plans.GetAsync(tenant.PlanId, cancellationToken));
     }
 
     private async Task<string> AcceptedTypeAsync(string? sniffed, string? declaredType, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using OmniChat.Core.Tenancy;
+
 namespace OmniChat.Core.Attachments;
 
 /// <summary>Attachment storage and links (section <c>Attachments</c>).</summary>
@@ -29,6 +31,13 @@ public sealed class AttachmentOptions
 
     /// <summary>The largest file at all, for plans that set no limit of their own (<c>attachment_max_bytes</c> 0).</summary>
     public long MaxBytesCeiling { get; set; } = 100L << 20;
+
+    /// <summary>The largest file one upload may be on <paramref name="plan"/>: its own limit, or <see cref="MaxBytesCeiling"/> when it sets none.</summary>
+    public long MaxBytesFor(Plan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.AttachmentMaxBytes > 0 ? plan.AttachmentMaxBytes : MaxBytesCeiling;
+    }
 
     /// <summary>The types a tenant accepts unless it chose its own list (<c>tenants.attachment_types</c>).</summary>
     public static IReadOnlyList<string> DefaultTypes { get; } =

@@ -158,9 +158,10 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static void RequireAdmin(PortalMembership by)
+    // The acting membership must be of this scope's tenant: an admin of another workspace is nobody here.
+    private void RequireAdmin(PortalMembership by)
     {
-        if (!by.IsAdmin)
+        if (by.Tenant.Id != tenants.RequireTenant().Id || !by.IsAdmin)
         {
             throw new TeamChangeRefusedException(TeamRefusal.AdminOnly, "Only owners and admins manage the team.");
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -32,12 +34,12 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         ArgumentNullException.ThrowIfNull(by);
         await using var db = factory.Create(by.Reason(string.IsNullOrWhiteSpace(search) ? "tenant list" : "tenant search"));
         var query = db.Tenants.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(search))
+        if (NormalizeSearch(search) is { } text)
         {
-            var pattern = "%" + EscapeLike(search.Trim()) + "%";
+            var pattern = "%" + EscapeLike(text) + "%";
             query = query.Where(t => EF.Functions.ILike(t.Name, pattern, "\\") || EF.Functions.ILike(t.Identifier, pattern, "\\"));
         }
-        var monthStart = MonthStart();
+        var monthStart = TenantUsage.MonthStart(time.GetUtcNow());
         return await query
             .OrderBy(t => t.Name).ThenBy(t => t.Identifier)
             .Take(MaxListed)
@@ -51,11 +53,18 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             .ToListAsync(cancellationToken);
     }
 
-    /// <summary>The tenant with <paramref name="identifier"/>, its plan and its usage, or null.</summary>
+    /// <summary>
+    /// The tenant with <paramref name="identifier"/>, its plan and its usage (<see cref="TenantUsage.CountAsync"/>), or null
+    /// (also for anything that is not a well-formed identifier, which no tenant has).
+    /// </summary>
     public async Task<TenantDetails?> FindAsync(PlatformOperator by, string identifier, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(identifier);
+        if (!IsIdentifier(identifier))
+        {
+            return null;
+        }
         await using var db = factory.Create(by.Reason($"tenant {identifier}: details and usage"));
         var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Identifier == identifier, cancellationToken);
         if (tenant is null)
@@ -63,18 +72,9 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             return null;
         }
         var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == tenant.PlanId, cancellationToken);
-        var monthStart = MonthStart();
         var id = tenant.Id;
-        var usage = new TenantActivity(
-            await db.Conversations.CountAsync(c => c.TenantId == id, cancellationToken),
-            await db.Conversations.CountAsync(c => c.TenantId == id && c.CreatedAt >= monthStart, cancellationToken),
-            await db.Conversations.CountAsync(c => c.TenantId == id && c.Status == Conversations.ConversationStatus.Open, cancellationToken),
-            await db.Messages.CountAsync(m => m.TenantId == id, cancellationToken),
-            await db.Messages.CountAsync(m => m.TenantId == id && m.CreatedAt >= monthStart, cancellationToken),
-            await db.Memberships.CountAsync(m => m.TenantId == id && m.DisabledAt == null, cancellationToken),
-            await db.ApiKeys.CountAsync(k => k.TenantId == id && k.RevokedAt == null, cancellationToken),
-            await db.Attachments.Where(a => a.TenantId == id).SumAsync(a => (long?)a.Size, cancellationToken) ?? 0,
-            monthStart);
+        var usage = await TenantUsage.CountAsync(db, id, TenantUsage.MonthStart(time.GetUtcNow()), cancellationToken)
+            ?? throw new InvalidOperationException($"Tenant {id} was found and is gone.");
         var admins = await db.Memberships.AsNoTracking()
             .Where(m => m.TenantId == id && (m.Role == MembershipRole.Owner || m.Role == MembershipRole.Admin))
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.Role, Email = u.Email ?? u.UserName ?? "", m.DisabledAt, m.CreatedAt })
@@ -113,7 +113,7 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         var name = (request.Name ?? "").Trim();
         var errors = Validate(identifier, name);
         await using var db = factory.Create(by.Reason($"create tenant {identifier}"));
-        if (!await db.Plans.AnyAsync(p => p.Id == request.PlanId, cancellationToken))
+        if (!IsPlanId(request.PlanId) || !await db.Plans.AnyAsync(p => p.Id == request.PlanId, cancellationToken))
         {
             errors["planId"] = ["Choose one of the plans."];
         }
@@ -167,7 +167,7 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         ArgumentNullException.ThrowIfNull(by);
         await using var db = factory.Create(by.Reason($"change the plan of tenant {tenantId} to {planId}"));
         var tenant = await FindForChangeAsync(db, tenantId, cancellationToken);
-        if (!await db.Plans.AnyAsync(p => p.Id == planId, cancellationToken))
+        if (!IsPlanId(planId) || !await db.Plans.AnyAsync(p => p.Id == planId, cancellationToken))
         {
             throw new ValidationException(new Dictionary<string, string[]> { ["planId"] = ["Choose one of the plans."] });
         }
@@ -193,7 +193,7 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         {
             errors["identifier"] = ["Enter an identifier."];
         }
-        else if (identifier.Length is < 2 or > MaxIdentifierLength || !IdentifierPattern().IsMatch(identifier))
+        else if (!IsIdentifier(identifier))
         {
             errors["identifier"] = [$"Use 2 to {MaxIdentifierLength} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."];
         }
@@ -205,11 +205,62 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         {
             errors["name"] = [$"Use at most {MaxNameLength} characters."];
         }
+        else if (name.Contains('\0', StringComparison.Ordinal))
+        {
+            errors["name"] = ["The name contains a character that cannot be stored."];
+        }
         return errors;
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*[a-z0-9]$")]
+    /// <summary>
+    /// True when <paramref name="identifier"/> is a well-formed tenant identifier: 2 to <see cref="MaxIdentifierLength"/>
+    /// lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
+    /// </summary>
+    public static bool IsIdentifier(string? identifier) =>
+        identifier is { Length: >= 2 and <= MaxIdentifierLength } && IdentifierPattern().IsMatch(identifier);
+
+    /// <summary>
+    /// An identifier suggested from a tenant's name ("Acme Café GmbH" → "acme-cafe-gmbh"): accents dropped, other runs of
+    /// characters a hyphen, leading digits skipped, cut to <see cref="MaxIdentifierLength"/>. Always passes
+    /// <see cref="IsIdentifier"/>, or is empty when the name gives none (the operator then enters one).
+    /// </summary>
+    public static string SuggestIdentifier(string? name)
+    {
+        var builder = new StringBuilder();
+        foreach (var c in (name ?? "").Normalize(NormalizationForm.FormD))
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
+            {
+                continue;
+            }
+            var lower = char.ToLowerInvariant(c);
+            if (lower is >= 'a' and <= 'z' || (lower is >= '0' and <= '9' && builder.Length > 0))
+            {
+                builder.Append(lower);
+            }
+            else if (builder.Length > 0 && builder[^1] != '-')
+            {
+                builder.Append('-');
+            }
+        }
+        var suggestion = builder.ToString();
+        suggestion = (suggestion.Length > MaxIdentifierLength ? suggestion[..MaxIdentifierLength] : suggestion).TrimEnd('-');
+        return IsIdentifier(suggestion) ? suggestion : "";
+    }
+
+    // \z, not $: "$" also matches before a final line feed.
+    [GeneratedRegex(@"^[a-z][a-z0-9-]*[a-z0-9]\z")]
     private static partial Regex IdentifierPattern();
+
+    // A plan id comes from the operator's choice of the listed plans; anything PostgreSQL cannot hold is no plan.
+    private static bool IsPlanId(string? planId) =>
+        !string.IsNullOrEmpty(planId) && planId.Length <= 64 && !planId.Contains('\0', StringComparison.Ordinal);
+
+    private static string? NormalizeSearch(string? search)
+    {
+        var text = search?.Replace("\0", "", StringComparison.Ordinal).Trim();
+        return string.IsNullOrEmpty(text) ? null : text.Length > MaxNameLength ? text[..MaxNameLength] : text;
+    }
 
     private async Task<bool> SetStatusAsync(PlatformOperator by, Guid tenantId, TenantStatus status, string action, CancellationToken cancellationToken)
     {
@@ -233,12 +284,6 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         ?? throw new NotFoundException("tenant_not_found", "No tenant with this id.");
 
     private static string IdentifierTaken(string identifier) => $"The identifier \"{identifier}\" is taken: choose another.";
-
-    private DateTimeOffset MonthStart()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-    }
 
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
@@ -264,10 +309,3 @@ public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantActivity Usa
 
 /// <summary>An owner or admin of a tenant, as the operator sees them (deactivated ones included).</summary>
 public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactivated, DateTimeOffset Since);
-
-/// <summary>
-/// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
-/// active members, API keys not revoked, and attachment storage in bytes.
-/// </summary>
-public sealed record TenantActivity(int Conversations, int ConversationsThisMonth, int OpenConversations, int Messages, int MessagesThisMonth,
-    int Members, int ApiKeys, long StorageBytes, DateTimeOffset MonthStart);

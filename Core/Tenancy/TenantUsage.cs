@@ -1,11 +1,15 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OmniChat.Core.Attachments;
+using OmniChat.Core.Conversations;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.RateLimiting;
 
 namespace OmniChat.Core.Tenancy;
 
 /// <summary>
-/// One thing the plan limits: what the tenant uses (<see cref="Used"/>; null where nothing measures it yet) against
-/// the plan's <see cref="Limit"/> (0: no limit).
+/// One thing the plan limits: what the tenant uses (<see cref="Used"/>; null where nothing measures it, or where the limit
+/// is checked per request and there is nothing to add up) against the plan's <see cref="Limit"/> (0: no limit).
 /// </summary>
 public sealed record UsageMeter(string Name, long? Used, long Limit, UsageUnit Unit);
 
@@ -26,36 +30,71 @@ public enum UsageUnit
 public sealed record TenantUsageReport(Plan Plan, DateTimeOffset MonthStart, DateTimeOffset At, IReadOnlyList<UsageMeter> Meters);
 
 /// <summary>
-/// What the current tenant uses against its plan, counted from the database: conversations and messages started this
-/// month (UTC), active agents, stored attachment bytes. The API rate is a limit only: nothing keeps the rate per tenant
-/// past the current minute, so it has no <see cref="UsageMeter.Used"/>. Runs in the current tenant's scope.
+/// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
+/// active members, API keys not revoked, and attachment storage in bytes.
 /// </summary>
-public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, TimeProvider time)
+public sealed record TenantActivity(int Conversations, int ConversationsThisMonth, int OpenConversations, int Messages, int MessagesThisMonth,
+    int Members, int ApiKeys, long StorageBytes, DateTimeOffset MonthStart);
+
+/// <summary>
+/// What the current tenant uses against its plan, counted from the database: conversations and messages started this
+/// month (UTC), active agents, stored attachment bytes. The API rate and the largest file are limits only: nothing keeps
+/// the rate per tenant past the current minute, and every upload is checked against the per-file limit, so neither has a
+/// <see cref="UsageMeter.Used"/>. Runs in the current tenant's scope; the operator console counts the same way
+/// (<see cref="CountAsync"/>) in the system scope.
+/// </summary>
+public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, PlanCatalog plans, IOptions<AttachmentOptions> attachments,
+    TimeProvider time)
 {
     /// <summary>Meter names, as shown.</summary>
     public const string Conversations = "Conversations this month", Messages = "Messages this month", Agents = "Agents",
         Storage = "Attachment storage", ApiRate = "API requests a minute", LargestFile = "Largest file";
+
+    /// <summary>The start of the calendar month (UTC) that contains <paramref name="at"/>: the period of the plans' monthly limits.</summary>
+    public static DateTimeOffset MonthStart(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, 1, 0, 0, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The activity of the tenant <paramref name="tenantId"/> in one round trip (one statement of correlated counts), or
+    /// null when <paramref name="db"/> does not see that tenant. <paramref name="db"/> is the tenant's own context (the
+    /// usage page) or the system scope (the operator console); either way only that tenant's rows count.
+    /// </summary>
+    public static async Task<TenantActivity?> CountAsync(OmniChatDbContext db, Guid tenantId, DateTimeOffset monthStart, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
+            .Select(t => new TenantActivity(
+                db.Conversations.Count(c => c.TenantId == t.Id),
+                db.Conversations.Count(c => c.TenantId == t.Id && c.CreatedAt >= monthStart),
+                db.Conversations.Count(c => c.TenantId == t.Id && c.Status == ConversationStatus.Open),
+                db.Messages.Count(m => m.TenantId == t.Id),
+                db.Messages.Count(m => m.TenantId == t.Id && m.CreatedAt >= monthStart),
+                db.Memberships.Count(m => m.TenantId == t.Id && m.DisabledAt == null),
+                db.ApiKeys.Count(k => k.TenantId == t.Id && k.RevokedAt == null),
+                db.Attachments.Where(a => a.TenantId == t.Id).Sum(a => (long?)a.Size) ?? 0,
+                monthStart))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
 
     /// <summary>The plan and the meters now.</summary>
     public async Task<TenantUsageReport> ReadAsync(CancellationToken cancellationToken)
     {
         var tenant = tenants.RequireTenant();
         var now = time.GetUtcNow();
-        var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var plan = await db.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == tenant.PlanId, cancellationToken)
-            ?? Plan.Defaults.Single(p => p.Id == Plan.FreeId);
-        var conversations = await db.Conversations.CountAsync(c => c.CreatedAt >= monthStart, cancellationToken);
-        var messages = await db.Messages.CountAsync(m => m.CreatedAt >= monthStart, cancellationToken);
-        var agents = await db.Memberships.CountAsync(m => m.DisabledAt == null, cancellationToken);
-        var storage = await db.Attachments.SumAsync(a => (long?)a.Size, cancellationToken) ?? 0;
-        var largest = await db.Attachments.MaxAsync(a => (long?)a.Size, cancellationToken) ?? 0;
+        var monthStart = MonthStart(now);
+        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
+        var usage = await CountAsync(db, tenant.Id, monthStart, cancellationToken)
+            ?? throw new InvalidOperationException($"The tenant {tenant.Id} of this scope has no row.");
         return new TenantUsageReport(plan, monthStart, now,
         [
-            new UsageMeter(Conversations, conversations, plan.ConversationsPerMonth, UsageUnit.Count),
-            new UsageMeter(Messages, messages, plan.MessagesPerMonth, UsageUnit.Count),
-            new UsageMeter(Agents, agents, plan.Agents, UsageUnit.Count),
-            new UsageMeter(Storage, storage, plan.StorageBytes, UsageUnit.Bytes),
-            new UsageMeter(LargestFile, largest, plan.AttachmentMaxBytes, UsageUnit.Bytes),
+            new UsageMeter(Conversations, usage.ConversationsThisMonth, plan.ConversationsPerMonth, UsageUnit.Count),
+            new UsageMeter(Messages, usage.MessagesThisMonth, plan.MessagesPerMonth, UsageUnit.Count),
+            new UsageMeter(Agents, usage.Members, plan.Agents, UsageUnit.Count),
+            new UsageMeter(Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
+            new UsageMeter(LargestFile, null, attachments.Value.MaxBytesFor(plan), UsageUnit.Bytes),
             new UsageMeter(ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),
         ]);
     }

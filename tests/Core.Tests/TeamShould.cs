@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Core.Audit;
+using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Tenancy;
 using OmniChat.TestKit;
@@ -73,6 +74,45 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
         Assert.All(actions, a => Assert.Equal(Actor.Actor, a.Actor));
     }
 
+    [Fact]
+    public async Task NotFindAnotherTenantsMemberOrTelegramAgent()
+    {
+        var tenantA = await NewTenantAsync();
+        var tenantB = await NewTenantAsync();
+        var ownerA = await AddMemberAsync(tenantA, MembershipRole.Owner);
+        var agentB = await AddMemberAsync(tenantB, MembershipRole.Agent);
+        var telegramB = await AddTelegramAgentAsync(tenantB);
+
+        var role = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.ChangeRoleAsync(agentB.MembershipId, MembershipRole.Admin, ownerA, Actor, Ct)));
+        var support = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.SetSupportChatsAsync(agentB.MembershipId, false, ownerA, Actor, Ct)));
+        var deactivate = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.SetActiveAsync(agentB.MembershipId, false, ownerA, Actor, Ct)));
+        var link = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.LinkTelegramAgentAsync(telegramB, ownerA.MembershipId, ownerA, Actor, Ct)));
+        var unlink = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.LinkTelegramAgentAsync(telegramB, null, ownerA, Actor, Ct)));
+
+        TeamChangeRefusedException[] refusals = [role, support, deactivate, link, unlink];
+        Assert.All(refusals, e => Assert.Equal(TeamRefusal.NotFound, e.Refusal));
+        var untouched = await MembershipAsync(agentB.MembershipId);
+        Assert.Equal((MembershipRole.Agent, true, (DateTimeOffset?)null), (untouched.Role, untouched.CanManageSupportChats, untouched.DisabledAt));
+        await using var system = _db.ForSystem();
+        Assert.Null((await system.TelegramAgents.AsNoTracking().SingleAsync(a => a.Id == telegramB, Ct)).UserId);
+        Assert.False(await system.AuditEntries.AnyAsync(a => a.TenantId == tenantA.Id || a.TenantId == tenantB.Id, Ct));
+    }
+
+    [Fact]
+    public async Task RefuseAnAdminOfAnotherTenantActingInThisOne()
+    {
+        var tenantA = await NewTenantAsync();
+        var tenantB = await NewTenantAsync();
+        await AddMemberAsync(tenantA, MembershipRole.Owner);
+        var agentA = await AddMemberAsync(tenantA, MembershipRole.Agent);
+        var ownerB = await AddMemberAsync(tenantB, MembershipRole.Owner);
+
+        var refused = await Assert.ThrowsAsync<TeamChangeRefusedException>(() => Run(tenantA, t => t.SetSupportChatsAsync(agentA.MembershipId, false, ownerB, Actor, Ct)));
+
+        Assert.Equal(TeamRefusal.AdminOnly, refused.Refusal);
+        Assert.True((await MembershipAsync(agentA.MembershipId)).CanManageSupportChats);
+    }
+
     private static readonly AuditActor Actor = new("user:" + Guid.NewGuid(), AuditActor.UserType, null);
 
     private async Task Run(TenantInfo tenant, Func<Team, Task> change)
@@ -97,6 +137,17 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
         system.Tenants.Add(tenant);
         await system.SaveChangesAsync(Ct);
         return tenant.ToInfo();
+    }
+
+    private async Task<Guid> AddTelegramAgentAsync(TenantInfo tenant)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var agent = new TelegramAgent { Id = Guid.CreateVersion7(), TenantId = tenant.Id, TelegramUserId = Random.Shared.NextInt64(1, long.MaxValue),
+            Name = "Telegram agent", CreatedAt = now, LastSeenAt = now };
+        await using var system = _db.ForSystem();
+        system.TelegramAgents.Add(agent);
+        await system.SaveChangesAsync(Ct);
+        return agent.Id;
     }
 
     private async Task<PortalMembership> AddMemberAsync(TenantInfo tenant, MembershipRole role)
