@@ -118,7 +118,7 @@ public sealed record ConversationResponse(
 {
     public static ConversationResponse From(Conversation c) => new(c.Id, c.CustomerId, c.Name, c.Status.ToString().ToLowerInvariant(), c.ClaimedBy,
         c.Locale, c.LastSeq, c.Channel, c.Interface,
-        c.LastInboundAt is { } inbound && (c.LastOutboundAt is null || c.LastOutboundAt < inbound),
+        ConversationQueries.IsUnanswered(c.LastInboundAt, c.LastOutboundAt),
         c.LastInboundAt, c.LastOutboundAt, c.CreatedAt, c.UpdatedAt);
 }
 

@@ -1,7 +1,4 @@
 using System.ComponentModel;
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Conversations;
@@ -64,7 +61,7 @@ internal static class V2ConversationEndpoints
         var errors = new Dictionary<string, string[]>();
         var take = ConversationRequestRules.Limit(limit, errors, fallback: 50, max: 100);
         var statusFilter = ConversationRequestRules.Status(status, errors);
-        var after = cursor is null ? null : Cursor.TryParse(cursor);
+        var after = cursor is null ? null : InboxCursor.TryParse(cursor);
         if (cursor is not null && after is null)
         {
             errors["cursor"] = ["Not a cursor this API returned."];
@@ -82,11 +79,11 @@ internal static class V2ConversationEndpoints
         var query = db.Conversations.AsNoTracking();
         if (statusFilter is { } s) query = query.Where(c => c.Status == s);
         if (claimedBy is not null) query = query.Where(c => c.ClaimedBy == claimedBy);
-        if (unanswered is true) query = query.Where(c => c.LastInboundAt != null && (c.LastOutboundAt == null || c.LastOutboundAt < c.LastInboundAt));
-        if (unanswered is false) query = query.Where(c => c.LastInboundAt == null || (c.LastOutboundAt != null && c.LastOutboundAt >= c.LastInboundAt));
+        if (unanswered is true) query = query.Where(ConversationQueries.Unanswered);
+        if (unanswered is false) query = query.Where(ConversationQueries.Answered);
         if (!string.IsNullOrWhiteSpace(q))
         {
-            var pattern = "%" + q.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var pattern = LikePattern.Contains(q);
             query = query.Where(c => EF.Functions.ILike(c.Name ?? "", pattern)
                 || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Text, pattern)));
         }
@@ -96,7 +93,7 @@ internal static class V2ConversationEndpoints
         }
 
         var page = await query.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id).Take(take + 1).ToListAsync(cancellationToken);
-        var next = page.Count > take ? Cursor.Format(page[take - 1].UpdatedAt, page[take - 1].Id) : null;
+        var next = page.Count > take ? new InboxCursor(page[take - 1].UpdatedAt, page[take - 1].Id).ToString() : null;
         return TypedResults.Ok(new ConversationListResponse([.. page.Take(take).Select(ConversationResponse.From)], next));
     }
 
@@ -213,7 +210,7 @@ internal static class V2ConversationEndpoints
         {
             ConversationRules.Text(request!.Text, errors);
         }
-        else if (!V2TemplateEndpoints.KeyPattern().IsMatch(request!.Key!))
+        else if (!TemplateTranslations.IsKey(request!.Key))
         {
             errors["key"] = ["A template key."];
         }
@@ -225,7 +222,7 @@ internal static class V2ConversationEndpoints
         {
             var tenantLocale = await db.Tenants.AsNoTracking().Select(t => t.DefaultLocale).SingleAsync(cancellationToken);
             var resolved = await new TemplateResolver(db).ResolveAsync(request.Key!, conversation.Locale, tenantLocale, cancellationToken)
-                ?? throw V2TemplateEndpoints.TemplateNotFound();
+                ?? throw TemplateTranslations.NotFound();
             text = resolved.Text;
         }
         var added = await writer.AddMessageAsync(tenants.RequireTenant(), id,
@@ -238,29 +235,6 @@ internal static class V2ConversationEndpoints
     private static async Task<Conversation> FindAsync(OmniChatDbContext db, Guid id, CancellationToken cancellationToken) =>
         await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
         ?? throw new NotFoundException("conversation_not_found", "The conversation does not exist.");
-
-    /// <summary>Opaque keyset cursor: the last row's (updatedAt, id).</summary>
-    private static class Cursor
-    {
-        public static string Format(DateTimeOffset updatedAt, Guid id) =>
-            Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{updatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
-
-        public static (DateTimeOffset UpdatedAt, Guid Id)? TryParse(string cursor)
-        {
-            try
-            {
-                var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
-                return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                       && ticks is >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks && Guid.TryParseExact(parts[1], "N", out var id)
-                    ? (new DateTimeOffset(ticks, TimeSpan.Zero), id)
-                    : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-    }
 }
 
 public sealed record V2StartedConversationResponse(ConversationResponse Conversation, string Token, string RefreshToken, int ExpiresIn);

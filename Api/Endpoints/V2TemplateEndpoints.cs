@@ -1,8 +1,6 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Templates;
 using Required = System.ComponentModel.DataAnnotations.RequiredAttribute;
@@ -61,10 +59,6 @@ internal static class V2TemplateEndpoints
 
     internal static async Task<Ok<PreviewResponse>> Preview(string key, string? locale, TemplateTranslations templates, CancellationToken cancellationToken) =>
         TypedResults.Ok(PreviewResponse.From(await templates.PreviewAsync(key, locale, cancellationToken)));
-
-    internal static NotFoundException TemplateNotFound() => TemplateTranslations.NotFound();
-
-    internal static Regex KeyPattern() => TemplateTranslations.KeyPattern();
 }
 
 public sealed record PutTranslationRequest([property: Required] string? Text);

@@ -49,8 +49,8 @@ internal static class DeepHealthEndpoints
         }
 
         var report = await check.RunAsync(info, options.Value.Timeout, cancellationToken);
-        List<DeepHealthStep> steps = [.. report.Steps.Select(s => new DeepHealthStep(s.Name, s.Status, s.DurationMs, s.Error))];
-        var failed = steps.FirstOrDefault(s => s.Status == "failed");
+        List<DeepHealthStep> steps = [.. report.Steps.Select(DeepHealthStep.From)];
+        var failed = report.FailedStep;
         var body = new DeepHealthResponse(failed is null ? "healthy" : "unhealthy", info.Identifier, failed?.Name, steps);
         if (failed is not null)
         {
@@ -64,7 +64,11 @@ internal static class DeepHealthEndpoints
 }
 
 /// <summary>One step of the deep health check: <c>ok</c>, <c>failed</c> (with the error) or <c>skipped</c> (with why).</summary>
-public sealed record DeepHealthStep(string Name, string Status, double DurationMs, string? Error);
+public sealed record DeepHealthStep(string Name, string Status, double DurationMs, string? Error)
+{
+    // The wire shape of Core's step (its own record, so the API's schema keeps its name).
+    public static DeepHealthStep From(DeepHealthStepResult step) => new(step.Name, step.Status, step.DurationMs, step.Error);
+}
 
 /// <summary>The deep health check's answer: every step in order, timed.</summary>
 public sealed record DeepHealthResponse(string Status, string Tenant, string? FailedStep, IReadOnlyList<DeepHealthStep> Steps);

@@ -29,14 +29,19 @@ public sealed class AuditEntry : ITenantOwned
 
     public DateTimeOffset OccurredAt { get; set; }
 
-    /// <summary>An entry of <paramref name="actor"/>'s <paramref name="action"/>, to save with the change it records.</summary>
+    /// <summary>
+    /// An entry of <paramref name="actor"/>'s <paramref name="action"/>, to save with the change it records. Its tenant is the
+    /// current one (set on save), or <paramref name="tenantId"/> when written from the system scope (an operator's action in a
+    /// tenant's data).
+    /// </summary>
     public static AuditEntry Create(AuditActor actor, string action, string targetType, string targetId, DateTimeOffset now,
-        IReadOnlyDictionary<string, object?>? details = null)
+        IReadOnlyDictionary<string, object?>? details = null, Guid? tenantId = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         return new AuditEntry
         {
             Id = Guid.CreateVersion7(now),
+            TenantId = tenantId ?? Guid.Empty,
             Actor = actor.Actor,
             ActorType = actor.ActorType,
             Action = action,

@@ -34,7 +34,10 @@ public sealed record InboxViewer(Guid UserId, string AgentName);
 /// <summary>One page request: a tab, an optional text search (name and message text), and where the previous page ended.</summary>
 public sealed record InboxQuery(InboxFilter Filter, string? Search = null, InboxCursor? After = null, int Limit = InboxListing.DefaultPageSize);
 
-/// <summary>Keyset position in the inbox's order (newest activity first): the last row's <c>(updated_at, id)</c>.</summary>
+/// <summary>
+/// Keyset position in a conversation list newest activity first (the inbox, the v2 API's <c>cursor</c>): the last row's
+/// <c>(updated_at, id)</c>.
+/// </summary>
 public readonly record struct InboxCursor(DateTimeOffset UpdatedAt, Guid Id)
 {
     /// <summary>The cursor as an opaque URL-safe string.</summary>
@@ -81,8 +84,8 @@ public sealed record InboxRow(
     InboxPreview? LastMessage,
     int Unread)
 {
-    /// <summary>The last inbound message has no agent reply after it (the same rule as the API's <c>unanswered</c>).</summary>
-    public bool Unanswered => InboxListing.IsUnanswered(LastInboundAt, LastOutboundAt);
+    /// <summary>The last inbound message has no agent reply after it (<see cref="ConversationQueries.IsUnanswered"/>).</summary>
+    public bool Unanswered => ConversationQueries.IsUnanswered(LastInboundAt, LastOutboundAt);
 
     /// <summary>Since when the visitor waits for an answer, when <see cref="Unanswered"/> (and the conversation is not closed).</summary>
     public DateTimeOffset? WaitingSince => Unanswered && Status != ConversationStatus.Closed ? LastInboundAt : null;
@@ -136,13 +139,6 @@ public sealed class InboxListing(NpgsqlDataSource dataSource)
 
     private const string Columns =
         "c.id, c.name, c.status, c.claimed_by, c.channel, c.interface, c.updated_at, c.last_inbound_at, c.last_outbound_at, c.last_seq";
-
-    private const string UnansweredCondition =
-        "c.last_inbound_at IS NOT NULL AND (c.last_outbound_at IS NULL OR c.last_outbound_at < c.last_inbound_at)";
-
-    /// <summary>The last message is inbound with no agent reply after it: inbound at, and no outbound at or before it.</summary>
-    public static bool IsUnanswered(DateTimeOffset? lastInboundAt, DateTimeOffset? lastOutboundAt) =>
-        lastInboundAt is { } inbound && (lastOutboundAt is null || lastOutboundAt < inbound);
 
     /// <summary>One page of a tab for <paramref name="viewer"/>.</summary>
     public async Task<InboxPage> ListAsync(TenantInfo tenant, InboxViewer viewer, InboxQuery query, CancellationToken cancellationToken)
@@ -227,7 +223,7 @@ public sealed class InboxListing(NpgsqlDataSource dataSource)
             SELECT {Count("'Open', 'Claimed'")},
                    {Count("'Claimed'", $" AND c.claimed_by = {agent}")},
                    {Count("'Open'")},
-                   {Count("'Open', 'Claimed'", " AND " + UnansweredCondition)},
+                   {Count("'Open', 'Claimed'", " AND " + ConversationQueries.UnansweredSql)},
                    {Count("'Closed'")}
             """;
         batch.BatchCommands.Add(command);
@@ -250,13 +246,12 @@ public sealed class InboxListing(NpgsqlDataSource dataSource)
         var conditions = filter switch
         {
             InboxFilter.Mine => $" AND c.claimed_by = {p.Add(NpgsqlDbType.Text, viewer.AgentName)}",
-            InboxFilter.Unanswered => " AND " + UnansweredCondition,
+            InboxFilter.Unanswered => " AND " + ConversationQueries.UnansweredSql,
             _ => "",
         };
         if (search is not null)
         {
-            var pattern = p.Add(NpgsqlDbType.Text, "%" + search.Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+            var pattern = p.Add(NpgsqlDbType.Text, LikePattern.Contains(search));
             conditions += $" AND (coalesce(c.name, '') ILIKE {pattern} OR EXISTS (SELECT 1 FROM messages s"
                 + $" WHERE s.tenant_id = c.tenant_id AND s.conversation_id = c.id AND s.text ILIKE {pattern}))";
         }

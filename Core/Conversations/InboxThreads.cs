@@ -28,7 +28,7 @@ public sealed record InboxThread(
     string? CustomerName)
 {
     /// <summary>The last inbound message has no agent reply after it.</summary>
-    public bool Unanswered => InboxListing.IsUnanswered(LastInboundAt, LastOutboundAt);
+    public bool Unanswered => ConversationQueries.IsUnanswered(LastInboundAt, LastOutboundAt);
 
     /// <summary>
     /// The topic in the tenant's Telegram support group, as a <c>t.me/c/…</c> link (a supergroup id <c>-100123</c> is

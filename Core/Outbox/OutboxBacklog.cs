@@ -13,12 +13,13 @@ public sealed class OutboxBacklog(SystemDbContextFactory factory, TimeProvider t
     public async Task<OutboxLag> ReadAsync(string operatorName, CancellationToken cancellationToken)
     {
         await using var db = factory.Create($"operator {operatorName}: outbox lag");
-        var unsent = db.OutboxMessages.AsNoTracking().Where(o => o.SentAt == null);
-        var pending = await unsent.CountAsync(cancellationToken);
-        var oldest = pending == 0 ? null : await unsent.MinAsync(o => (DateTimeOffset?)o.CreatedAt, cancellationToken);
-        var failing = pending == 0 ? 0 : await unsent.CountAsync(o => o.Attempts > 0, cancellationToken);
+        // One aggregate over the unsent rows (no group at all when there are none).
+        var backlog = await db.OutboxMessages.AsNoTracking().Where(o => o.SentAt == null).GroupBy(o => 1)
+            .Select(g => new { Pending = g.Count(), Failing = g.Count(o => o.Attempts > 0), Oldest = g.Min(o => (DateTimeOffset?)o.CreatedAt) })
+            .SingleOrDefaultAsync(cancellationToken);
         var now = time.GetUtcNow();
-        return new OutboxLag(pending, failing, oldest, oldest is { } at ? (now - at).Duration() : TimeSpan.Zero);
+        var oldest = backlog?.Oldest;
+        return new OutboxLag(backlog?.Pending ?? 0, backlog?.Failing ?? 0, oldest, oldest is { } at ? (now - at).Duration() : TimeSpan.Zero);
     }
 }
 

@@ -55,11 +55,9 @@ public sealed class DeadLetters(SystemDbContextFactory factory, IOptions<Webhook
             return null;
         }
         var now = time.GetUtcNow();
-        delivery.Status = WebhookDeliveryStatus.Pending;
-        delivery.NextAttemptAt = now;
-        delivery.RetryUntil = now + webhookOptions.Value.RetryWindow;
-        delivery.DeadAt = null;
-        db.AuditEntries.Add(Audit(actor, delivery.TenantId, "webhook.replayed_by_operator", "webhook_delivery", id, now));
+        delivery.Requeue(now, webhookOptions.Value.RetryWindow);
+        db.AuditEntries.Add(AuditEntry.Create(actor, "webhook.replayed_by_operator", "webhook_delivery", id.ToString(), now,
+            tenantId: delivery.TenantId));
         await db.SaveChangesAsync(cancellationToken);
         return OperatorDeadLetter.From(delivery, includeBody: false);
     }
@@ -105,7 +103,8 @@ public sealed class DeadLetters(SystemDbContextFactory factory, IOptions<Webhook
         var now = time.GetUtcNow();
         delivery.Status = TelegramDeliveryStatus.Pending;
         delivery.NextAttemptAt = now;
-        db.AuditEntries.Add(Audit(actor, delivery.TenantId, "telegram.delivery_replayed_by_operator", "telegram_delivery", id, now));
+        db.AuditEntries.Add(AuditEntry.Create(actor, "telegram.delivery_replayed_by_operator", "telegram_delivery", id.ToString(), now,
+            tenantId: delivery.TenantId));
         await db.SaveChangesAsync(cancellationToken);
         return OperatorTelegramDeadLetter.From(delivery);
     }
@@ -115,13 +114,6 @@ public sealed class DeadLetters(SystemDbContextFactory factory, IOptions<Webhook
         string.IsNullOrWhiteSpace(operatorName) ? $"operator: {what}" : $"operator {operatorName}: {what}";
 
     private static int Clamp(int? limit) => Math.Clamp(limit ?? 100, 1, MaxLimit);
-
-    private static AuditEntry Audit(AuditActor actor, Guid tenantId, string action, string targetType, Guid targetId, DateTimeOffset now)
-    {
-        var entry = AuditEntry.Create(actor, action, targetType, targetId.ToString(), now);
-        entry.TenantId = tenantId;
-        return entry;
-    }
 }
 
 /// <summary>A dead webhook delivery as the operator sees it (<see cref="Body"/> only when inspected).</summary>

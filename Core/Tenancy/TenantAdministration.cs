@@ -36,7 +36,7 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         var query = db.Tenants.AsNoTracking();
         if (NormalizeSearch(search) is { } text)
         {
-            var pattern = "%" + EscapeLike(text) + "%";
+            var pattern = LikePattern.Contains(text);
             query = query.Where(t => EF.Functions.ILike(t.Name, pattern, "\\") || EF.Functions.ILike(t.Identifier, pattern, "\\"));
         }
         var monthStart = TenantUsage.MonthStart(time.GetUtcNow());
@@ -285,16 +285,9 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
 
     private static string IdentifierTaken(string identifier) => $"The identifier \"{identifier}\" is taken: choose another.";
 
-    private static string EscapeLike(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
-
     private static AuditEntry Audit(AuditActor actor, Guid tenantId, string action, Guid target, DateTimeOffset now,
-        IReadOnlyDictionary<string, object?>? details = null)
-    {
-        var entry = AuditEntry.Create(actor, action, "tenant", target.ToString(), now, details);
-        entry.TenantId = tenantId;
-        return entry;
-    }
+        IReadOnlyDictionary<string, object?>? details = null) =>
+        AuditEntry.Create(actor, action, "tenant", target.ToString(), now, details, tenantId);
 }
 
 /// <summary>What the operator enters for a new tenant.</summary>

@@ -72,6 +72,18 @@ public sealed class WebhookDelivery : ITenantOwned
 
     /// <summary>When the retry budget ran out (the delivery is in the dead-letter store).</summary>
     public DateTimeOffset? DeadAt { get; set; }
+
+    /// <summary>
+    /// Queues the delivery to be sent again at <paramref name="now"/> with a fresh <paramref name="retryWindow"/> (a
+    /// tenant's redelivery, an operator's replay of a dead letter): pending, out of the dead-letter store.
+    /// </summary>
+    public void Requeue(DateTimeOffset now, TimeSpan retryWindow)
+    {
+        Status = WebhookDeliveryStatus.Pending;
+        NextAttemptAt = now;
+        RetryUntil = now + retryWindow;
+        DeadAt = null;
+    }
 }
 
 /// <summary>Where a delivery stands.</summary>

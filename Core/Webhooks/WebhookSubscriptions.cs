@@ -166,10 +166,7 @@ public sealed class WebhookSubscriptions(OmniChatDbContext db, WebhookTargetPoli
         var delivery = await db.WebhookDeliveries.SingleOrDefaultAsync(d => d.Id == deliveryId && d.SubscriptionId == id, cancellationToken)
             ?? throw new NotFoundException("delivery_not_found", "The delivery does not exist.");
         var now = time.GetUtcNow();
-        delivery.Status = WebhookDeliveryStatus.Pending;
-        delivery.NextAttemptAt = now;
-        delivery.RetryUntil = now + options.Value.RetryWindow;
-        delivery.DeadAt = null;
+        delivery.Requeue(now, options.Value.RetryWindow);
         db.AuditEntries.Add(AuditEntry.Create(actor, "webhook.redelivered", "webhook_delivery", deliveryId.ToString(), now));
         await db.SaveChangesAsync(cancellationToken);
         return delivery;

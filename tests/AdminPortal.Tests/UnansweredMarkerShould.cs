@@ -42,11 +42,11 @@ public sealed class UnansweredMarkerShould : IAsyncDisposable
     [Fact]
     public void FollowTheRuleThatOnlyAnAgentReplyAfterTheLastInboundAnswersIt()
     {
-        Assert.True(InboxListing.IsUnanswered(Now, null));
-        Assert.True(InboxListing.IsUnanswered(Now, Now.AddMinutes(-1)));
-        Assert.False(InboxListing.IsUnanswered(Now, Now));
-        Assert.False(InboxListing.IsUnanswered(Now, Now.AddSeconds(1)));
-        Assert.False(InboxListing.IsUnanswered(null, null));
+        Assert.True(ConversationQueries.IsUnanswered(Now, null));
+        Assert.True(ConversationQueries.IsUnanswered(Now, Now.AddMinutes(-1)));
+        Assert.False(ConversationQueries.IsUnanswered(Now, Now));
+        Assert.False(ConversationQueries.IsUnanswered(Now, Now.AddSeconds(1)));
+        Assert.False(ConversationQueries.IsUnanswered(null, null));
     }
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
 using OmniChat.Core.Channels.Telegram;
@@ -8,6 +7,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Messages;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Templates;
 using OmniChat.Core.Tenancy;
 using StackExchange.Redis;
 using Telegram.Bot.Types.Enums;
@@ -231,7 +231,7 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
         }
         string? key = null;
         var text = argument;
-        if (TemplateKey().IsMatch(argument) && await templates.ResolveAsync(tenant, argument, conversation.Locale, cancellationToken) is { } template)
+        if (TemplateTranslations.IsKey(argument) && await templates.ResolveAsync(tenant, argument, conversation.Locale, cancellationToken) is { } template)
         {
             key = argument;
             text = template;
@@ -363,9 +363,6 @@ internal sealed partial class SupportGroupInbound(NpgsqlDataSource dataSource, C
     }
 
     private sealed record TopicConversation(Guid Id, string? Locale);
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,99}$")]
-    private static partial Regex TemplateKey();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Telegram command /{Command} in conversation {ConversationId} (tenant {TenantId}) by {TelegramUserId}")]
     private static partial void LogCommand(ILogger logger, Guid tenantId, Guid conversationId, string command, long telegramUserId);
