@@ -31,6 +31,7 @@ OmniChat.Api.Widget.WidgetAssets.Map(app);
 OmniChat.Api.Widget.DemoPage.Map(app);
 app.MapV2AttachmentEndpoints();
 app.MapTelegramWebhookEndpoints();
+app.MapBillingWebhookEndpoints();
 app.MapDeepHealthEndpoints();
 
 await app.RunServiceAsync();

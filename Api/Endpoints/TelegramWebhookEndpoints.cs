@@ -42,30 +42,10 @@ internal static class TelegramWebhookEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The webhook secret is missing or wrong.",
                 extensions: new Dictionary<string, object?> { ["code"] = "telegram_secret_invalid" });
         }
-        var body = await ReadBodyAsync(http.Request, cancellationToken);
+        var body = await RawBody.ReadAsync(http.Request, MaxUpdateBytes, cancellationToken);
         var update = ReceivedTelegramUpdate.Parse(body.Span, out var problem)
             ?? throw new DomainException(400, "telegram_update_invalid", problem ?? "The body is not a Telegram update.");
         await inbox.StoreAsync(webhook.ChannelId, webhook.BotId, update, cancellationToken);
         return TypedResults.Ok();
-    }
-
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxUpdateBytes)
-        {
-            throw new DomainException(413, "payload_too_large", $"An update is at most {MaxUpdateBytes} bytes.");
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxUpdateBytes)
-            {
-                throw new DomainException(413, "payload_too_large", $"An update is at most {MaxUpdateBytes} bytes.");
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }

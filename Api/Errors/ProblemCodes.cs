@@ -76,6 +76,11 @@ internal static class ProblemCodes
     public static readonly ProblemCode TelegramUnavailable = new("telegram_unavailable", 502, "Telegram did not answer; try again.");
     public static readonly ProblemCode TelegramNotConfigured = new("telegram_not_configured", 503, "This installation has no public URL for Telegram webhooks.");
 
+    // Billing provider webhooks.
+    public static readonly ProblemCode BillingSignatureInvalid = new("billing_signature_invalid", 400, "The `Billing-Signature` header is missing or does not match the body; nothing was stored.");
+    public static readonly ProblemCode BillingSignatureStale = new("billing_signature_stale", 400, "The `Billing-Signature` timestamp is outside the replay window (5 minutes); nothing was stored.");
+    public static readonly ProblemCode BillingProviderUnknown = new("billing_provider_unknown", 404, "No billing provider by this name sends webhooks to this installation.");
+
     public static readonly ProblemCode DeepHealthFailed = new("deep_health_failed", 503, "A step of the deep health check failed or did not finish in time.");
 
     public static readonly ProblemCode InternalError = new("internal_error", 500, "An unexpected error; the request id helps support find it.");
@@ -95,6 +100,7 @@ internal static class ProblemCodes
         TelegramUnavailable, TelegramNotConfigured,
         DeepHealthFailed, InternalError,
         IdentityInvalid, OriginNotAllowed, SiteKeyNotFound, WidgetNotConfigured, NoSession, IdentityMismatch,
+        BillingSignatureInvalid, BillingSignatureStale, BillingProviderUnknown,
     ];
 }
 

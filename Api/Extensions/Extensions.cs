@@ -5,6 +5,7 @@ using OmniChat.Api.OpenApi;
 using OmniChat.Api.RateLimiting;
 using OmniChat.Api.Tenancy;
 using OmniChat.Core.Attachments;
+using OmniChat.Core.Billing;
 using OmniChat.Core.Caching;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Channels.Widget;
@@ -45,6 +46,7 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
         builder.Services.AddScoped<Core.Audit.AuditLog>();
+        builder.AddOmniChatBilling();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();

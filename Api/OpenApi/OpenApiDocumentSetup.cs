@@ -17,6 +17,7 @@ internal static class OpenApiDocumentSetup
     public const string ApiKeyScheme = "apiKey";
     public const string ServiceTokenScheme = "serviceToken";
     public const string TelegramSecretScheme = "telegramWebhookSecret";
+    public const string BillingSignatureScheme = "billingSignature";
     public const string OperatorTokenScheme = "operatorToken";
 
     public const string ProblemSchema = "ProblemDetails";
@@ -38,6 +39,7 @@ internal static class OpenApiDocumentSetup
         ("v2 attachments", "Files in a conversation: uploads by the visitor (conversation token) and agents (API key), short-lived signed download links, and the download."),
         ("v2 tenant", "The tenant an API key belongs to."),
         ("Telegram", "Where Telegram delivers a connected bot's updates; called by Telegram only."),
+        ("Billing", "Where the billing provider delivers its signed events (plan changes, payments); called by the provider only (docs/billing.md)."),
         ("health", "End-to-end health of one tenant's path, for the platform operator and the tenant's own monitoring."),
     ];
 
@@ -139,6 +141,14 @@ internal static class OpenApiDocumentSetup
             In = ParameterLocation.Header,
             Name = "X-Telegram-Bot-Api-Secret-Token",
             Description = "The channel's webhook secret, which OmniChat gives Telegram in `setWebhook`; Telegram sends it with every update.",
+        },
+        [BillingSignatureScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = Core.Billing.BillingWebhooks.SignatureHeader,
+            Description = "The billing provider's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(webhook secret, \"<t>.<raw body>\")>` " +
+                          "(several `v1` while a secret rotates). A timestamp more than 5 minutes from now is refused (docs/billing.md).",
         },
     };
 

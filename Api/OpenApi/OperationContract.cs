@@ -141,6 +141,10 @@ internal sealed class OperationContract : IOpenApiOperationTransformer
                     problems.Add(ProblemCodes.TelegramSecretInvalid);
                     requirements.Add(Requirement(OpenApiDocumentSetup.TelegramSecretScheme, document, []));
                     break;
+                case Credential.BillingSignature:
+                    problems.AddRange([ProblemCodes.BillingSignatureInvalid, ProblemCodes.BillingSignatureStale]);
+                    requirements.Add(Requirement(OpenApiDocumentSetup.BillingSignatureScheme, document, []));
+                    break;
                 case Credential.RefreshToken:
                     problems.AddRange([ProblemCodes.InvalidRefreshToken, ProblemCodes.RefreshTokenReused]);
                     break;

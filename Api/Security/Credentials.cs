@@ -18,6 +18,9 @@ internal enum Credential
     /// <summary>The Telegram webhook secret of the channel in the route (<c>X-Telegram-Bot-Api-Secret-Token</c>).</summary>
     TelegramWebhookSecret,
 
+    /// <summary>The billing provider's signature of the body (<c>Billing-Signature</c>, HMAC-SHA256 with the provider's webhook secret).</summary>
+    BillingSignature,
+
     /// <summary>The platform operator's token (<c>Security__OperatorToken</c>, <c>Authorization: Bearer</c>).</summary>
     OperatorToken,
 }

@@ -11,7 +11,17 @@ public sealed record Credentials(
     CredentialConnectionStrings ConnectionStrings,
     string ServiceToken,
     OperatorCredentials Operator,
-    IReadOnlyList<CredentialTenant> Tenants);
+    IReadOnlyList<CredentialTenant> Tenants)
+{
+    /// <summary>The billing provider's webhook: where it posts, its name, and the secret it signs with (docs/billing.md).</summary>
+    public CredentialBilling? Billing { get; init; }
+}
+
+/// <summary>
+/// Post billing events to <see cref="WebhookUrl"/> with <c>Billing-Signature: t=…,v1=…</c> (HMAC-SHA256 of <c>t.body</c>
+/// with <see cref="WebhookSecret"/>).
+/// </summary>
+public sealed record CredentialBilling(string Provider, string WebhookSecret, string WebhookUrl);
 
 public sealed record CredentialServices(
     string Api,

@@ -21,6 +21,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         [ResourceNames.TelegramSandbox] = "TelegramSandbox",
     };
 
+    /// <summary>The billing provider the AppHost configures: a generic Stripe-style signed provider (docs/billing.md).</summary>
+    public const string BillingProvider = "generic";
+
     private static readonly string[] SystemScopeServices = [ResourceNames.Workers, ResourceNames.AdminPortal];
 
     private readonly AppHostOptions _options;
@@ -214,7 +217,10 @@ public sealed class DistributedApplication : IAsyncDisposable
         new CredentialConnectionStrings(Database.App, Database.Owner, Database.System, RedisConnectionString, RabbitMqConnectionString),
         _secrets.ServiceToken,
         new OperatorCredentials(seed.Operator.Email, seed.Operator.Password, _secrets.OperatorToken),
-        seed.Tenants);
+        seed.Tenants)
+    {
+        Billing = new CredentialBilling(BillingProvider, _secrets.BillingWebhookSecret, $"{Url(ResourceNames.Api)}/billing/webhooks/{BillingProvider}"),
+    };
 
     private async Task StartServicesAsync(CancellationToken cancellationToken)
     {
@@ -256,14 +262,17 @@ public sealed class DistributedApplication : IAsyncDisposable
             // The operator's cross-tenant endpoints are served by the Workers alone.
             // The Workers serve the operator endpoints; the Api accepts the operator token on /health/deep.
             ["Security__OperatorToken"] = service is ResourceNames.Workers or ResourceNames.Api ? _secrets.OperatorToken : null,
+            // The Api receives the billing provider's signed webhooks; the Workers suspend tenants whose grace period ran out.
+            ["Billing__Provider"] = service is ResourceNames.Api ? BillingProvider : null,
+            ["Billing__WebhookSecret"] = service is ResourceNames.Api ? _secrets.BillingWebhookSecret : null,
             ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
             // The Data Protection key ring (channel secrets; the portal's cookie and Identity tokens) is opened where channels are managed and used.
             ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.KeyEncryptionKey : null,
             // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it); the
             // portal connects channels too, so it points webhooks at the same address.
-// Mailed links (invitations, password resets) point at the portal's own address, never at a request's Host header.
+            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
+            // Mailed links (invitations, password resets) point at the portal's own address, never at a request's Host header.
             ["Portal__PublicUrl"] = service is ResourceNames.AdminPortal ? Url(ResourceNames.AdminPortal) : null,
-                        ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
             // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
             ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
             // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default); the Workers read them for

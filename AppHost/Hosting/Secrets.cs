@@ -22,6 +22,9 @@ internal sealed class Secrets
     public string OperatorPassword { get; set; } = Generate(20);
     public string OperatorToken { get; set; } = Generate(48);
 
+    /// <summary>What the billing provider signs its webhooks with (<c>Billing__WebhookSecret</c>); in <c>credentials.json</c>.</summary>
+    public string BillingWebhookSecret { get; set; } = "bwhsec_" + Generate(40);
+
     /// <summary>Wraps the Data Protection key ring in PostgreSQL (<c>DataProtection__KeyEncryptionKey</c>, ADR 0023).</summary>
     public string KeyEncryptionKey { get; set; } = Core.Security.KeyRing.KeyRingOptions.GenerateKey();
 

@@ -8,6 +8,7 @@ public sealed record AuditActor(string Actor, string ActorType, string? RequestI
     public const string OperatorType = "operator";
     public const string UserType = "user";
     public const string SystemType = "system";
+    public const string BillingType = "billing";
 
     private const string ApiKeyPrefix = ApiKeyType + ":";
     private const string UserPrefix = UserType + ":";
@@ -18,6 +19,12 @@ public sealed record AuditActor(string Actor, string ActorType, string? RequestI
 
     /// <summary>The actor a platform operator acts as: <c>operator:&lt;id&gt;</c>.</summary>
     public static AuditActor ForOperator(Guid userId, string? requestId = null) => new(OperatorPrefix + userId, OperatorType, requestId);
+
+    /// <summary>The platform itself (scheduled work such as the billing grace sweeper): <c>system</c>.</summary>
+    public static AuditActor SystemActor { get; } = new(SystemType, SystemType, null);
+
+    /// <summary>The actor a billing provider's webhook acts as: <c>billing:&lt;provider&gt;</c>.</summary>
+    public static AuditActor ForBilling(string provider, string? requestId = null) => new(BillingType + ":" + provider, BillingType, requestId);
 
     /// <summary>The actor an API key acts as: <c>api_key:&lt;id&gt;</c>.</summary>
     public static AuditActor ForApiKey(Guid apiKeyId, string? requestId) => new(ApiKeyPrefix + apiKeyId, ApiKeyType, requestId);

@@ -98,6 +98,8 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<OmniChat.Core.Webhooks.ProcessedMessage> ProcessedMessages => Set<OmniChat.Core.Webhooks.ProcessedMessage>();
 
+    public DbSet<OmniChat.Core.Billing.BillingEvent> BillingEvents => Set<OmniChat.Core.Billing.BillingEvent>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder builder)
     {

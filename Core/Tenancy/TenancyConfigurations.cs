@@ -13,6 +13,9 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Property(t => t.Name).HasMaxLength(200);
         builder.Property(t => t.PlanId).HasMaxLength(64);
         builder.Property(t => t.Status).HasConversion<string>().HasMaxLength(32);
+        builder.Property(t => t.SuspendedFor).HasConversion<string>().HasMaxLength(32);
+        // The grace sweeper looks for active tenants whose grace ran out: few rows ever have one.
+        builder.HasIndex(t => t.BillingGraceUntil).HasFilter("billing_grace_until IS NOT NULL");
         builder.Property(t => t.DefaultLocale).HasMaxLength(35);
         builder.Property(t => t.AllowedOrigins).HasDefaultValueSql("'{}'::text[]");
         builder.HasOne<Plan>().WithMany().HasForeignKey(t => t.PlanId).OnDelete(DeleteBehavior.Restrict);

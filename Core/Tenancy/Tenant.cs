@@ -17,6 +17,21 @@ public sealed class Tenant
 
     public TenantStatus Status { get; set; } = TenantStatus.Active;
 
+    /// <summary>Why the tenant is suspended (null while active): an operator's decision, or billing (a payment not made in time).</summary>
+    public SuspensionCause? SuspendedFor { get; set; }
+
+    /// <summary>
+    /// Until when a failed payment may still be settled; past it the tenant is suspended for billing. Null when no payment is
+    /// outstanding.
+    /// </summary>
+    public DateTimeOffset? BillingGraceUntil { get; set; }
+
+    /// <summary>The provider's time of the newest subscription event applied; an older one arriving late is stored, not applied.</summary>
+    public DateTimeOffset? BillingSubscriptionAt { get; set; }
+
+    /// <summary>The provider's time of the newest payment event applied; an older one arriving late is stored, not applied.</summary>
+    public DateTimeOffset? BillingPaymentAt { get; set; }
+
     /// <summary>BCP 47 locale used when a conversation has none (second to last step of the template fallback chain).</summary>
     public string DefaultLocale { get; set; } = "en";
 
@@ -41,4 +56,14 @@ public enum TenantStatus
 {
     Active,
     Suspended,
+}
+
+/// <summary>Who suspended a tenant, which decides what may resume it (a payment resumes only a billing suspension).</summary>
+public enum SuspensionCause
+{
+    /// <summary>A platform operator suspended it; only an operator resumes it.</summary>
+    Operator,
+
+    /// <summary>Its grace period after a failed payment ran out; a successful payment (or an operator) resumes it.</summary>
+    Billing,
 }

@@ -267,12 +267,19 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         ArgumentNullException.ThrowIfNull(by);
         await using var db = factory.Create(by.Reason($"{(status == TenantStatus.Suspended ? "suspend" : "resume")} tenant {tenantId}"));
         var tenant = await FindForChangeAsync(db, tenantId, cancellationToken);
-        if (tenant.Status == status)
+        if (tenant.Status == status && (status == TenantStatus.Active || tenant.SuspendedFor == SuspensionCause.Operator))
         {
             return false;
         }
         var now = time.GetUtcNow();
         tenant.Status = status;
+        // An operator's suspension outlasts any payment; resuming also ends an open grace period, or the billing
+        // sweeper would suspend the tenant again at once.
+        tenant.SuspendedFor = status == TenantStatus.Suspended ? SuspensionCause.Operator : null;
+        if (status == TenantStatus.Active)
+        {
+            tenant.BillingGraceUntil = null;
+        }
         tenant.UpdatedAt = now;
         db.AuditEntries.Add(Audit(by.Actor, tenant.Id, action, tenant.Id, now));
         await db.SaveChangesAsync(cancellationToken);

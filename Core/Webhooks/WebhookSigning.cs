@@ -38,13 +38,9 @@ public sealed class WebhookSigning
     /// <summary>The signature header value for <paramref name="body"/> at <paramref name="timestamp"/>, one <c>v1</c> per secret.</summary>
     public static string Sign(string body, long timestamp, params string[] secrets)
     {
+        ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(secrets);
-        var header = new StringBuilder("t=").Append(timestamp.ToString(CultureInfo.InvariantCulture));
-        foreach (var secret in secrets)
-        {
-            header.Append(",v1=").Append(Signature(body, timestamp, secret));
-        }
-        return header.ToString();
+        return TimestampedSignature.Sign(body, timestamp, secrets);
     }
 
     /// <summary>
@@ -53,30 +49,8 @@ public sealed class WebhookSigning
     /// </summary>
     public static bool Verify(string body, string header, string secret, DateTimeOffset now, TimeSpan tolerance)
     {
+        ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(header);
-        long? timestamp = null;
-        var candidates = new List<string>();
-        foreach (var part in header.Split(','))
-        {
-            var (key, value) = part.IndexOf('=', StringComparison.Ordinal) is var i and > 0 ? (part[..i].Trim(), part[(i + 1)..].Trim()) : ("", "");
-            if (key == "t" && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t))
-            {
-                timestamp = t;
-            }
-            else if (key == "v1")
-            {
-                candidates.Add(value);
-            }
-        }
-        if (timestamp is not { } ts || Math.Abs(now.ToUnixTimeSeconds() - ts) > tolerance.TotalSeconds)
-        {
-            return false;
-        }
-        var expected = Encoding.ASCII.GetBytes(Signature(body, ts, secret));
-        return candidates.Any(c => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(c), expected));
+        return TimestampedSignature.Check(Encoding.UTF8.GetBytes(body), header, secret, now, tolerance) == SignatureCheck.Valid;
     }
-
-    // hex(HMAC-SHA256(secret, "<timestamp>.<body>"))
-    private static string Signature(string body, long timestamp, string secret) => Convert.ToHexStringLower(HMACSHA256.HashData(
-        Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{timestamp}.{body}"))));
 }

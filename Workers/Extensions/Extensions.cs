@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OmniChat.Core.Attachments;
+using OmniChat.Core.Billing;
 using OmniChat.Core.Caching;
 using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Channels.Telegram;
@@ -10,6 +11,7 @@ using OmniChat.Core.Platform;
 using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
+using OmniChat.Workers.Billing;
 using OmniChat.Workers.Outbox;
 using OmniChat.Workers.Telegram;
 using OmniChat.Workers.Telegram.Delivery;
@@ -54,5 +56,9 @@ internal static class Extensions
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService<OutboxDispatchService>();
         builder.Services.AddHostedService<EventStreamSequencer>();
+        // Tenants whose grace period after a failed payment ran out are suspended here (system scope).
+        builder.AddOmniChatBilling();
+        builder.Services.AddSingleton<BillingSuspension>();
+        builder.Services.AddHostedService<BillingGraceSweeper>();
     }
 }

@@ -48,12 +48,23 @@ public sealed class TenantDatabase : IAsyncDisposable
         return new OmniChatDbContext(options.Options, tenant is null ? new TenantContext() : new TenantContext(tenant));
     }
 
-    public SystemDbContext ForSystem()
+    /// <summary>A context as the application role whose tenant is whatever <paramref name="context"/> is set to (by the code under test).</summary>
+    public OmniChatDbContext ForContext(ITenantContext context)
+    {
+        var options = new DbContextOptionsBuilder<OmniChatDbContext>();
+        PersistenceExtensions.ConfigureDbContext(options, _app);
+        return new OmniChatDbContext(options.Options, context);
+    }
+
+    /// <summary>The logged system scope's factory, as the Workers and the portal have it.</summary>
+    public SystemDbContextFactory SystemFactory()
     {
         var options = new DbContextOptionsBuilder<SystemDbContext>();
         PersistenceExtensions.ConfigureDbContext(options, _system);
-        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance).Create("test arrangement");
+        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
     }
+
+    public SystemDbContext ForSystem() => SystemFactory().Create("test arrangement");
 
     /// <summary>Inserts a conversation for <paramref name="tenant"/> through the system scope.</summary>
     public async Task<Conversation> AddConversationAsync(TenantInfo tenant, string name)

@@ -343,6 +343,56 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.ToTable("audit_entries", (string)null);
                 });
 
+            modelBuilder.Entity("OmniChat.Core.Billing.BillingEvent", b =>
+                {
+                    b.Property<string>("Provider")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("body");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Provider", "EventId")
+                        .HasName("pk_billing_events");
+
+                    b.HasIndex("TenantId", "OccurredAt")
+                        .HasDatabaseName("ix_billing_events_tenant_id_occurred_at");
+
+                    b.ToTable("billing_events", (string)null);
+                });
+
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.InboundUpdate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1559,6 +1609,18 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("attachment_types");
 
+                    b.Property<DateTimeOffset?>("BillingGraceUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("billing_grace_until");
+
+                    b.Property<DateTimeOffset?>("BillingPaymentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("billing_payment_at");
+
+                    b.Property<DateTimeOffset?>("BillingSubscriptionAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("billing_subscription_at");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -1593,12 +1655,21 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
+                    b.Property<string>("SuspendedFor")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("suspended_for");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
                         .HasName("pk_tenants");
+
+                    b.HasIndex("BillingGraceUntil")
+                        .HasDatabaseName("ix_tenants_billing_grace_until")
+                        .HasFilter("billing_grace_until IS NOT NULL");
 
                     b.HasIndex("Identifier")
                         .IsUnique()
@@ -1856,6 +1927,16 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_conversations_tenant_id_conversation_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Billing.BillingEvent", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_billing_events_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Channels.Telegram.TelegramAgent", b =>
