@@ -31,6 +31,7 @@ namespace OmniChat.Core;
 [JsonSerializable(typeof(ConversationClosed))]
 [JsonSerializable(typeof(ConversationRenamed))]
 [JsonSerializable(typeof(OmniChat.Core.Webhooks.ChannelFailedData))]
+[JsonSerializable(typeof(OmniChat.Core.Webhooks.LimitReachedData))]
 [JsonSerializable(typeof(WebhookDelivery<ConversationStartedData>))]
 [JsonSerializable(typeof(WebhookDelivery<MessageAddedData>))]
 [JsonSerializable(typeof(WebhookDelivery<ConversationClaimedData>))]
@@ -38,4 +39,5 @@ namespace OmniChat.Core;
 [JsonSerializable(typeof(WebhookDelivery<ConversationRenamedData>))]
 [JsonSerializable(typeof(WebhookDelivery<ConversationClosedData>))]
 [JsonSerializable(typeof(WebhookDelivery<ChannelFailedData>))]
+[JsonSerializable(typeof(WebhookDelivery<LimitReachedData>))]
 public sealed partial class CoreJson : JsonSerializerContext;

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OmniChat.Api.Security;
+using OmniChat.Core.Identity;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 
 namespace OmniChat.Api.Endpoints;
 
@@ -13,7 +15,24 @@ internal static class TenantEndpoints
             .WithName("GetCurrentTenant")
             .WithSummary("The tenant the API key belongs to.")
             .WithTags("v2 tenant").WithCredential(Credential.ApiKey);
+        app.MapGet("/v2/usage", GetUsage)
+            .WithName("GetUsage")
+            .WithSummary("What the tenant used of each plan limit this billing period (a calendar month, UTC), the limits, and when the monthly meters reset.")
+            .WithDescription("Conversations and messages are metered from the event stream (a few seconds behind at most); at `softLimit` a " +
+                             "`limit.reached` webhook (level `soft`) is sent once per period, at `max` another (level `hard`) and new " +
+                             "conversations are refused with 402 `limit_exceeded` until `resetsAt`. Existing conversations keep working. " +
+                             "`max` 0 means no limit; `used` is null for limits checked per request.")
+            .WithTags("v2 tenant").RequireScope(ApiScopes.UsageRead);
         return app;
+    }
+
+    internal static async Task<Ok<UsageResponse>> GetUsage(TenantUsage usage, CancellationToken cancellationToken)
+    {
+        var report = await usage.ReadAsync(cancellationToken);
+        return TypedResults.Ok(new UsageResponse(report.Plan.Id, report.MonthStart, report.ResetsAt,
+            [.. report.Meters.Select(m => new UsageMeterResponse(m.Key, m.Used, m.Limit, m.SoftLimit, m.Unit.ToString().ToLowerInvariant(),
+                m.SoftLimit is null ? null : report.ResetsAt))],
+            [.. report.Reached.Select(n => new LimitReachedResponse(UsageMeters.LimitName(n.Meter), n.Level, n.Used, n.Limit, n.ReachedAt))]));
     }
 
     internal static Results<Ok<TenantResponse>, ProblemHttpResult> GetCurrentTenant(ITenantContext tenants)
@@ -30,3 +49,17 @@ internal static class TenantEndpoints
 
 /// <summary>A tenant as API v2 shows it.</summary>
 internal sealed record TenantResponse(Guid Id, string Identifier, string Name, string Plan, string Status);
+
+/// <summary>The plan, the billing period, each limit with its usage, and the thresholds reached this period.</summary>
+internal sealed record UsageResponse(string Plan, DateTimeOffset PeriodStart, DateTimeOffset ResetsAt, IReadOnlyList<UsageMeterResponse> Meters,
+    IReadOnlyList<LimitReachedResponse> Reached);
+
+/// <summary>
+/// One plan limit: <c>limit</c> (conversationsPerMonth, messagesPerMonth, agents, storageBytes, attachmentMaxBytes,
+/// apiRequestsPerMinute), <c>used</c> (null when checked per request), <c>max</c> (0: none), <c>softLimit</c> (the usage
+/// that sends the warning; monthly limits only), <c>unit</c> (count, bytes, perminute) and <c>resetsAt</c> (monthly limits only).
+/// </summary>
+internal sealed record UsageMeterResponse(string Limit, long? Used, long Max, long? SoftLimit, string Unit, DateTimeOffset? ResetsAt);
+
+/// <summary>A threshold reached this period: which limit, <c>soft</c> or <c>hard</c>, the usage then, the limit, and when.</summary>
+internal sealed record LimitReachedResponse(string Limit, string Level, long Used, long Max, DateTimeOffset ReachedAt);

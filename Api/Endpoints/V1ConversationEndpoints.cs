@@ -21,7 +21,7 @@ internal static class V1ConversationEndpoints
         var group = app.MapGroup("/v1/conversations").WithTags("v1 widget");
         group.MapPost("/", StartConversation).WithName("V1StartConversation")
             .WithSummary("Start a conversation; returns its conversation token and first refresh token.")
-            .WithCredential(Credential.None);
+            .WithCredential(Credential.None).Problems(ProblemCodes.LimitExceeded);
         group.MapPost("/{id:guid}/token", RefreshToken).WithName("V1RefreshToken")
             .WithSummary("Exchange a refresh token (rotating; a reused one revokes its family).")
             .WithCredential(Credential.RefreshToken);

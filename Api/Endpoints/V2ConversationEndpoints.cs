@@ -27,7 +27,8 @@ internal static class V2ConversationEndpoints
         group.MapGet("/", ListConversations).RequireScope(ApiScopes.ConversationsRead).WithName("V2ListConversations")
             .WithSummary("Filter by status, claimedBy, unanswered, text (q); newest activity first; cursor paging.");
         group.MapPost("/", StartConversation).RequireScope(ApiScopes.ConversationsWrite).WithName("V2StartConversation")
-            .WithSummary("Start a conversation for a customer; returns it with a conversation token for the visitor.");
+            .WithSummary("Start a conversation for a customer; returns it with a conversation token for the visitor.")
+            .Problems(ProblemCodes.LimitExceeded);
         group.MapPost("/{id:guid}/token", RefreshToken).WithName("V2RefreshToken")
             .WithSummary("Exchange the visitor's refresh token for a new conversation token and the next refresh token "
                 + "(rotating; a reused one revokes its family). No API key: the refresh token is the credential.")

@@ -41,7 +41,7 @@ internal static class V2WidgetEndpoints
             .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed);
         group.MapPost("/conversations", Start).WithName("V2WidgetStartConversation").WithCredential(Credential.None)
             .WithSummary("Start the visitor's conversation (optionally as a verified user); sets the widget cookie.")
-            .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed, ProblemCodes.IdentityInvalid);
+            .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed, ProblemCodes.IdentityInvalid, ProblemCodes.LimitExceeded);
         group.MapPost("/session", Session).WithName("V2WidgetSession").WithCredential(Credential.None)
             .WithSummary("A new conversation token from the widget cookie, or for a verified user's latest conversation (another device).")
             .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed, ProblemCodes.IdentityInvalid, ProblemCodes.NoSession);

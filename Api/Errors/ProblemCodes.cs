@@ -61,6 +61,8 @@ internal static class ProblemCodes
     public static readonly ProblemCode AttachmentAlreadyLinked = new("attachment_already_linked", 409, "The attachment is already on a message; upload it again to send it again.");
 
     // Limits.
+    public static readonly ProblemCode LimitExceeded = new("limit_exceeded", 402,
+        "The tenant reached a hard limit of its plan this period (`limit`, `used`, `max`); new conversations start again at `resetsAt`. Existing conversations keep working.");
     public static readonly ProblemCode RateLimited = new("rate_limited", 429, "Too many requests; retry after `Retry-After` seconds.");
     public static readonly ProblemCode TooManyStreams = new("too_many_streams", 429, "The tenant or the API key has as many open event streams as it may.");
     public static readonly ProblemCode AttachmentTooLarge = new("attachment_too_large", 413, "The file is larger than the plan allows (`maxBytes`); nothing was stored.");
@@ -95,7 +97,7 @@ internal static class ProblemCodes
         AttachmentNotFound,
         MethodNotAllowed,
         Conflict, ConversationClosed, ConversationChanged, AlreadyClaimed, NotClaimed, WebhookLimit, TelegramBotInUse, AttachmentAlreadyLinked,
-        RateLimited, TooManyStreams, AttachmentTooLarge, StorageLimitReached,
+        LimitExceeded, RateLimited, TooManyStreams, AttachmentTooLarge, StorageLimitReached,
         TelegramUpdateInvalid, TelegramTokenInvalid, TelegramGroupNotFound, TelegramGroupNotForum, TelegramBotNotAdmin, TelegramRejected,
         TelegramUnavailable, TelegramNotConfigured,
         DeepHealthFailed, InternalError,

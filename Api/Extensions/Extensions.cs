@@ -47,6 +47,7 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
         builder.Services.AddScoped<Core.Audit.AuditLog>();
         builder.AddOmniChatBilling();
+        builder.Services.AddScoped<TenantUsage>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();

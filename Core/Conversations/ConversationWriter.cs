@@ -10,6 +10,7 @@ using OmniChat.Core.Persistence;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Security;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 
 namespace OmniChat.Core.Conversations;
 
@@ -64,9 +65,14 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     // Raised by attachments_all_linked() when a message's attachment was linked by another message first.
     private const string AttachmentTakenState = "OC409";
 
-    /// <summary>Starts a conversation and the first refresh-token family for its visitor.</summary>
+    /// <summary>
+    /// Starts a conversation and the first refresh-token family for its visitor, unless the tenant reached a hard limit of its
+    /// plan this period (<see cref="LimitExceededException"/>, checked in the same statement: no extra round trip).
+    /// <paramref name="enforceLimits"/> false only for the platform's own probes (the deep health check).
+    /// </summary>
     public async Task<StartedConversation> StartAsync(TenantInfo tenant, string? name, string? locale, string? metadataJson,
-        string channel, string @interface, CancellationToken cancellationToken, AuditActor? audit = null, Guid? customerId = null)
+        string channel, string @interface, CancellationToken cancellationToken, AuditActor? audit = null, Guid? customerId = null,
+        bool enforceLimits = true)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var now = Now();
@@ -74,10 +80,13 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var refreshToken = RefreshTokenSecret.Generate();
         var started = new ConversationStarted(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name, locale, channel);
 
-        await using var batch = TenantBatch(tenant.Id, """
-            WITH c AS (
+        await using var batch = TenantBatch(tenant.Id, $$"""
+            WITH allowed AS (
+                SELECT 1 FROM tenants t JOIN plans p ON p.id = t.plan_id
+                WHERE t.id = $1 AND (NOT $21 OR ({{UsageMeters.UnderHardLimitsSql("$1", "$20")}}))
+            ), c AS (
                 INSERT INTO conversations (id, tenant_id, name, status, last_seq, locale, metadata, channel, interface, created_at, updated_at, customer_id)
-                VALUES ($2, $1, $3, 'Open', 0, $4, $5, $6, $7, $8, $8, $19)
+                SELECT $2, $1, $3, 'Open', 0, $4, $5, $6, $7, $8, $8, $19 FROM allowed
                 RETURNING id
             ), o AS (
                 INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
@@ -93,8 +102,13 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             Time(now), Uuid(started.EventId), Jsonb(JsonSerializer.Serialize(started, CoreJson.Default.ConversationStarted)),
             Uuid(Guid.CreateVersion7(now)), Uuid(Guid.CreateVersion7(now)), Bytes(RefreshTokenSecret.Hash(refreshToken)),
             Time(now + RefreshToken.Lifetime), Uuid(Guid.CreateVersion7(now)), Text(audit?.Actor), Text(audit?.ActorType), Text(audit?.RequestId),
-            NullableUuid(customerId));
+            NullableUuid(customerId), new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Date, Value = UsageMeters.PeriodStart(now) },
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = enforceLimits });
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.BatchCommands[^1].RecordsAffected == 0)
+        {
+            throw await UsageMeters.RefusalAsync(dataSource, tenant, now, cancellationToken);
+        }
 
         await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationStarted, tenant.Id, conversationId, now) { Name = name });
         return new StartedConversation(conversationId, refreshToken);

@@ -50,7 +50,8 @@ public sealed class DeepHealthCheck(ConversationWriter writer, ConversationToken
         try
         {
             conversationId = await StepAsync(steps, "conversation", async () =>
-                (await writer.StartAsync(tenant, "Health check", null, """{"healthCheck":true}""", "api", "health", cancellationToken)).ConversationId);
+                (await writer.StartAsync(tenant, "Health check", null, """{"healthCheck":true}""", "api", "health", cancellationToken,
+                    enforceLimits: false)).ConversationId);
             if (channel is { Status: TelegramChannelStatus.Active })
             {
                 await StepAsync(steps, "topic", () => WaitForAsync(conversationId.Value, c => c.ThreadId != null, deadline, cancellationToken));

@@ -13,8 +13,11 @@ public static class QueueNames
     /// <summary>The Telegram fan-out: domain events become Telegram deliveries.</summary>
     public const string Telegram = "omnichat-telegram";
 
+    /// <summary>Usage metering: domain events become usage counters.</summary>
+    public const string Usage = "omnichat-usage";
+
     /// <summary>Every consumed queue.</summary>
-    public static IReadOnlyList<string> All { get; } = [Webhooks, Telegram];
+    public static IReadOnlyList<string> All { get; } = [Webhooks, Telegram, Usage];
 
     /// <summary>Where MassTransit keeps the messages of <paramref name="queue"/> that failed every retry.</summary>
     public static string ErrorQueueOf(string queue) => queue + "_error";

@@ -100,6 +100,10 @@ public class OmniChatDbContext : IdentityDbContext<User, IdentityRole<Guid>, Gui
 
     public DbSet<OmniChat.Core.Billing.BillingEvent> BillingEvents => Set<OmniChat.Core.Billing.BillingEvent>();
 
+    public DbSet<OmniChat.Core.Usage.UsageCounter> UsageCounters => Set<OmniChat.Core.Usage.UsageCounter>();
+
+    public DbSet<OmniChat.Core.Usage.LimitNotice> LimitNotices => Set<OmniChat.Core.Usage.LimitNotice>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -31,6 +31,7 @@ public sealed class TemplateResolver(OmniChatDbContext db)
         ["agent_joined"] = "An agent has joined the conversation.",
         ["conversation_closed"] = "This conversation has been closed. Write again any time.",
         ["offline"] = "We are away right now; leave a message and we will get back to you.",
+        ["unavailable"] = "We cannot start a new conversation right now. Please try again later.",
     };
 
     /// <summary>The platform default locale.</summary>

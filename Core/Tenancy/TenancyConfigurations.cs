@@ -26,9 +26,10 @@ internal sealed class PlanConfiguration : IEntityTypeConfiguration<Plan>
 {
     public void Configure(EntityTypeBuilder<Plan> builder)
     {
-        builder.ToTable("plans");
+        builder.ToTable("plans", t => t.HasCheckConstraint("ck_plans_soft_limit_percent", "soft_limit_percent BETWEEN 1 AND 100"));
         builder.Property(p => p.Id).HasMaxLength(64);
         builder.Property(p => p.Name).HasMaxLength(200);
+        builder.Property(p => p.SoftLimitPercent).HasDefaultValue(Plan.DefaultSoftLimitPercent);
         builder.HasData(Plan.Defaults);
     }
 }

@@ -8,10 +8,12 @@ using OmniChat.Core.RateLimiting;
 namespace OmniChat.Core.Tenancy;
 
 /// <summary>
-/// One thing the plan limits: what the tenant uses (<see cref="Used"/>; null where nothing measures it, or where the limit
-/// is checked per request and there is nothing to add up) against the plan's <see cref="Limit"/> (0: no limit).
+/// One thing the plan limits (<see cref="Key"/>, the API's name; <see cref="Name"/>, as shown): what the tenant uses
+/// (<see cref="Used"/>; null where the limit is checked per request and there is nothing to add up) against the plan's
+/// <see cref="Limit"/> (0: no limit). Metered monthly limits also have the usage at which the tenant is warned
+/// (<see cref="SoftLimit"/>).
 /// </summary>
-public sealed record UsageMeter(string Name, long? Used, long Limit, UsageUnit Unit);
+public sealed record UsageMeter(string Key, string Name, long? Used, long Limit, UsageUnit Unit, long? SoftLimit = null);
 
 /// <summary>How a meter's numbers read.</summary>
 public enum UsageUnit
@@ -26,8 +28,16 @@ public enum UsageUnit
     PerMinute,
 }
 
-/// <summary>The tenant's plan and its meters for the calendar month (UTC) that contains <see cref="At"/>.</summary>
-public sealed record TenantUsageReport(Plan Plan, DateTimeOffset MonthStart, DateTimeOffset At, IReadOnlyList<UsageMeter> Meters);
+/// <summary>
+/// The tenant's plan and its meters for the billing period (the calendar month, UTC) that contains <see cref="At"/>, when
+/// the monthly meters reset, and the thresholds reached this period (<see cref="Usage.LimitNotice"/>, for the banner).
+/// </summary>
+public sealed record TenantUsageReport(Plan Plan, DateTimeOffset MonthStart, DateTimeOffset At, IReadOnlyList<UsageMeter> Meters)
+{
+    public DateTimeOffset ResetsAt => MonthStart.AddMonths(1);
+
+    public IReadOnlyList<Usage.LimitNotice> Reached { get; init; } = [];
+}
 
 /// <summary>
 /// What a tenant uses: conversations and messages (all, and since <paramref name="MonthStart"/>), open conversations,
@@ -79,23 +89,42 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
             .SingleOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>The plan and the meters now.</summary>
+    /// <summary>
+    /// The plan and the meters now: conversations and messages as metered this period (what the hard limit is checked
+    /// against), members, storage; the per-file and API-rate limits as limits only.
+    /// </summary>
     public async Task<TenantUsageReport> ReadAsync(CancellationToken cancellationToken)
     {
         var tenant = tenants.RequireTenant();
         var now = time.GetUtcNow();
         var monthStart = MonthStart(now);
+        var period = Usage.UsageMeters.PeriodStart(now);
         var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
         var usage = await CountAsync(db, tenant.Id, monthStart, cancellationToken)
             ?? throw new InvalidOperationException($"The tenant {tenant.Id} of this scope has no row.");
+        var metered = await db.UsageCounters.AsNoTracking().Where(u => u.Day >= period)
+            .GroupBy(u => u.Meter).Select(g => new { Meter = g.Key, Used = g.Sum(u => u.Count) })
+            .ToDictionaryAsync(m => m.Meter, m => m.Used, cancellationToken);
+        var reached = await db.LimitNotices.AsNoTracking().Where(n => n.PeriodStart == period)
+            .OrderBy(n => n.ReachedAt).ToListAsync(cancellationToken);
         return new TenantUsageReport(plan, monthStart, now,
         [
-            new UsageMeter(Conversations, usage.ConversationsThisMonth, plan.ConversationsPerMonth, UsageUnit.Count),
-            new UsageMeter(Messages, usage.MessagesThisMonth, plan.MessagesPerMonth, UsageUnit.Count),
-            new UsageMeter(Agents, usage.Members, plan.Agents, UsageUnit.Count),
-            new UsageMeter(Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
-            new UsageMeter(LargestFile, null, attachments.Value.MaxBytesFor(plan), UsageUnit.Bytes),
-            new UsageMeter(ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),
-        ]);
+            Metered(Usage.UsageMeters.Conversations, Conversations, plan, metered),
+            Metered(Usage.UsageMeters.Messages, Messages, plan, metered),
+            new UsageMeter("agents", Agents, usage.Members, plan.Agents, UsageUnit.Count),
+            new UsageMeter("storageBytes", Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
+            new UsageMeter("attachmentMaxBytes", LargestFile, null, attachments.Value.MaxBytesFor(plan), UsageUnit.Bytes),
+            new UsageMeter("apiRequestsPerMinute", ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),
+        ])
+        {
+            Reached = reached,
+        };
+    }
+
+    private static UsageMeter Metered(string meter, string name, Plan plan, Dictionary<string, long> metered)
+    {
+        var limit = Usage.UsageMeters.LimitOf(plan, meter);
+        return new UsageMeter(Usage.UsageMeters.LimitName(meter), name, metered.GetValueOrDefault(meter), limit, UsageUnit.Count,
+            limit > 0 ? Usage.UsageMeters.SoftThreshold(limit, plan.SoftLimitPercent) : null);
     }
 }

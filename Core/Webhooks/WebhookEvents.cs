@@ -17,6 +17,9 @@ public static class WebhookEvents
     /// <summary>A channel stopped working (Telegram revoked the bot's token, the bot left the support group).</summary>
     public const string ChannelFailed = "channel.failed";
 
+    /// <summary>A tenant reached the soft share or the hard limit of a metered plan limit this period (once per level).</summary>
+    public const string LimitReached = "limit.reached";
+
     /// <summary>Every event a subscription can ask for, in reference order, with the type of its delivery body.</summary>
     public static readonly IReadOnlyList<(string Type, Type Body, string Summary)> Payloads =
     [
@@ -27,6 +30,8 @@ public static class WebhookEvents
         ("conversation.renamed", typeof(WebhookDelivery<ConversationRenamedData>), "A conversation was renamed."),
         ("conversation.closed", typeof(WebhookDelivery<ConversationClosedData>), "A conversation was closed."),
         (ChannelFailed, typeof(WebhookDelivery<ChannelFailedData>), "A channel stopped working; nothing is retried until the tenant reconnects it."),
+        (LimitReached, typeof(WebhookDelivery<LimitReachedData>),
+            "The tenant reached a share of a plan limit this period: `soft` (the warning share, 80 % by default) or `hard` (the limit: new conversations are refused with 402 `limit_exceeded` until `resetsAt`). Sent once per limit, level and period."),
     ];
 
     /// <summary>Every event name a subscription can ask for.</summary>
@@ -37,6 +42,13 @@ public static class WebhookEvents
     {
         ArgumentNullException.ThrowIfNull(data);
         return Serialize(new WebhookDelivery<ChannelFailedData>(eventId, ChannelFailed, tenantId, occurredAt, data));
+    }
+
+    /// <summary>The body of a <c>limit.reached</c> delivery (same envelope as the conversation events).</summary>
+    public static string BuildLimitReached(Guid eventId, Guid tenantId, DateTimeOffset occurredAt, LimitReachedData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Serialize(new WebhookDelivery<LimitReachedData>(eventId, LimitReached, tenantId, occurredAt, data));
     }
 
     public static WebhookEvent Build(IConversationEvent e)
@@ -69,3 +81,9 @@ public static class WebhookEvents
 /// revoked</c>, …) and Telegram's last error. Nothing is retried until the tenant reconnects the channel.
 /// </summary>
 public sealed record ChannelFailedData(string Channel, Guid ChannelId, string Status, string? Error);
+
+/// <summary>
+/// <c>limit.reached</c>: which limit (<c>conversationsPerMonth</c>, <c>messagesPerMonth</c>), the threshold reached
+/// (<c>soft</c> or <c>hard</c>), the usage then and the limit, and the billing period (UTC) it counts in.
+/// </summary>
+public sealed record LimitReachedData(string Limit, string Level, long Used, long Max, DateTimeOffset PeriodStart, DateTimeOffset ResetsAt);

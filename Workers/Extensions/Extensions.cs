@@ -13,6 +13,7 @@ using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Billing;
 using OmniChat.Workers.Outbox;
+using OmniChat.Workers.Usage;
 using OmniChat.Workers.Telegram;
 using OmniChat.Workers.Telegram.Delivery;
 using OmniChat.Workers.Telegram.Inbox;
@@ -37,6 +38,7 @@ internal static class Extensions
         {
             bus.AddConsumer<WebhookFanOutConsumer>(typeof(WebhookFanOutConsumerDefinition));
             bus.AddConsumer<TelegramFanOutConsumer>(typeof(TelegramFanOutConsumerDefinition));
+            bus.AddConsumer<UsageMeterConsumer>(typeof(UsageMeterConsumerDefinition));
         });
         builder.Services.AddSingleton<TelegramChannelSecrets>();
         builder.Services.AddSingleton<TelegramDeliverySignal>();
@@ -48,6 +50,7 @@ internal static class Extensions
         builder.AddOmniChatAttachments();
         builder.Services.TryAddSingleton<PlanCatalog>();
         builder.Services.AddSingleton<WebhookSenderSignal>();
+        builder.Services.AddSingleton<LimitNotices>();
         builder.Services.AddHostedService<WebhookSender>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section)
             .Validate(o => o.Dispatchers > 0 && o.PartitionsPerBatch > 0 && o.RowsPerBatch > 0 && o.PublishConcurrency > 0, "Outbox settings must be positive")

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
+using OmniChat.TestKit;
 
 namespace OmniChat.AdminPortal.BrowserTests;
 
-/// <summary>The usage page: the tenant's plan, real counts from the database, and "not metered yet" where nothing counts.</summary>
+/// <summary>The usage page: the tenant's plan, the metered counts, and "not metered yet" where nothing counts.</summary>
 public sealed class UsageShould(PortalFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -16,6 +17,13 @@ public sealed class UsageShould(PortalFixture fixture)
         {
             using var started = await api.PostAsJsonAsync("/v2/conversations", new { name = "Usage check" }, Ct);
             started.EnsureSuccessStatusCode();
+            // The Workers meter conversations from the event stream, a moment after they start.
+            await Eventually.HoldsAsync(async () =>
+            {
+                var usage = await api.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("/v2/usage", UriKind.Relative), Ct);
+                return usage.GetProperty("meters").EnumerateArray()
+                    .Single(m => m.GetProperty("limit").GetString() == "conversationsPerMonth").GetProperty("used").GetInt64() >= 1;
+            }, "the conversation is metered");
         }
         await using var person = await fixture.NewPersonAsync();
         var page = await person.NewPageAsync();

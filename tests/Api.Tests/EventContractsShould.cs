@@ -45,7 +45,7 @@ public sealed class EventContractsShould(ApiFixture api)
         var contract = await api.Contract.GetAsync(Ct);
 
         Assert.Equal(WebhookEvents.All.Order(StringComparer.Ordinal), contract.WebhookTypes.Order(StringComparer.Ordinal));
-        Assert.Equal(WebhookEvents.All.Where(t => t != WebhookEvents.ChannelFailed).Order(StringComparer.Ordinal),
+        Assert.Equal(WebhookEvents.All.Where(t => t is not (WebhookEvents.ChannelFailed or WebhookEvents.LimitReached)).Order(StringComparer.Ordinal),
             Samples.Select(e => WebhookEvents.Build(e).Type).Distinct().Order(StringComparer.Ordinal));
     }
 
@@ -56,7 +56,10 @@ public sealed class EventContractsShould(ApiFixture api)
 
         var violations = Samples.Select(WebhookEvents.Build).SelectMany(w => contract.CheckWebhook(w.Type, w.Body, _ => true))
             .Concat(contract.CheckWebhook(WebhookEvents.ChannelFailed, ChannelFailed("Forbidden: bot was kicked"), _ => true))
-            .Concat(contract.CheckWebhook(WebhookEvents.ChannelFailed, ChannelFailed(null), _ => true));
+            .Concat(contract.CheckWebhook(WebhookEvents.ChannelFailed, ChannelFailed(null), _ => true))
+            .Concat(contract.CheckWebhook(WebhookEvents.LimitReached, WebhookEvents.BuildLimitReached(Guid.CreateVersion7(), Tenant, At,
+                new LimitReachedData("conversationsPerMonth", "soft", 80, 100, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero),
+                    new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero))), _ => true));
 
         Assert.Empty(violations);
     }

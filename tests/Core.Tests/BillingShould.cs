@@ -48,11 +48,12 @@ public sealed class BillingShould(ServersFixture servers) : IAsyncLifetime
         Assert.Equal((TenantStatus.Suspended, SuspensionCause.Billing), await StatusAsync(_db.TenantA));
         Assert.Equal((TenantStatus.Active, (SuspensionCause?)null), await StatusAsync(_db.TenantB));
 
+        _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(BillingOutcome.Applied, (await ReceiveAsync(_db.TenantA, "evt_2", BillingWebhooks.PaymentSucceeded, _time.GetUtcNow())).Outcome);
         Assert.Equal((TenantStatus.Active, (SuspensionCause?)null), await StatusAsync(_db.TenantA));
         await using var system = _db.ForSystem();
         var actions = await system.AuditEntries.Where(a => a.TenantId == _db.TenantA.Id && a.TargetType == "tenant")
-            .OrderBy(a => a.OccurredAt).ThenBy(a => a.Id).Select(a => a.Action + " by " + a.Actor).ToListAsync(Ct);
+            .OrderBy(a => a.OccurredAt).ThenBy(a => a.Action).Select(a => a.Action + " by " + a.Actor).ToListAsync(Ct);
         Assert.Equal(["billing.payment_failed by billing:generic", "tenant.suspended by system", "billing.payment_succeeded by billing:generic",
             "tenant.resumed by billing:generic"], actions);
     }

@@ -7,6 +7,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Messages;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Templates;
+using OmniChat.Core.Usage;
 using Telegram.Bot.Types.Enums;
 
 namespace OmniChat.Workers.Telegram.Inbox;
@@ -41,9 +42,23 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
             }
             return;
         }
-        var conversationId = await LatestConversationAsync(tenant.Id, customer, cancellationToken)
-            ?? (await writer.StartAsync(tenant, Clip(message.From.DisplayName, 100), Locale(message.From), null, "telegram", "bot", cancellationToken,
-                customerId: customer)).ConversationId;
+        Guid conversationId;
+        try
+        {
+            conversationId = await LatestConversationAsync(tenant.Id, customer, cancellationToken)
+                ?? (await writer.StartAsync(tenant, Clip(message.From.DisplayName, 100), Locale(message.From), null, "telegram", "bot", cancellationToken,
+                    customerId: customer)).ConversationId;
+        }
+        catch (LimitExceededException)
+        {
+            // A new customer while the tenant is at a hard limit of its plan: say so instead of retrying the update for nothing.
+            var unavailable = await templates.ResolveAsync(tenant, "unavailable", Locale(message.From), cancellationToken);
+            if (unavailable is not null)
+            {
+                await SayAsync(channel, message.ChatId, unavailable, cancellationToken);
+            }
+            return;
+        }
         var added = await writer.AddMessageAsync(tenant, conversationId,
             new MessageSource(MessageDirection.Inbound, Channel: "telegram", Interface: "bot")
             {

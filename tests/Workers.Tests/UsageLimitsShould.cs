@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OmniChat.Core.Identity;
+using OmniChat.TestKit;
+
+namespace OmniChat.Workers.Tests;
+
+/// <summary>
+/// Plan limits end to end: the Workers meter conversations from the event stream, a tenant driven past its soft share gets
+/// exactly one <c>limit.reached</c> webhook, and past its hard limit a new conversation is 402 <c>limit_exceeded</c>
+/// while an existing one still takes visitor messages and agent replies. Each test has its own tenant on its own plan.
+/// </summary>
+public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
+{
+    private static readonly string[] LimitReached = ["limit.reached"];
+    private WebhookReceiver _receiver = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _receiver = await WebhookReceiver.StartAsync(await workers.Contract.GetAsync(Ct));
+
+    public ValueTask DisposeAsync() => _receiver.DisposeAsync();
+
+    [Fact]
+    public async Task WarnOnceAtTheSoftShareRefuseNewConversationsAtTheLimitAndKeepExistingOnesWorking()
+    {
+        // 5 conversations a month, warned at 60 %: the third conversation reaches the soft share, the fifth the limit.
+        var (tenantId, key) = await TenantOnPlanAsync(conversations: 5, softPercent: 60);
+        using var api = Api(key);
+        using (var subscribed = await api.PostAsJsonAsync("/v2/webhooks",
+                   new { url = new Uri(_receiver.BaseUrl, "/limits").ToString(), events = LimitReached }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        }
+
+        var first = await StartAsync(api);
+        await StartAsync(api);
+        await StartAsync(api);
+        await UsedAsync(api, 3);
+        var soft = await _receiver.WaitForAsync("/limits", r => r.Count >= 1);
+        await StartAsync(api);
+        await StartAsync(api);
+        await UsedAsync(api, 5);
+
+        using var refused = await api.PostAsJsonAsync("/v2/conversations", new { name = "one too many" }, Ct);
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("limit_exceeded", problem.GetProperty("code").GetString());
+        Assert.Equal("conversationsPerMonth", problem.GetProperty("limit").GetString());
+        Assert.Equal(5, problem.GetProperty("used").GetInt64());
+        Assert.Equal(5, problem.GetProperty("max").GetInt64());
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1), problem.GetProperty("resetsAt").GetDateTimeOffset());
+
+        // The existing conversation keeps working: the visitor writes, an agent claims and replies.
+        using (var visitor = workers.Contract.CreateClient())
+        {
+            visitor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", first.Token);
+            using var written = await visitor.PostAsJsonAsync($"/v2/widget/conversations/{first.Id}/messages", new { text = "Still there?" }, Ct);
+            Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        }
+        using (var claimed = await api.PostAsJsonAsync($"/v2/conversations/{first.Id}/claim", new { agent = "alice" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
+        }
+        using (var replied = await api.PostAsJsonAsync($"/v2/conversations/{first.Id}/messages", new { agent = "alice", text = "Yes, here." }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, replied.StatusCode);
+        }
+
+        // One webhook per level: the soft one (once, whatever came after) and the hard one.
+        var all = await _receiver.WaitForAsync("/limits", r => r.Count >= 2);
+        var levels = all.Select(d => JsonDocument.Parse(d.Body).RootElement.GetProperty("data"))
+            .Select(data => (data.GetProperty("limit").GetString(), data.GetProperty("level").GetString())).ToList();
+        Assert.Equal([("conversationsPerMonth", "hard"), ("conversationsPerMonth", "soft")], levels.Order());
+        var softData = JsonDocument.Parse(soft[0].Body).RootElement.GetProperty("data");
+        Assert.Equal(("soft", 3L, 5L), (softData.GetProperty("level").GetString(), softData.GetProperty("used").GetInt64(), softData.GetProperty("max").GetInt64()));
+        Assert.Equal(2L, await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM audit_entries WHERE tenant_id = $1 AND action = 'limit.reached'", tenantId));
+        using var usage = await api.GetAsync(new Uri("/v2/usage", UriKind.Relative), Ct);
+        var reached = (await usage.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("reached");
+        Assert.Equal(2, reached.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task CountEachTenantsUsageOnItsOwn()
+    {
+        var (_, firstKey) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
+        var (_, secondKey) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
+        using var first = Api(firstKey);
+        using var second = Api(secondKey);
+
+        var conversation = await StartAsync(first);
+        await StartAsync(first);
+        await StartAsync(second);
+        using (var claimed = await first.PostAsJsonAsync($"/v2/conversations/{conversation.Id}/claim", new { agent = "bob" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
+        }
+        using (var replied = await first.PostAsJsonAsync($"/v2/conversations/{conversation.Id}/messages", new { agent = "bob", text = "Hello" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, replied.StatusCode);
+        }
+        using (var note = await first.PostAsJsonAsync($"/v2/conversations/{conversation.Id}/notes", new { text = "internal" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, note.StatusCode);
+        }
+
+        await UsedAsync(first, 2, messages: 1);
+        await UsedAsync(second, 1, messages: 0);
+    }
+
+    private HttpClient Api(string key)
+    {
+        var client = workers.Contract.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static async Task<(Guid Id, string Token)> StartAsync(HttpClient api)
+    {
+        using var started = await api.PostAsJsonAsync("/v2/conversations", new { name = "Limits" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var body = await started.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return (body.GetProperty("conversation").GetProperty("id").GetGuid(), body.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Waits until <c>GET /v2/usage</c> shows exactly these counts (the Workers meter from the event stream).</summary>
+    private static async Task UsedAsync(HttpClient api, long conversations, long? messages = null)
+    {
+        long? seenConversations = null, seenMessages = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await api.GetAsync(new Uri("/v2/usage", UriKind.Relative), Ct);
+            response.EnsureSuccessStatusCode();
+            var meters = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("meters").EnumerateArray().ToList();
+            seenConversations = meters.Single(m => m.GetProperty("limit").GetString() == "conversationsPerMonth").GetProperty("used").GetInt64();
+            seenMessages = meters.Single(m => m.GetProperty("limit").GetString() == "messagesPerMonth").GetProperty("used").GetInt64();
+            return seenConversations == conversations && (messages is null || seenMessages == messages);
+        }, $"usage shows {conversations} conversations and {messages} messages (last seen {seenConversations} and {seenMessages})");
+    }
+
+    /// <summary>A tenant of its own on a plan of its own with these limits, and an API key with every scope.</summary>
+    private async Task<(Guid TenantId, string ApiKey)> TenantOnPlanAsync(int conversations, int softPercent)
+    {
+        var id = Guid.CreateVersion7();
+        var plan = $"test-{id.ToString("N")[..12]}";
+        await workers.ScalarAsync<int>(
+            "WITH p AS (INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes, " +
+            "attachment_max_bytes, soft_limit_percent) VALUES ($1, 'Test plan', $2, 1000, 5, 6000, 0, 0, $3) RETURNING 1) SELECT count(*)::int FROM p",
+            plan, conversations, softPercent);
+        await workers.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, allowed_origins, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Limits test', $3, 'Active', 'en', '{}', now(), now()) RETURNING 1) SELECT count(*)::int FROM t",
+            id, $"limits-{id.ToString("N")[..12]}", plan);
+        var key = ApiKeySecret.Generate("test");
+        await workers.ScalarAsync<int>(
+            "WITH k AS (INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now()) RETURNING 1) " +
+            "SELECT count(*)::int FROM k", Guid.CreateVersion7(), id, ApiKeySecret.Prefix(key), ApiKeySecret.Hash(key), ApiScopes.All.ToArray());
+        return (id, key);
+    }
+}
