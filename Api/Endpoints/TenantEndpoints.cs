@@ -1,12 +1,17 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Security;
+using OmniChat.Core.Audit;
+using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Persistence;
+using OmniChat.Core.Retention;
 using OmniChat.Core.Tenancy;
 using OmniChat.Core.Usage;
 
 namespace OmniChat.Api.Endpoints;
 
-/// <summary><c>/v2/tenant</c>: who am I, for an API key.</summary>
+/// <summary><c>/v2/tenant</c>: who am I, for an API key; the tenant's usage against its plan and its retention period.</summary>
 internal static class TenantEndpoints
 {
     public static IEndpointRouteBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
@@ -23,7 +28,41 @@ internal static class TenantEndpoints
                              "conversations are refused with 402 `limit_exceeded` until `resetsAt`. Existing conversations keep working. " +
                              "`max` 0 means no limit; `used` is null for limits checked per request.")
             .WithTags("v2 tenant").RequireScope(ApiScopes.UsageRead);
+        app.MapGet("/v2/tenant/retention", GetRetention)
+            .WithName("GetRetention")
+            .WithSummary("How many days the tenant's messages, attachments, idle conversations and customers are kept.")
+            .WithTags("v2 tenant").WithCredential(Credential.ApiKey);
+        app.MapPut("/v2/tenant/retention", PutRetention)
+            .WithName("PutRetention")
+            .WithSummary("Set the retention period (1 to 3650 days). Data older than it is deleted by the next hourly run; audited.")
+            .WithTags("v2 tenant").RequireScope(ApiScopes.SettingsWrite);
         return app;
+    }
+
+    internal static async Task<Ok<RetentionResponse>> GetRetention(OmniChatDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new RetentionResponse(await db.Tenants.AsNoTracking().Select(t => t.RetentionDays).SingleAsync(cancellationToken)));
+
+    internal static async Task<Ok<RetentionResponse>> PutRetention(RetentionRequest? request, HttpContext http, OmniChatDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (request?.Days is not (>= RetentionSweep.MinDays and <= RetentionSweep.MaxDays) || request.Days is not { } days)
+        {
+            throw new ValidationException(new Dictionary<string, string[]>
+            {
+                ["days"] = [$"A whole number of days from {RetentionSweep.MinDays} to {RetentionSweep.MaxDays}."],
+            });
+        }
+        var tenant = await db.Tenants.SingleAsync(cancellationToken);
+        if (tenant.RetentionDays != days)
+        {
+            var now = time.GetUtcNow();
+            db.AuditEntries.Add(AuditEntry.Create(AuditActors.From(http), "tenant.retention_changed", "tenant", tenant.Id.ToString(), now,
+                new Dictionary<string, object?> { ["from"] = tenant.RetentionDays, ["to"] = days }));
+            tenant.RetentionDays = days;
+            tenant.UpdatedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return TypedResults.Ok(new RetentionResponse(days));
     }
 
     internal static async Task<Ok<UsageResponse>> GetUsage(TenantUsage usage, CancellationToken cancellationToken)
@@ -63,3 +102,9 @@ internal sealed record UsageMeterResponse(string Limit, long? Used, long Max, lo
 
 /// <summary>A threshold reached this period: which limit, <c>soft</c> or <c>hard</c>, the usage then, the limit, and when.</summary>
 internal sealed record LimitReachedResponse(string Limit, string Level, long Used, long Max, DateTimeOffset ReachedAt);
+
+/// <summary>The retention period in days.</summary>
+internal sealed record RetentionResponse(int Days);
+
+/// <summary>The new retention period: 1 to 3650 days.</summary>
+internal sealed record RetentionRequest([property: System.ComponentModel.DataAnnotations.Required] int? Days);

@@ -16,6 +16,7 @@ internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachm
         builder.Property(a => a.Sha256).HasMaxLength(64).IsFixedLength();
         // The tenant's storage in use is summed from here; the conversation's attachments are found by this index too.
         builder.HasIndex(a => new { a.TenantId, a.ConversationId });
+        builder.HasIndex(a => new { a.TenantId, a.CreatedAt });
         // References within a tenant include the tenant (ADR 0011).
         builder.HasOne<Conversation>().WithMany().HasForeignKey(a => new { a.TenantId, a.ConversationId })
             .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);

@@ -39,8 +39,9 @@ public static class ApiScopes
     public const string KeysManage = "keys:manage";
     public const string AuditRead = "audit:read";
     public const string UsageRead = "usage:read";
+    public const string SettingsWrite = "settings:write";
 
     /// <summary>Every scope.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [ConversationsRead, ConversationsWrite, TemplatesWrite, ChannelsWrite, WebhooksWrite, KeysManage, AuditRead, UsageRead];
+        [ConversationsRead, ConversationsWrite, TemplatesWrite, ChannelsWrite, WebhooksWrite, KeysManage, AuditRead, UsageRead, SettingsWrite];
 }

@@ -16,6 +16,8 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.Interface).HasMaxLength(32);
         builder.Property(m => m.Attachments).HasColumnType("jsonb");
         builder.HasIndex(m => new { m.TenantId, m.ConversationId, m.Seq }).IsUnique();
+        // Retention deletes a tenant's oldest messages in small batches.
+        builder.HasIndex(m => new { m.TenantId, m.CreatedAt });
         builder.HasIndex(m => new { m.TenantId, m.ConversationId, m.ClientMessageId })
             .IsUnique()
             .HasFilter("client_message_id IS NOT NULL");

@@ -14,6 +14,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Property(t => t.PlanId).HasMaxLength(64);
         builder.Property(t => t.Status).HasConversion<string>().HasMaxLength(32);
         builder.Property(t => t.SuspendedFor).HasConversion<string>().HasMaxLength(32);
+        builder.Property(t => t.RetentionDays).HasDefaultValue(Retention.RetentionSweep.DefaultDays);
         // The grace sweeper looks for active tenants whose grace ran out: few rows ever have one.
         builder.HasIndex(t => t.BillingGraceUntil).HasFilter("billing_grace_until IS NOT NULL");
         builder.Property(t => t.DefaultLocale).HasMaxLength(35);

@@ -43,6 +43,9 @@ public sealed class Tenant
     /// </summary>
     public List<string>? AttachmentTypes { get; set; }
 
+    /// <summary>How many days messages, attachments, idle conversations and customers are kept (docs/retention.md).</summary>
+    public int RetentionDays { get; set; } = Retention.RetentionSweep.DefaultDays;
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -3,6 +3,7 @@ using OmniChat.Core.Attachments;
 using OmniChat.Core.Billing;
 using OmniChat.Core.Caching;
 using OmniChat.Core.RateLimiting;
+using OmniChat.Core.Retention;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
@@ -13,6 +14,7 @@ using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Webhooks;
 using OmniChat.Workers.Billing;
 using OmniChat.Workers.Outbox;
+using OmniChat.Workers.Retention;
 using OmniChat.Workers.Usage;
 using OmniChat.Workers.Telegram;
 using OmniChat.Workers.Telegram.Delivery;
@@ -63,5 +65,11 @@ internal static class Extensions
         builder.AddOmniChatBilling();
         builder.Services.AddSingleton<BillingSuspension>();
         builder.Services.AddHostedService<BillingGraceSweeper>();
+        // Each tenant's retention period, applied in small batches in its own scope.
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
+            .Validate(o => o.BatchSize > 0 && o.Interval > TimeSpan.Zero, "Retention__BatchSize and Retention__Interval must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RetentionSweep>();
+        builder.Services.AddHostedService<RetentionService>();
     }
 }

@@ -16,6 +16,6 @@ public sealed class MigrationsShould(ServersFixture servers)
 
         Assert.Empty(pending);
         Assert.Equal(context.Database.GetMigrations(), applied);
-        Assert.Equal(2, await context.Plans.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(Core.Tenancy.Plan.Defaults.Count, await context.Plans.CountAsync(TestContext.Current.CancellationToken));
     }
 }

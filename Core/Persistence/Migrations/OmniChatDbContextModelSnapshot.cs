@@ -272,6 +272,9 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasIndex("TenantId", "ConversationId")
                         .HasDatabaseName("ix_attachments_tenant_id_conversation_id");
 
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_attachments_tenant_id_created_at");
+
                     b.HasIndex("TenantId", "MessageId")
                         .HasDatabaseName("ix_attachments_tenant_id_message_id")
                         .HasFilter("message_id IS NOT NULL");
@@ -1405,6 +1408,9 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_messages_tenant_id_created_at");
+
                     b.HasIndex("TenantId", "ConversationId", "ClientMessageId")
                         .IsUnique()
                         .HasDatabaseName("ix_messages_tenant_id_conversation_id_client_message_id")
@@ -1671,6 +1677,12 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("plan_id");
+
+                    b.Property<int>("RetentionDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(365)
+                        .HasColumnName("retention_days");
 
                     b.Property<string>("Status")
                         .IsRequired()
