@@ -29,7 +29,9 @@ internal static class TelegramWebhookEndpoints
             .WithTags("Telegram").WithName("TelegramWebhook")
             .WithSummary("Telegram's update delivery for a connected channel (called by Telegram, authenticated by X-Telegram-Bot-Api-Secret-Token).")
             .Accepts<object>("application/json")
-            .WithCredential(Credential.TelegramWebhookSecret).Problems(ProblemCodes.TelegramUpdateInvalid, ProblemCodes.PayloadTooLarge);
+            .WithCredential(Credential.TelegramWebhookSecret).Problems(ProblemCodes.TelegramUpdateInvalid, ProblemCodes.PayloadTooLarge)
+            // A suspended tenant's updates are still stored (the Workers answer with its offline text), none is lost.
+            .ServesSuspendedTenants();
         return app;
     }
 

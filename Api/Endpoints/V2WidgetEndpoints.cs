@@ -38,7 +38,9 @@ internal static class V2WidgetEndpoints
         var group = app.MapGroup("/v2/widget").WithTags("v2 widget");
         group.MapGet("/bootstrap", Bootstrap).WithName("V2WidgetBootstrap").WithCredential(Credential.None)
             .WithSummary("The widget's texts (by locale), theme, features and socket address; with the visitor's conversation when the widget cookie holds one.")
-            .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed);
+            .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed)
+            // A suspended tenant's widget learns that it is offline (status "offline") instead of failing.
+            .ServesSuspendedTenants();
         group.MapPost("/conversations", Start).WithName("V2WidgetStartConversation").WithCredential(Credential.None)
             .WithSummary("Start the visitor's conversation (optionally as a verified user); sets the widget cookie.")
             .Problems(ProblemCodes.SiteKeyNotFound, ProblemCodes.OriginNotAllowed, ProblemCodes.IdentityInvalid, ProblemCodes.LimitExceeded);
@@ -75,7 +77,8 @@ internal static class V2WidgetEndpoints
         return TypedResults.Ok(new WidgetBootstrapResponse(
             channel.SiteKey,
             new WidgetTenantResponse(tenant.Name),
-            "online",
+            // A suspended tenant's widget shows its offline text and no composer.
+            tenant.Status == TenantStatus.Active ? "online" : "offline",
             normalized,
             WidgetTexts.IsRightToLeft(normalized) ? "rtl" : "ltr",
             texts,

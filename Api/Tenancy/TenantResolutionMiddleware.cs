@@ -20,7 +20,9 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<T
             return;
         }
 
-        if (tenant.Status != TenantStatus.Active)
+        // A suspended tenant's data is kept and some doors stay open: Telegram's updates are still stored, the widget
+        // still learns that the tenant is offline. Everything else is refused.
+        if (tenant.Status != TenantStatus.Active && context.GetEndpoint()?.Metadata.GetMetadata<ServesSuspendedTenants>() is null)
         {
             throw new Core.Errors.ForbiddenException("tenant_suspended", "This tenant is suspended.");
         }
@@ -30,4 +32,17 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, ILogger<T
             await next(context);
         }
     }
+}
+
+/// <summary>Endpoint metadata: the endpoint also serves a suspended tenant (it decides itself what that tenant gets).</summary>
+internal sealed class ServesSuspendedTenants
+{
+    public static ServesSuspendedTenants Instance { get; } = new();
+}
+
+internal static class ServesSuspendedTenantsExtensions
+{
+    /// <summary>Lets a suspended tenant's requests reach the endpoint (Telegram intake, the widget's bootstrap).</summary>
+    public static TBuilder ServesSuspendedTenants<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Tenancy.ServesSuspendedTenants.Instance);
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using OmniChat.Core.Channels.Widget;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit;
 
 namespace OmniChat.Api.Tests;
 
@@ -19,6 +20,26 @@ public sealed class WidgetApiShould(ApiFixture api)
     private static readonly string[] OriginWithPath = ["https://shop.example/path"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TellASuspendedTenantsVisitorsThatItIsOfflineAndStartNothing()
+    {
+        var tenant = await NewWidgetTenantAsync();
+        var other = await NewWidgetTenantAsync();
+        await api.ScalarAsync<int>("WITH t AS (UPDATE tenants SET status = 'Suspended' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM t", tenant.Id);
+
+        // The tenant store keeps look-ups by site key a few seconds: wait for the suspension to show.
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/v2/widget/bootstrap?siteKey={tenant.SiteKey}", Shop);
+            return response.StatusCode == HttpStatusCode.OK && (await response.JsonAsync()).GetProperty("status").GetString() == "offline";
+        }, "the suspended tenant's widget bootstraps as offline");
+        using var start = await SendAsync(HttpMethod.Post, $"/v2/widget/conversations?siteKey={tenant.SiteKey}", Shop, new { name = "Ann" });
+        using var online = await SendAsync(HttpMethod.Get, $"/v2/widget/bootstrap?siteKey={other.SiteKey}", Shop);
+
+        await start.AssertProblemAsync(403, "tenant_suspended");
+        Assert.Equal("online", (await online.JsonAsync()).GetProperty("status").GetString());
+    }
 
     [Fact]
     public async Task BootstrapForAnAllowedOriginWithExactCorsAndRefuseAnyOther()

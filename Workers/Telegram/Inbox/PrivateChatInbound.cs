@@ -7,6 +7,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Messages;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Templates;
+using OmniChat.Core.Tenancy;
 using OmniChat.Core.Usage;
 using Telegram.Bot.Types.Enums;
 
@@ -27,6 +28,16 @@ internal sealed partial class PrivateChatInbound(NpgsqlDataSource dataSource, Co
     public async Task HandleMessageAsync(InboundChannel channel, InboundMessage message, CancellationToken cancellationToken)
     {
         var tenant = channel.Tenant;
+        if (tenant.Status != TenantStatus.Active)
+        {
+            // Suspended: the update is stored (the Api took it), the customer hears the tenant's offline text, nothing starts.
+            var offline = await templates.ResolveAsync(tenant, "offline", Locale(message.From), cancellationToken);
+            if (offline is not null && !message.Edited)
+            {
+                await SayAsync(channel, message.ChatId, offline, cancellationToken);
+            }
+            return;
+        }
         if (message.Edited)
         {
             await edits.ApplyAsync(channel, message, null, cancellationToken);
