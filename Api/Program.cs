@@ -33,5 +33,6 @@ app.MapV2AttachmentEndpoints();
 app.MapTelegramWebhookEndpoints();
 app.MapBillingWebhookEndpoints();
 app.MapDeepHealthEndpoints();
+app.MapOperatorLimitEndpoints();
 
 await app.RunServiceAsync();

@@ -32,6 +32,7 @@ namespace OmniChat.Core;
 [JsonSerializable(typeof(ConversationRenamed))]
 [JsonSerializable(typeof(OmniChat.Core.Webhooks.ChannelFailedData))]
 [JsonSerializable(typeof(OmniChat.Core.Webhooks.LimitReachedData))]
+[JsonSerializable(typeof(OmniChat.Core.Tenancy.LimitOverrides))]
 [JsonSerializable(typeof(WebhookDelivery<ConversationStartedData>))]
 [JsonSerializable(typeof(WebhookDelivery<MessageAddedData>))]
 [JsonSerializable(typeof(WebhookDelivery<ConversationClaimedData>))]

@@ -48,6 +48,7 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Audit.AuditLog>();
         builder.AddOmniChatBilling();
         builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<TenantLimits>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.
         builder.Services.AddSingleton<ITenantStrategy, AttachmentLinkTenantStrategy>();

@@ -41,6 +41,7 @@ internal static class OpenApiDocumentSetup
         ("Telegram", "Where Telegram delivers a connected bot's updates; called by Telegram only."),
         ("Billing", "Where the billing provider delivers its signed events (plan changes, payments); called by the provider only (docs/billing.md)."),
         ("health", "End-to-end health of one tenant's path, for the platform operator and the tenant's own monitoring."),
+        ("operator", "The platform operator's changes to one tenant (operator token only)."),
     ];
 
     public static void Configure(OpenApiOptions options)

@@ -99,7 +99,9 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
         var now = time.GetUtcNow();
         var monthStart = MonthStart(now);
         var period = Usage.UsageMeters.PeriodStart(now);
-        var plan = await plans.GetAsync(tenant.PlanId, cancellationToken);
+        // The plan as stored now (an operator's override or a billing change shows at once), not the cached look-up.
+        var plan = await db.Tenants.AsNoTracking().Join(db.Plans.AsNoTracking(), t => t.PlanId, p => p.Id, (t, p) => p).SingleOrDefaultAsync(cancellationToken)
+            ?? await plans.GetAsync(tenant.PlanId, cancellationToken);
         var usage = await CountAsync(db, tenant.Id, monthStart, cancellationToken)
             ?? throw new InvalidOperationException($"The tenant {tenant.Id} of this scope has no row.");
         var metered = await db.UsageCounters.AsNoTracking().Where(u => u.Day >= period)

@@ -18,7 +18,9 @@ public static class Portal
         await page.GetByTestId("email").FillAsync(login.Email);
         await page.GetByTestId("password").FillAsync(login.Password);
         await page.GetByTestId("sign-in").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+        // Only until the next page is committed: its circuit (ReadyAsync) is what matters, not every resource's load event,
+        // which a loaded machine can take minutes to fire.
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
         await ReadyAsync(page);
     }
 
