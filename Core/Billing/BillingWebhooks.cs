@@ -198,6 +198,11 @@ public sealed partial class BillingWebhooks(OmniChatDbContext db, ITenantContext
 
     private static ReceivedEvent Parse(ReadOnlySpan<byte> body)
     {
+        // The event is kept as jsonb, which cannot hold a NUL character.
+        if (body.IndexOf("\\u0000"u8) >= 0)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["body"] = ["The event contains a NUL character (\\u0000)."] });
+        }
         JsonDocument document;
         try
         {

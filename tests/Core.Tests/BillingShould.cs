@@ -138,6 +138,9 @@ public sealed class BillingShould(ServersFixture servers) : IAsyncLifetime
             ReceiveRawAsync(body, TimestampedSignature.Sign(body, now.AddMinutes(-5).AddSeconds(-1).ToUnixTimeSeconds(), Secret)));
         var fresh = await ReceiveRawAsync(body, TimestampedSignature.Sign(body, now.AddMinutes(-5).ToUnixTimeSeconds(), Secret));
 
+        const string withNul = "{\"id\":\"evt_nul\",\"type\":\"payment_failed\",\"created\":1,\"tenant\":\"default\",\"data\":{\"note\":\"a\\u0000b\"}}";
+        await Assert.ThrowsAsync<ValidationException>(() => ReceiveRawAsync(withNul, TimestampedSignature.Sign(withNul, now.ToUnixTimeSeconds(), Secret)));
+
         Assert.Equal("billing_signature_invalid", forged.Code);
         Assert.Equal("billing_signature_stale", stale.Code);
         Assert.False(fresh.Duplicate);
