@@ -874,6 +874,14 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
+                    b.Property<DateTimeOffset?>("FirstInboundAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_inbound_at");
+
+                    b.Property<DateTimeOffset?>("FirstResponseAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_response_at");
+
                     b.Property<string>("Interface")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -937,6 +945,9 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasAlternateKey("TenantId", "Id")
                         .HasName("ak_conversations_tenant_id_id");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_conversations_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "CustomerId")
                         .HasDatabaseName("ix_conversations_tenant_id_customer_id");
