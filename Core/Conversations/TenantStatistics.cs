@@ -69,12 +69,13 @@ public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenant
         ArgumentNullException.ThrowIfNull(range);
         var tenant = tenants.RequireTenant();
         var (from, to) = (range.From.ToUniversalTime(), range.To.ToUniversalTime());
+        // Column names in snake_case: the model's naming convention maps the row's properties to them.
         // Conversations that started in the range, and how long their first visitor message waited for an agent.
         var conversations = await db.Database.SqlQuery<ConversationRangeRow>($"""
-            SELECT count(*)::int AS "Started",
-                   count(first_response_at)::int AS "Answered",
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - first_inbound_at)::float8) AS "FirstResponseP50",
-                   percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - first_inbound_at)::float8) AS "FirstResponseP90"
+            SELECT count(*)::int AS started,
+                   count(first_response_at)::int AS answered,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - first_inbound_at)::float8) AS first_response_p50,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - first_inbound_at)::float8) AS first_response_p90
             FROM conversations
             WHERE tenant_id = {tenant.Id} AND created_at >= {from} AND created_at < {to}
             """).SingleAsync(cancellationToken);
