@@ -52,13 +52,13 @@ internal sealed partial class PlatformGaugeSampler(PlatformGauges gauges, Outbox
     {
         var lag = await TryAsync("outbox lag", outbox.SampleAsync, cancellationToken);
         var dead = await TryAsync("dead letters", deadLetters.CountAsync, cancellationToken);
-        var depths = await queues.ReadAsync(cancellationToken);
+        var depths = await TryAsync("queue depths", queues.ReadAsync, cancellationToken);
         var unanswered = await TryAsync("unanswered conversations", async ct =>
         {
             await using var db = system.CreateRoutine("metrics: unanswered conversations per tenant");
             return await TenantStatistics.CountUnansweredByTenantAsync(db, ct);
         }, cancellationToken);
-        gauges.Publish(new PlatformSample(time.GetUtcNow(), lag, dead, depths.Queues, unanswered ?? new Dictionary<Guid, int>()));
+        gauges.Publish(new PlatformSample(time.GetUtcNow(), lag, dead, depths?.Queues ?? [], unanswered ?? new Dictionary<Guid, int>()));
     }
 
     private async Task SampleUsageAsync(CancellationToken cancellationToken)

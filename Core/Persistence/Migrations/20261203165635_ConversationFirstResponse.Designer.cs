@@ -13,7 +13,7 @@ using OmniChat.Core.Persistence;
 namespace OmniChat.Core.Persistence.Migrations
 {
     [DbContext(typeof(OmniChatDbContext))]
-    [Migration("20261203162214_ConversationFirstResponse")]
+    [Migration("20261203165635_ConversationFirstResponse")]
     partial class ConversationFirstResponse
     {
         /// <inheritdoc />
@@ -729,6 +729,10 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasIndex("TenantId", "ConversationId")
                         .HasDatabaseName("ix_telegram_deliveries_tenant_id_conversation_id");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_telegram_deliveries_tenant_id_created_at")
+                        .HasFilter("status IN ('Failed', 'Dead')");
 
                     b.HasIndex("TenantId", "MessageId")
                         .HasDatabaseName("ix_telegram_deliveries_tenant_id_message_id")
@@ -1803,6 +1807,10 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_webhook_deliveries_next_attempt_at")
                         .HasFilter("status = 'Pending'");
+
+                    b.HasIndex("TenantId", "DeadAt")
+                        .HasDatabaseName("ix_webhook_deliveries_tenant_id_dead_at")
+                        .HasFilter("status = 'Dead'");
 
                     b.HasIndex("SubscriptionId", "PartitionKey", "Seq")
                         .HasDatabaseName("ix_webhook_deliveries_subscription_id_partition_key_seq");

@@ -46,6 +46,18 @@ namespace OmniChat.Core.Persistence.Migrations
                 """);
 
             migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_tenant_id_dead_at",
+                table: "webhook_deliveries",
+                columns: new[] { "tenant_id", "dead_at" },
+                filter: "status = 'Dead'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_telegram_deliveries_tenant_id_created_at",
+                table: "telegram_deliveries",
+                columns: new[] { "tenant_id", "created_at" },
+                filter: "status IN ('Failed', 'Dead')");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_conversations_tenant_id_created_at",
                 table: "conversations",
                 columns: new[] { "tenant_id", "created_at" });
@@ -54,6 +66,14 @@ namespace OmniChat.Core.Persistence.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "ix_webhook_deliveries_tenant_id_dead_at",
+                table: "webhook_deliveries");
+
+            migrationBuilder.DropIndex(
+                name: "ix_telegram_deliveries_tenant_id_created_at",
+                table: "telegram_deliveries");
+
             migrationBuilder.DropIndex(
                 name: "ix_conversations_tenant_id_created_at",
                 table: "conversations");
