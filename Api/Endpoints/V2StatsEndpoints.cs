@@ -47,7 +47,7 @@ internal sealed record StatsResponse(
         new StatsConversations(r.ConversationsStarted, r.ConversationsAnswered, new StatsPercentiles(r.FirstResponseP50Seconds, r.FirstResponseP90Seconds),
             r.UnansweredNow),
         new StatsFailures(r.TelegramFailures, r.WebhookFailures),
-        new StatsUsage(r.Usage.Plan.Id, r.Usage.MonthStart, [.. r.Usage.Meters.Select(m => new StatsMeter(TenantUsage.LimitKey(m.Name), m.Name, m.Used,
+        new StatsUsage(r.Usage.Plan.Id, r.Usage.MonthStart, [.. r.Usage.Meters.Select(m => new StatsMeter(m.Key, m.Name, m.Used,
             m.Limit, m.Unit switch { UsageUnit.Bytes => "bytes", UsageUnit.PerMinute => "per_minute", _ => "count" },
             m is { Used: { } used, Limit: > 0 } ? Math.Round((double)used / m.Limit, 4) : null))]));
 }
@@ -67,13 +67,13 @@ internal sealed record StatsFailures(
     [property: Description("Telegram deliveries refused for good or out of retries (by when they were created).")] int Telegram,
     [property: Description("Webhook deliveries whose retries ran out (by when they did).")] int Webhooks);
 
-/// <summary>The plan and its meters this month (UTC), as the portal's usage page shows them.</summary>
+/// <summary>The plan and its meters this month (UTC), as `GET /v2/usage` shows them.</summary>
 internal sealed record StatsUsage(string Plan, DateTimeOffset PeriodStart, IReadOnlyList<StatsMeter> Meters);
 
 /// <summary>One limit of the plan against what the tenant uses.</summary>
 internal sealed record StatsMeter(
-    [property: Description("A stable key for counted limits (conversations_per_month, messages_per_month, agents, storage_bytes); null for limits checked per request.")]
-    string? Key,
+    [property: Description("The limit's stable key, as in `GET /v2/usage` (conversationsPerMonth, messagesPerMonth, agents, storageBytes, attachmentMaxBytes, apiRequestsPerMinute).")]
+    string Key,
     string Name,
     [property: Description("What the tenant uses; null where the limit is checked per request and nothing adds up.")] long? Used,
     [property: Description("The plan's limit (0: none).")] long Limit,

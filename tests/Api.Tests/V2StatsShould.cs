@@ -100,10 +100,10 @@ public sealed class V2StatsShould(ApiFixture api)
         Assert.Equal(1, conversations.GetProperty("started").GetInt32());
         Assert.Equal(JsonValueKind.Null, conversations.GetProperty("firstResponseSeconds").GetProperty("p50").ValueKind);
         var meters = stats.GetProperty("usage").GetProperty("meters").EnumerateArray().ToList();
-        var perMonth = Assert.Single(meters, m => m.GetProperty("key").GetString() == "conversations_per_month");
+        var perMonth = Assert.Single(meters, m => m.GetProperty("key").GetString() == "conversationsPerMonth");
         Assert.True(perMonth.GetProperty("limit").GetInt64() > 0);
         Assert.True(perMonth.GetProperty("ratio").GetDouble() >= 0);
-        Assert.Contains(meters, m => m.GetProperty("key").ValueKind == JsonValueKind.Null && m.GetProperty("used").ValueKind == JsonValueKind.Null);
+        Assert.Contains(meters, m => m.GetProperty("key").GetString() == "apiRequestsPerMinute" && m.GetProperty("used").ValueKind == JsonValueKind.Null);
     }
 
     [Fact]

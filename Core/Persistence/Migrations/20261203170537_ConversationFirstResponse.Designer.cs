@@ -13,7 +13,7 @@ using OmniChat.Core.Persistence;
 namespace OmniChat.Core.Persistence.Migrations
 {
     [DbContext(typeof(OmniChatDbContext))]
-    [Migration("20261203165635_ConversationFirstResponse")]
+    [Migration("20261203170537_ConversationFirstResponse")]
     partial class ConversationFirstResponse
     {
         /// <inheritdoc />
@@ -274,6 +274,9 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasIndex("TenantId", "ConversationId")
                         .HasDatabaseName("ix_attachments_tenant_id_conversation_id");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_attachments_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "MessageId")
                         .HasDatabaseName("ix_attachments_tenant_id_message_id")
@@ -1423,6 +1426,9 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_messages_tenant_id_created_at");
+
                     b.HasIndex("TenantId", "ConversationId", "ClientMessageId")
                         .IsUnique()
                         .HasDatabaseName("ix_messages_tenant_id_conversation_id_client_message_id")
@@ -1575,6 +1581,12 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<int>("SoftLimitPercent")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(80)
+                        .HasColumnName("soft_limit_percent");
+
                     b.Property<long>("StorageBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("storage_bytes");
@@ -1582,7 +1594,10 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_plans");
 
-                    b.ToTable("plans", (string)null);
+                    b.ToTable("plans", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_plans_soft_limit_percent", "soft_limit_percent BETWEEN 1 AND 100");
+                        });
 
                     b.HasData(
                         new
@@ -1594,7 +1609,20 @@ namespace OmniChat.Core.Persistence.Migrations
                             ConversationsPerMonth = 100,
                             MessagesPerMonth = 2000,
                             Name = "Free",
+                            SoftLimitPercent = 80,
                             StorageBytes = 104857600L
+                        },
+                        new
+                        {
+                            Id = "team",
+                            Agents = 10,
+                            ApiRequestsPerMinute = 600,
+                            AttachmentMaxBytes = 20971520L,
+                            ConversationsPerMonth = 2000,
+                            MessagesPerMonth = 50000,
+                            Name = "Team",
+                            SoftLimitPercent = 80,
+                            StorageBytes = 10737418240L
                         },
                         new
                         {
@@ -1605,6 +1633,7 @@ namespace OmniChat.Core.Persistence.Migrations
                             ConversationsPerMonth = 100000,
                             MessagesPerMonth = 5000000,
                             Name = "Business",
+                            SoftLimitPercent = 80,
                             StorageBytes = 107374182400L
                         });
                 });
@@ -1667,6 +1696,12 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("plan_id");
 
+                    b.Property<int>("RetentionDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(365)
+                        .HasColumnName("retention_days");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1697,6 +1732,69 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasDatabaseName("ix_tenants_plan_id");
 
                     b.ToTable("tenants", (string)null);
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Usage.LimitNotice", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Meter")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("meter");
+
+                    b.Property<DateOnly>("PeriodStart")
+                        .HasColumnType("date")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("Level")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("level");
+
+                    b.Property<long>("Limit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("limit");
+
+                    b.Property<DateTimeOffset>("ReachedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reached_at");
+
+                    b.Property<long>("Used")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used");
+
+                    b.HasKey("TenantId", "Meter", "PeriodStart", "Level")
+                        .HasName("pk_limit_notices");
+
+                    b.ToTable("limit_notices", (string)null);
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Usage.UsageCounter", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Meter")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("meter");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("TenantId", "Meter", "Day")
+                        .HasName("pk_usage_counters");
+
+                    b.ToTable("usage_counters", (string)null);
                 });
 
             modelBuilder.Entity("OmniChat.Core.Webhooks.ProcessedMessage", b =>
@@ -2132,6 +2230,26 @@ namespace OmniChat.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_tenants_plans_plan_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Usage.LimitNotice", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_limit_notices_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("OmniChat.Core.Usage.UsageCounter", b =>
+                {
+                    b.HasOne("OmniChat.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_usage_counters_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("OmniChat.Core.Webhooks.WebhookDelivery", b =>
