@@ -84,16 +84,19 @@ public sealed partial class AlertRulesShould(WorkersFixture workers) : IAsyncLif
         var names = LoadRules().SelectMany(r => MetricNames(r.Expr)).ToHashSet(StringComparer.Ordinal);
         await ProduceTrafficAsync();
 
+        // The Api recorded its part during the requests above: one scrape. The Workers' part (failures, sampled gauges) may
+        // come a little later; only their /metrics is polled (the Api's is behind the per-IP rate limit every test shares).
+        var api = await ScrapeAsync(ResourceNames.Api);
         string[] missing = [];
         await Eventually.HoldsAsync(async () =>
         {
-            var exported = await ScrapeAsync();
-            missing = [.. names.Where(n => !exported.Contains(n)).Order(StringComparer.Ordinal)];
+            var exported = await ScrapeAsync(ResourceNames.Workers);
+            missing = [.. names.Where(n => !api.Contains(n) && !exported.Contains(n)).Order(StringComparer.Ordinal)];
             return missing.Length == 0;
         }, "every metric the alert rules name is on a /metrics scrape");
 
         Assert.Empty(missing);
-        Assert.Contains("omnichat_conversations_first_response_seconds_bucket", await ScrapeAsync());
+        Assert.Contains("omnichat_conversations_first_response_seconds_bucket", api);
     }
 
     // A conversation answered on the Api (v1, the default tenant); on a tenant of its own, a Telegram topic Telegram
@@ -129,19 +132,17 @@ public sealed partial class AlertRulesShould(WorkersFixture workers) : IAsyncLif
         await _receiver.WaitForAsync("/down", r => r.Count >= 1);
     }
 
-    private async Task<HashSet<string>> ScrapeAsync()
+    // The series names on one service's /metrics.
+    private async Task<HashSet<string>> ScrapeAsync(string service)
     {
         using var http = new HttpClient();
         var exported = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var service in new[] { ResourceNames.Api, ResourceNames.Workers })
+        var text = await http.GetStringAsync(new Uri(workers.App.ServiceUrls[service], "/metrics"), Ct);
+        foreach (var line in text.Split('\n'))
         {
-            var text = await http.GetStringAsync(new Uri(workers.App.ServiceUrls[service], "/metrics"), Ct);
-            foreach (var line in text.Split('\n'))
+            if (line.Length > 0 && line[0] != '#' && SeriesName().Match(line) is { Success: true } series)
             {
-                if (line.Length > 0 && line[0] != '#' && SeriesName().Match(line) is { Success: true } series)
-                {
-                    exported.Add(series.Value);
-                }
+                exported.Add(series.Value);
             }
         }
         return exported;
