@@ -21,6 +21,7 @@ app.MapV2ConversationEndpoints();
 app.MapV2ApiKeyEndpoints();
 app.MapV2TemplateEndpoints();
 app.MapV2AuditEndpoints();
+app.MapV2StatsEndpoints();
 app.MapV2EventEndpoints();
 app.MapV2RealtimeEndpoints();
 app.MapV2WebhookEndpoints();

@@ -105,6 +105,8 @@ public static class Extensions
             otel.WithTracing(tracing => tracing
                     .AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryNames.ActivitySources)
+                    // Commands of the service's IConnectionMultiplexer (when it registers one): rate limits, fan-out, leases.
+                    .AddRedisInstrumentation()
                     .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
                     .AddHttpClientInstrumentation(o => o.EnrichWithHttpRequestMessage = (activity, request) =>
                     {
@@ -177,7 +179,8 @@ public static class Extensions
     };
 
 
-    internal static bool IsInfrastructurePath(PathString path) =>
+    /// <summary>Whether <paramref name="path"/> is a probe or a scrape (<c>/health</c>, <c>/ready</c>, <c>/metrics</c>), left out of traces and request metrics.</summary>
+    public static bool IsInfrastructurePath(PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments("/ready") || path.StartsWithSegments("/metrics");
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

@@ -1,3 +1,4 @@
+using OmniChat.Core.Messaging;
 using OmniChat.Core.Outbox;
 using OmniChat.Core.Platform;
 using OmniChat.Core.Tenancy;

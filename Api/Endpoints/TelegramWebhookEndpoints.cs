@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OmniChat.Api.Errors;
 using OmniChat.Api.Security;
@@ -19,10 +18,6 @@ internal static class TelegramWebhookEndpoints
     /// <summary>Largest update accepted (Telegram's are a few KB; the Api's global cap is 64 KB).</summary>
     public const int MaxUpdateBytes = 64 * 1024;
 
-    private static readonly Meter Meter = new("OmniChat.Telegram");
-    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("omnichat.telegram.webhook.rejected",
-        description: "Webhook requests refused for a missing or wrong secret");
-
     public static IEndpointRouteBuilder MapTelegramWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost($"{TelegramWebhookTenantStrategy.PathPrefix}/{{channelId:guid}}", Receive)
@@ -40,7 +35,7 @@ internal static class TelegramWebhookEndpoints
     {
         if (http.Features.Get<TelegramWebhookPrincipal>() is not { } webhook || webhook.ChannelId != channelId)
         {
-            Rejected.Add(1);
+            TelegramMetrics.WebhookRequestRejected();
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The webhook secret is missing or wrong.",
                 extensions: new Dictionary<string, object?> { ["code"] = "telegram_secret_invalid" });
         }

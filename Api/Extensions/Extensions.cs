@@ -46,6 +46,8 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
         builder.Services.AddScoped<Core.Audit.AuditLog>();
+        builder.Services.AddScoped<Core.Tenancy.TenantUsage>();
+        builder.Services.AddScoped<Core.Conversations.TenantStatistics>();
         builder.AddOmniChatBilling();
         builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<TenantLimits>();
@@ -73,6 +75,7 @@ internal static class Extensions
 
     public static void UseApplicationPipeline(this WebApplication app)
     {
+        app.UseMiddleware<Telemetry.ApiResponseMetrics>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<TenantResolutionMiddleware>();

@@ -36,6 +36,7 @@ internal static class OpenApiDocumentSetup
         ("v2 widget", "The website widget's own calls from visitors' browsers (docs/widget.md): site-key bootstrap behind the Origin allowlist, then the conversation token."),
         ("v2 API keys", "The tenant's API keys (scope `keys:manage`)."),
         ("v2 audit", "The audit log, exported as CSV or JSON Lines."),
+        ("v2 stats", "The tenant dashboard's numbers: conversations, first-response times, failures, usage of the plan's limits."),
         ("v2 attachments", "Files in a conversation: uploads by the visitor (conversation token) and agents (API key), short-lived signed download links, and the download."),
         ("v2 tenant", "The tenant an API key belongs to."),
         ("Telegram", "Where Telegram delivers a connected bot's updates; called by Telegram only."),

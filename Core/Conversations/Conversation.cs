@@ -44,6 +44,12 @@ public sealed class Conversation : ITenantOwned
 
     public DateTimeOffset? LastOutboundAt { get; set; }
 
+    /// <summary>The first visitor message (set once by the write path).</summary>
+    public DateTimeOffset? FirstInboundAt { get; set; }
+
+    /// <summary>The first agent reply after <see cref="FirstInboundAt"/> (set once by the write path): the first response.</summary>
+    public DateTimeOffset? FirstResponseAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

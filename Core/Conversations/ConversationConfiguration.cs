@@ -22,6 +22,8 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.HasIndex(c => new { c.TenantId, c.UpdatedAt, c.Id });
         builder.HasIndex(c => new { c.TenantId, c.Status, c.UpdatedAt, c.Id });
         builder.HasIndex(c => new { c.TenantId, c.ThreadId });
+        // The dashboard's statistics and the monthly usage count conversations by when they started.
+        builder.HasIndex(c => new { c.TenantId, c.CreatedAt });
         builder.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
         // The tenant is part of the key (ADR 0011), so the database cannot null just the customer when one is deleted:
         // whoever deletes a customer first moves or detaches its conversations (EF does so for tracked ones).

@@ -109,6 +109,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         {
             throw await UsageMeters.RefusalAsync(dataSource, tenant, now, cancellationToken);
         }
+        ConversationMetrics.ConversationStarted(tenant.Id);
 
         await realtime.PublishAsync(new RealtimeEvent(RealtimeEvent.ConversationStarted, tenant.Id, conversationId, now) { Name = name });
         return new StartedConversation(conversationId, refreshToken);
@@ -171,10 +172,15 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
                 UPDATE conversations SET last_seq = last_seq + 1, updated_at = $5,
                     last_inbound_at = CASE WHEN $4 = 'Inbound' THEN $5 ELSE last_inbound_at END,
                     last_outbound_at = CASE WHEN $4 = 'Outbound' THEN $5 ELSE last_outbound_at END,
+                    first_inbound_at = CASE WHEN $4 = 'Inbound' THEN COALESCE(first_inbound_at, $5) ELSE first_inbound_at END,
+                    first_response_at = CASE WHEN $4 = 'Outbound' AND first_response_at IS NULL AND first_inbound_at IS NOT NULL
+                        THEN $5 ELSE first_response_at END,
                     channel = CASE WHEN $4 = 'Inbound' THEN $8 ELSE channel END,
                     interface = CASE WHEN $4 = 'Inbound' THEN $9 ELSE interface END{reopen}
                 WHERE tenant_id = $1 AND id = $2 {openCondition} {claimCondition} {duplicateProbe}
-                RETURNING last_seq
+                RETURNING last_seq,
+                    CASE WHEN $4 = 'Outbound' AND first_response_at = $5
+                        THEN extract(epoch FROM first_response_at - first_inbound_at)::float8 END AS first_response
             ), inserted AS (
                 INSERT INTO messages (id, tenant_id, conversation_id, seq, direction, text, agent, client_message_id, channel, interface, created_at{attachmentsColumn})
                 SELECT $6, $1, $2, last_seq, $4, $7, $10, $3, $8, $9, $5{attachmentsValue} FROM bumped
@@ -182,7 +188,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             ){audited}{linking}
             INSERT INTO outbox_messages (id, tenant_id, message_type, payload, partition_key, seq, created_at, available_at, attempts)
             SELECT $11, $1, 'MessageAdded', jsonb_set($12, {SeqPath}, to_jsonb(seq)), $2, seq, $5, $5, 0 FROM inserted {linkGuard}
-            RETURNING seq
+            RETURNING seq, (SELECT first_response FROM bumped)
             """,
             Uuid(tenant.Id), Uuid(conversationId), NullableUuid(clientMessageId), Text(direction), Time(now), Uuid(messageId), Text(text),
             Text(source.Channel), Text(source.Interface), Text(source.Agent), Uuid(added.EventId),
@@ -203,6 +209,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
 
         MessageRecord? existing = null;
         long? seq = null;
+        double? firstResponse = null;
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -218,6 +225,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             if (await reader.ReadAsync(cancellationToken))
             {
                 seq = reader.GetInt64(0);
+                firstResponse = reader.IsDBNull(1) ? null : reader.GetDouble(1);
             }
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ClientMessageIdIndex)
@@ -252,6 +260,11 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
             };
         }
 
+        ConversationMetrics.MessageWritten(tenant.Id, source.Direction);
+        if (firstResponse is { } seconds)
+        {
+            ConversationMetrics.FirstResponseWritten(tenant.Id, seconds);
+        }
         var message = new MessageRecord(messageId, conversationId, seq.Value, source.Direction, text, source.Agent, now) { Attachments = linked };
         await realtime.PublishAsync(new RealtimeEvent(
             source.Direction == MessageDirection.System ? RealtimeEvent.InfoNote : RealtimeEvent.Message, tenant.Id, conversationId, now)

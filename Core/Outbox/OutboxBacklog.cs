@@ -9,10 +9,22 @@ namespace OmniChat.Core.Outbox;
 /// </summary>
 public sealed class OutboxBacklog(SystemDbContextFactory factory, TimeProvider time)
 {
-    /// <summary>The backlog now.</summary>
+    /// <summary>The backlog now, for the operator <paramref name="operatorName"/>.</summary>
     public async Task<OutboxLag> ReadAsync(string operatorName, CancellationToken cancellationToken)
     {
         await using var db = factory.Create($"operator {operatorName}: outbox lag");
+        return await ReadAsync(db, cancellationToken);
+    }
+
+    /// <summary>The backlog now, for the Workers' periodic gauges (a routine opening, logged at Debug).</summary>
+    public async Task<OutboxLag> SampleAsync(CancellationToken cancellationToken)
+    {
+        await using var db = factory.CreateRoutine("metrics: outbox lag");
+        return await ReadAsync(db, cancellationToken);
+    }
+
+    private async Task<OutboxLag> ReadAsync(SystemDbContext db, CancellationToken cancellationToken)
+    {
         // One aggregate over the unsent rows (no group at all when there are none).
         var backlog = await db.OutboxMessages.AsNoTracking().Where(o => o.SentAt == null).GroupBy(o => 1)
             .Select(g => new { Pending = g.Count(), Failing = g.Count(o => o.Attempts > 0), Oldest = g.Min(o => (DateTimeOffset?)o.CreatedAt) })

@@ -109,12 +109,30 @@ public sealed class DeadLetters(SystemDbContextFactory factory, IOptions<Webhook
         return OperatorTelegramDeadLetter.From(delivery);
     }
 
+    /// <summary>
+    /// How many webhook and Telegram dead letters there are across tenants, in one statement; for the Workers' periodic
+    /// gauges (a routine opening, logged at Debug).
+    /// </summary>
+    public async Task<DeadLetterCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var db = factory.CreateRoutine("metrics: dead-letter counts");
+        // One round trip: both counts as scalar subqueries hung on one row.
+        var counts = await db.Tenants.AsNoTracking().Take(1).Select(_ => new DeadLetterCounts(
+                db.WebhookDeliveries.Count(d => d.Status == WebhookDeliveryStatus.Dead),
+                db.TelegramDeliveries.Count(d => d.Status == TelegramDeliveryStatus.Dead)))
+            .SingleOrDefaultAsync(cancellationToken);
+        return counts ?? new DeadLetterCounts(0, 0);
+    }
+
     // The Workers' endpoints act for "the operator" (a shared token); the console names the person.
     private static string Reason(string? operatorName, string what) =>
         string.IsNullOrWhiteSpace(operatorName) ? $"operator: {what}" : $"operator {operatorName}: {what}";
 
     private static int Clamp(int? limit) => Math.Clamp(limit ?? 100, 1, MaxLimit);
 }
+
+/// <summary>Dead letters across tenants: webhook deliveries and Telegram deliveries whose retries ran out.</summary>
+public sealed record DeadLetterCounts(int Webhooks, int Telegram);
 
 /// <summary>A dead webhook delivery as the operator sees it (<see cref="Body"/> only when inspected).</summary>
 public sealed record OperatorDeadLetter(Guid Id, Guid TenantId, Guid SubscriptionId, Guid EventId, string EventType, Guid ConversationId,

@@ -75,19 +75,21 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
     public static async Task<TenantActivity?> CountAsync(OmniChatDbContext db, Guid tenantId, DateTimeOffset monthStart, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
-            .Select(t => new TenantActivity(
-                db.Conversations.Count(c => c.TenantId == t.Id),
-                db.Conversations.Count(c => c.TenantId == t.Id && c.CreatedAt >= monthStart),
-                db.Conversations.Count(c => c.TenantId == t.Id && c.Status == ConversationStatus.Open),
-                db.Messages.Count(m => m.TenantId == t.Id),
-                db.Messages.Count(m => m.TenantId == t.Id && m.CreatedAt >= monthStart),
-                db.Memberships.Count(m => m.TenantId == t.Id && m.DisabledAt == null),
-                db.ApiKeys.Count(k => k.TenantId == t.Id && k.RevokedAt == null),
-                db.Attachments.Where(a => a.TenantId == t.Id).Sum(a => (long?)a.Size) ?? 0,
-                monthStart))
-            .SingleOrDefaultAsync(cancellationToken);
+        var row = await Activity(db, db.Tenants.AsNoTracking().Where(t => t.Id == tenantId), monthStart).SingleOrDefaultAsync(cancellationToken);
+        return row?.Activity;
     }
+
+    private static IQueryable<TenantActivityRow> Activity(OmniChatDbContext db, IQueryable<Tenant> tenants, DateTimeOffset monthStart) =>
+        tenants.Select(t => new TenantActivityRow(t.Id, t.PlanId, new TenantActivity(
+            db.Conversations.Count(c => c.TenantId == t.Id),
+            db.Conversations.Count(c => c.TenantId == t.Id && c.CreatedAt >= monthStart),
+            db.Conversations.Count(c => c.TenantId == t.Id && c.Status == ConversationStatus.Open),
+            db.Messages.Count(m => m.TenantId == t.Id),
+            db.Messages.Count(m => m.TenantId == t.Id && m.CreatedAt >= monthStart),
+            db.Memberships.Count(m => m.TenantId == t.Id && m.DisabledAt == null),
+            db.ApiKeys.Count(k => k.TenantId == t.Id && k.RevokedAt == null),
+            db.Attachments.Where(a => a.TenantId == t.Id).Sum(a => (long?)a.Size) ?? 0,
+            monthStart)));
 
     /// <summary>
     /// The plan and the meters now: conversations and messages as metered this period (what the hard limit is checked
@@ -109,19 +111,47 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
             .ToDictionaryAsync(m => m.Meter, m => m.Used, cancellationToken);
         var reached = await db.LimitNotices.AsNoTracking().Where(n => n.PeriodStart == period)
             .OrderBy(n => n.ReachedAt).ToListAsync(cancellationToken);
-        return new TenantUsageReport(plan, monthStart, now,
-        [
-            Metered(Usage.UsageMeters.Conversations, Conversations, plan, metered),
-            Metered(Usage.UsageMeters.Messages, Messages, plan, metered),
-            new UsageMeter("agents", Agents, usage.Members, plan.Agents, UsageUnit.Count),
-            new UsageMeter("storageBytes", Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
-            new UsageMeter("attachmentMaxBytes", LargestFile, null, attachments.Value.MaxBytesFor(plan), UsageUnit.Bytes),
-            new UsageMeter("apiRequestsPerMinute", ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),
-        ])
+        return new TenantUsageReport(plan, monthStart, now, Meters(plan, usage, metered, attachments.Value.MaxBytesFor(plan)))
         {
             Reached = reached,
         };
     }
+
+    /// <summary>
+    /// Every tenant's meters this period, read in the system scope <paramref name="db"/> with two statements (the
+    /// activity of all tenants, and this period's metered counts grouped by tenant): the Workers' usage-of-limits gauge.
+    /// The per-file limit is left at 0 (a limit only, nothing adds up to it).
+    /// </summary>
+    public static async Task<IReadOnlyList<(Guid TenantId, IReadOnlyList<UsageMeter> Meters)>> ReadAllAsync(OmniChatDbContext db, PlanCatalog plans,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(plans);
+        var period = Usage.UsageMeters.PeriodStart(now);
+        var activity = await Activity(db, db.Tenants.AsNoTracking(), MonthStart(now)).ToListAsync(cancellationToken);
+        var metered = (await db.UsageCounters.AsNoTracking().Where(u => u.Day >= period)
+                .GroupBy(u => new { u.TenantId, u.Meter }).Select(g => new { g.Key.TenantId, g.Key.Meter, Used = g.Sum(u => u.Count) })
+                .ToListAsync(cancellationToken))
+            .ToLookup(m => m.TenantId);
+        var meters = new List<(Guid, IReadOnlyList<UsageMeter>)>(activity.Count);
+        foreach (var row in activity)
+        {
+            var plan = await plans.GetAsync(row.PlanId, cancellationToken);
+            meters.Add((row.TenantId, Meters(plan, row.Activity, metered[row.TenantId].ToDictionary(m => m.Meter, m => m.Used), largestFileBytes: 0)));
+        }
+        return meters;
+    }
+
+    /// <summary>The meters of <paramref name="plan"/> for a tenant's activity and metered counts, in the order the usage page shows them.</summary>
+    private static List<UsageMeter> Meters(Plan plan, TenantActivity usage, Dictionary<string, long> metered, long largestFileBytes) =>
+    [
+        Metered(Usage.UsageMeters.Conversations, Conversations, plan, metered),
+        Metered(Usage.UsageMeters.Messages, Messages, plan, metered),
+        new UsageMeter("agents", Agents, usage.Members, plan.Agents, UsageUnit.Count),
+        new UsageMeter("storageBytes", Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
+        new UsageMeter("attachmentMaxBytes", LargestFile, null, largestFileBytes, UsageUnit.Bytes),
+        new UsageMeter("apiRequestsPerMinute", ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),
+    ];
 
     private static UsageMeter Metered(string meter, string name, Plan plan, Dictionary<string, long> metered)
     {
@@ -130,3 +160,6 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
             limit > 0 ? Usage.UsageMeters.SoftThreshold(limit, plan.SoftLimitPercent) : null);
     }
 }
+
+/// <summary>One tenant's plan id and activity.</summary>
+internal sealed record TenantActivityRow(Guid TenantId, string PlanId, TenantActivity Activity);

@@ -27,6 +27,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.HasIndex(d => new { d.NextAttemptAt }).HasFilter("status = 'Pending'");
         builder.HasIndex(d => new { d.SubscriptionId, d.PartitionKey, d.Seq });
         builder.HasIndex(d => new { d.TenantId, d.SubscriptionId, d.CreatedAt });
+        // Dead letters: counted for the Workers' gauge every sample and per range for a tenant's statistics.
+        builder.HasIndex(d => new { d.TenantId, d.DeadAt }).HasFilter("status = 'Dead'");
         builder.HasOne<WebhookSubscription>().WithMany().HasForeignKey(d => new { d.TenantId, d.SubscriptionId })
             .HasPrincipalKey(s => new { s.TenantId, s.Id }).OnDelete(DeleteBehavior.Cascade);
     }

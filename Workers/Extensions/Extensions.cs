@@ -16,6 +16,7 @@ using OmniChat.Workers.Billing;
 using OmniChat.Workers.Outbox;
 using OmniChat.Workers.Retention;
 using OmniChat.Workers.Usage;
+using OmniChat.Workers.Telemetry;
 using OmniChat.Workers.Telegram;
 using OmniChat.Workers.Telegram.Delivery;
 using OmniChat.Workers.Telegram.Inbox;
@@ -71,5 +72,13 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<RetentionSweep>();
         builder.Services.AddHostedService<RetentionService>();
+        // Platform gauges (outbox lag, dead letters, queue depths, unanswered, usage of limits), sampled here, served on /metrics.
+        builder.Services.AddOptions<PlatformGaugeOptions>().BindConfiguration(PlatformGaugeOptions.Section)
+            .Validate(o => o.SampleInterval > TimeSpan.Zero && o.UsageSampleInterval > TimeSpan.Zero, "Metrics sample intervals must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OutboxBacklog>();
+        builder.Services.AddSingleton<QueueDepths>();
+        builder.Services.AddSingleton<PlatformGauges>();
+        builder.Services.AddHostedService<PlatformGaugeSampler>();
     }
 }

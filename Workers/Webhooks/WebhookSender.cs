@@ -113,6 +113,7 @@ internal sealed partial class WebhookSender(SystemDataSource system, WebhookSign
         try
         {
             var outcome = await SendAsync(due, cancellationToken);
+            WebhookMetrics.Attempted(due.TenantId, outcome.Delivered);
             await using var record = Record(due, outcome, time.GetUtcNow());
             record.Connection = await system.Value.OpenConnectionAsync(CancellationToken.None);
             await using var connection = record.Connection;

@@ -20,7 +20,8 @@ internal sealed class IngestScenario : IScenario
 
     private const string RawSql = """
         WITH bumped AS (
-            UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3, last_inbound_at = $3
+            UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3, last_inbound_at = $3,
+                first_inbound_at = COALESCE(first_inbound_at, $3)
             WHERE tenant_id = $1 AND id = $2 AND status <> 'Closed'
             RETURNING last_seq
         ), inserted AS (

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OmniChat.Core.Persistence;
@@ -92,12 +91,6 @@ public sealed class TelegramInbox(OmniChatDbContext db, TimeProvider time, IConn
     /// <summary>The Redis channel the Workers' inbox processor listens on for newly stored updates.</summary>
     public static readonly RedisChannel WakeChannel = RedisChannel.Literal("omnichat:telegram:inbox");
 
-    private static readonly Meter Meter = new("OmniChat.Telegram");
-    private static readonly Counter<long> Received = Meter.CreateCounter<long>("omnichat.telegram.updates.received",
-        description: "Telegram updates stored, by kind");
-    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("omnichat.telegram.updates.duplicate",
-        description: "Telegram updates received again and ignored");
-
     /// <summary>Stores <paramref name="update"/>; returns false when it was already stored.</summary>
     public async Task<bool> StoreAsync(Guid channelId, long botId, ReceivedTelegramUpdate update, CancellationToken cancellationToken)
     {
@@ -112,10 +105,10 @@ public sealed class TelegramInbox(OmniChatDbContext db, TimeProvider time, IConn
             """, cancellationToken);
         if (stored == 0)
         {
-            Duplicates.Add(1);
+            TelegramMetrics.UpdatesDuplicate.Add(1);
             return false;
         }
-        Received.Add(1, new KeyValuePair<string, object?>("kind", update.Kind));
+        TelegramMetrics.UpdatesReceived.Add(1, new KeyValuePair<string, object?>("kind", update.Kind));
         await redis.GetSubscriber().PublishAsync(WakeChannel, RedisValue.EmptyString, CommandFlags.FireAndForget);
         return true;
     }

@@ -140,6 +140,8 @@ internal sealed class TelegramDeliveryConfiguration : IEntityTypeConfiguration<T
         builder.HasIndex(d => new { d.TenantId, d.EventId, d.Target, d.Kind }).IsUnique();
         // The sender takes each conversation's oldest pending delivery.
         builder.HasIndex(d => new { d.ConversationId, d.Seq }).HasFilter("status = 'Pending'");
+        // Failures: dead ones counted for the Workers' gauge every sample, both kinds per range for a tenant's statistics.
+        builder.HasIndex(d => new { d.TenantId, d.CreatedAt }).HasFilter("status IN ('Failed', 'Dead')");
         builder.HasIndex(d => new { d.TenantId, d.MessageId }).HasFilter("message_id IS NOT NULL");
         builder.HasOne<Conversation>().WithMany().HasForeignKey(d => new { d.TenantId, d.ConversationId })
             .HasPrincipalKey(c => new { c.TenantId, c.Id }).OnDelete(DeleteBehavior.Cascade);

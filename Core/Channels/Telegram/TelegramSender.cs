@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,11 +23,6 @@ public sealed record TelegramOutgoingMessage(long ChatId, string Text, int? Thre
 /// </summary>
 public sealed partial class TelegramSender : IDisposable
 {
-    private static readonly Meter Meter = new("OmniChat.Telegram");
-    private static readonly Counter<long> Sent = Meter.CreateCounter<long>("omnichat.telegram.sent", description: "Bot API calls that succeeded");
-    private static readonly Counter<long> Failed = Meter.CreateCounter<long>("omnichat.telegram.failed", description: "Bot API calls that failed for good, by failure");
-    private static readonly Counter<long> Throttled = Meter.CreateCounter<long>("omnichat.telegram.throttled", description: "429 answers from the Bot API");
-
     private readonly RedisRateLimiter _limiter;
     private readonly TelegramOptions _options;
     private readonly TimeProvider _time;
@@ -179,12 +173,12 @@ public sealed partial class TelegramSender : IDisposable
             try
             {
                 var result = await call(client, cancellationToken);
-                Sent.Add(1);
+                TelegramMetrics.Sent.Add(1);
                 return result;
             }
             catch (ApiRequestException ex) when (ex.ErrorCode == 429)
             {
-                Throttled.Add(1);
+                TelegramMetrics.Throttled.Add(1);
                 delay = ex.Parameters?.RetryAfter is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : _options.RetryAfterFallback;
                 LogThrottled(_logger, bot.TenantId, bot.Id, method, delay.TotalSeconds);
                 ThrowWhenExhausted(attempt, bot, method, 429, ex);
@@ -262,7 +256,7 @@ public sealed partial class TelegramSender : IDisposable
 
     private TelegramSendException Fail(TelegramFailure failure, TelegramBot bot, string method, int? errorCode, string message, Exception inner)
     {
-        Failed.Add(1, new KeyValuePair<string, object?>("failure", failure.ToString()));
+        TelegramMetrics.SendFailed(bot.TenantId, failure);
         LogFailed(_logger, bot.TenantId, bot.Id, method, failure, errorCode ?? 0);
         return new TelegramSendException(failure, errorCode, message, inner);
     }

@@ -730,6 +730,10 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasIndex("TenantId", "ConversationId")
                         .HasDatabaseName("ix_telegram_deliveries_tenant_id_conversation_id");
 
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_telegram_deliveries_tenant_id_created_at")
+                        .HasFilter("status IN ('Failed', 'Dead')");
+
                     b.HasIndex("TenantId", "MessageId")
                         .HasDatabaseName("ix_telegram_deliveries_tenant_id_message_id")
                         .HasFilter("message_id IS NOT NULL");
@@ -874,6 +878,14 @@ namespace OmniChat.Core.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
+                    b.Property<DateTimeOffset?>("FirstInboundAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_inbound_at");
+
+                    b.Property<DateTimeOffset?>("FirstResponseAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_response_at");
+
                     b.Property<string>("Interface")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -937,6 +949,9 @@ namespace OmniChat.Core.Persistence.Migrations
 
                     b.HasAlternateKey("TenantId", "Id")
                         .HasName("ak_conversations_tenant_id_id");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_conversations_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "CustomerId")
                         .HasDatabaseName("ix_conversations_tenant_id_customer_id");
@@ -1887,6 +1902,10 @@ namespace OmniChat.Core.Persistence.Migrations
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_webhook_deliveries_next_attempt_at")
                         .HasFilter("status = 'Pending'");
+
+                    b.HasIndex("TenantId", "DeadAt")
+                        .HasDatabaseName("ix_webhook_deliveries_tenant_id_dead_at")
+                        .HasFilter("status = 'Dead'");
 
                     b.HasIndex("SubscriptionId", "PartitionKey", "Seq")
                         .HasDatabaseName("ix_webhook_deliveries_subscription_id_partition_key_seq");

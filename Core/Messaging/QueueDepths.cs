@@ -1,16 +1,17 @@
-using OmniChat.Core;
-using OmniChat.Core.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace OmniChat.AdminPortal.Operator;
+namespace OmniChat.Core.Messaging;
 
 /// <summary>
 /// Reads the depth of the Workers' RabbitMQ queues (and their <c>_error</c> queues) by a passive declare: the broker
 /// answers with the message and consumer counts without creating anything, so no management plugin is needed. One
-/// connection, opened on first use and again after a failure.
+/// connection, opened on first use and again after a failure. One implementation for the operator console's Health page
+/// and the Workers' queue-depth gauges.
 /// </summary>
-internal sealed partial class QueueDepths(IConfiguration configuration, ILogger<QueueDepths> logger) : IAsyncDisposable
+public sealed partial class QueueDepths(IConfiguration configuration, ILogger<QueueDepths> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -83,7 +84,7 @@ internal sealed partial class QueueDepths(IConfiguration configuration, ILogger<
             VirtualHost = amqp.VirtualHost,
             UserName = amqp.User,
             Password = amqp.Password,
-            ClientProvidedName = "omnichat-adminportal-queue-depths",
+            ClientProvidedName = $"omnichat-queue-depths-{AppDomain.CurrentDomain.FriendlyName}",
             RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
             AutomaticRecoveryEnabled = false,
             Ssl = new SslOption { Enabled = amqp.UseTls, ServerName = amqp.Host },
@@ -108,6 +109,7 @@ internal sealed partial class QueueDepths(IConfiguration configuration, ILogger<
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await DropConnectionAsync();
@@ -122,10 +124,11 @@ internal sealed partial class QueueDepths(IConfiguration configuration, ILogger<
 /// One queue: messages waiting (null when the queue is not declared yet: the Workers have not started), consumers, and
 /// messages in its error queue (failed every retry).
 /// </summary>
-internal sealed record QueueDepth(string Name, uint? Messages, uint? Consumers, uint ErrorMessages);
+public sealed record QueueDepth(string Name, uint? Messages, uint? Consumers, uint ErrorMessages);
 
 /// <summary>The queue depths, or that RabbitMQ could not be reached.</summary>
-internal sealed record QueueReading(bool Reachable, IReadOnlyList<QueueDepth> Queues)
+public sealed record QueueReading(bool Reachable, IReadOnlyList<QueueDepth> Queues)
 {
+    /// <summary>RabbitMQ could not be reached (or no connection string is set).</summary>
     public static QueueReading Unreachable { get; } = new(false, []);
 }
