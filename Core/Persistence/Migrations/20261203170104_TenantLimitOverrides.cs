@@ -33,7 +33,7 @@ namespace OmniChat.Core.Persistence.Migrations
                   INSERT INTO plans (id, name, conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes,
                                      attachment_max_bytes, soft_limit_percent)
                   SELECT v_custom,
-                         CASE WHEN p.id = v_custom THEN p.name ELSE 'Custom (' || p.name || ')' END,
+                         CASE WHEN p.id = v_custom THEN p.name ELSE left('Custom (' || p.name || ')', 200) END,
                          coalesce((p_limits->>'conversationsPerMonth')::int, p.conversations_per_month),
                          coalesce((p_limits->>'messagesPerMonth')::int, p.messages_per_month),
                          coalesce((p_limits->>'agents')::int, p.agents),
