@@ -199,3 +199,17 @@ internal static class ConversationRequestRules
 
     public static bool IsLocale(string value) => LocaleTag.IsValid(value);
 }
+
+/// <summary>
+/// What <c>DELETE /v2/conversations/{id}/customer</c> erased: the customer (null when the conversation had none, and
+/// only it was erased), every conversation of theirs, how many messages were emptied and files deleted, and when.
+/// </summary>
+public sealed record CustomerErasureResponse(Guid? CustomerId, IReadOnlyList<Guid> Conversations, long Messages, long Attachments,
+    DateTimeOffset ErasedAt)
+{
+    public static CustomerErasureResponse From(Core.Customers.ErasureResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new(result.CustomerId, result.Conversations, result.Messages, result.Attachments, result.ErasedAt);
+    }
+}

@@ -53,6 +53,10 @@ internal static class V2ConversationEndpoints
         group.MapPost("/{id:guid}/notes", AddNote).RequireScope(ApiScopes.ConversationsWrite).WithName("V2AddNote").RateLimitPerConversation()
             .WithSummary("Send an info_note to the visitor: free text, or a template key resolved in the conversation's locale.")
             .Problems(ProblemCodes.ConversationNotFound, ProblemCodes.TemplateNotFound, ProblemCodes.ConversationClosed, ProblemCodes.ConversationChanged);
+        group.MapDelete("/{id:guid}/customer", EraseCustomer).RequireScope(ApiScopes.CustomersErase).WithName("V2EraseCustomer")
+            .WithSummary("Erase the personal data of the conversation's customer everywhere: names, identities, message texts and files of "
+                + "all their conversations, event and delivery copies; the Telegram topics are renamed '#<short id> erased'. Repeatable.")
+            .Problems(ProblemCodes.ConversationNotFound);
         return app;
     }
 
@@ -162,6 +166,10 @@ internal static class V2ConversationEndpoints
         await writer.RenameAsync(tenants.RequireTenant(), id, name, cancellationToken, AuditActors.From(http));
         return TypedResults.Ok(ConversationResponse.From(await FindAsync(db, id, cancellationToken)));
     }
+
+    internal static async Task<Ok<CustomerErasureResponse>> EraseCustomer(Guid id, HttpContext http, ITenantContext tenants, CustomerErasure erasure,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(CustomerErasureResponse.From(await erasure.EraseAsync(tenants.RequireTenant(), id, AuditActors.From(http), cancellationToken)));
 
     /// <summary>Messages in seq order, each with its delivery state per target (Telegram topic, Telegram private chat).</summary>
     internal static async Task<Ok<V2MessagePageResponse>> ListMessages(Guid id, long? afterSeq, int? limit, OmniChatDbContext db,

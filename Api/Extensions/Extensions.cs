@@ -43,6 +43,7 @@ internal static class Extensions
         builder.Services.AddSingleton<Widget.WidgetOrigins>();
         builder.Services.AddScoped<Widget.WidgetSessions>();
         builder.AddOmniChatAttachments();
+        builder.Services.AddSingleton<Core.Customers.CustomerErasure>();
         builder.Services.AddScoped<Core.Identity.ApiKeys>();
         builder.Services.AddScoped<Core.Templates.TemplateTranslations>();
         builder.Services.AddScoped<Core.Audit.AuditLog>();

@@ -40,8 +40,9 @@ public static class ApiScopes
     public const string AuditRead = "audit:read";
     public const string UsageRead = "usage:read";
     public const string SettingsWrite = "settings:write";
+    public const string CustomersErase = "customers:erase";
 
     /// <summary>Every scope.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [ConversationsRead, ConversationsWrite, TemplatesWrite, ChannelsWrite, WebhooksWrite, KeysManage, AuditRead, UsageRead, SettingsWrite];
+        [ConversationsRead, ConversationsWrite, TemplatesWrite, ChannelsWrite, WebhooksWrite, KeysManage, AuditRead, UsageRead, SettingsWrite, CustomersErase];
 }

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using OmniChat.Core;
+using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Messages;
@@ -265,6 +266,77 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         Assert.Equal(2L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Inbound'",
             tenant.TenantId, conversationId));
     }
+
+    [Fact]
+    public async Task EraseATelegramCustomersPersonalDataEverywhereAndRenameTheirTopic()
+    {
+        var tenant = await ConnectedTenantAsync();
+        var other = await ConnectedTenantAsync();
+        const long customer = 880_077;
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay Secretname", "/start")).UpdateId);
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay Secretname", "I live at 5 Secretname Lane")).UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync(
+            "SELECT c.id::text FROM conversations c JOIN customer_identities i ON i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id " +
+            "WHERE c.tenant_id = $1 AND i.kind = 'Telegram' AND i.external_id = $2", tenant.TenantId, customer.ToString(CultureInfo.InvariantCulture)));
+        var topic = await TopicOfAsync(tenant, conversationId, "Fay Secretname", "I live at 5 Secretname Lane");
+        await CommandAsync(tenant, topic, "/claim");
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, tenant.GroupId, Agent1, "Ada", "We will visit Secretname Lane", topic.Thread)).UpdateId);
+        await PrivateMessagesAsync(tenant, customer, m => Text(m) == "We will visit Secretname Lane");
+        var theirs = await VisitorConversationAsync(other, "Kim Secretname");
+
+        var stored = await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2", tenant.TenantId, conversationId);
+
+        // Another tenant's key knows nothing of the conversation.
+        using var otherApi = ApiClient(other.ApiKey);
+        using (var refused = await otherApi.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+        using var api = ApiClient(tenant.ApiKey);
+        using var erased = await api.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct);
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        var result = await erased.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(conversationId, Assert.Single(result.GetProperty("conversations").EnumerateArray()).GetGuid());
+        Assert.Equal(stored, result.GetProperty("messages").GetInt64());
+        var title = $"#{TopicTitleFormatter.ShortId(conversationId)} erased";
+        // Claimed by Ada: the title keeps who has it, and the name is gone.
+        await TopicAsync(tenant, topic.Thread, name => name == $"✅ Ada · {title}");
+        await Eventually.HoldsAsync(async () => (await MessagesAsync(tenant.BotId, tenant.GroupId))
+            .Any(m => m.GetProperty("messageId").GetInt32() == topic.Card && Text(m).StartsWith(title + "\n", StringComparison.Ordinal)),
+            "the topic's card names the conversation erased");
+        var left = new List<string>();
+        foreach (var (table, column) in PersonalColumns)
+        {
+            var rows = await CountAsync($"SELECT count(*) FROM {table} WHERE tenant_id = $1 AND {column}::text LIKE '%Secretname%'", tenant.TenantId);
+            left.AddRange(rows > 0 ? [$"{table}.{column}: {rows}"] : []);
+        }
+        Assert.Empty(left);
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM customer_identities WHERE tenant_id = $1", tenant.TenantId));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1", tenant.TenantId));
+        using var audited = JsonDocument.Parse(await ScalarTextAsync(
+            "SELECT details::text FROM audit_entries WHERE tenant_id = $1 AND action = 'customer.erased' AND target_type = 'customer' AND target_id = $2",
+            tenant.TenantId, result.GetProperty("customerId").GetGuid().ToString()));
+        Assert.Equal((1, stored, 0), (audited.RootElement.GetProperty("conversations").GetInt32(), audited.RootElement.GetProperty("messages").GetInt64(),
+            audited.RootElement.GetProperty("attachments").GetInt32()));
+        // The other tenant's customer keeps everything.
+        Assert.Equal("Kim Secretname", (await RowAsync(other, theirs.ConversationId)).Name);
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND text = 'Hello from Kim Secretname'", other.TenantId));
+
+        // Written again, the erased customer is somebody new: a new customer and a new conversation, nothing of the old.
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay", "Hello again")).UpdateId);
+        Assert.Equal(2L, await CountAsync("SELECT count(DISTINCT customer_id) FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        using var again = await api.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(0, (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("messages").GetInt64());
+    }
+
+    // Where a customer's name or words can be: after their erasure, none of these holds them.
+    private static readonly (string Table, string Column)[] PersonalColumns =
+    [
+        ("messages", "text"), ("conversations", "name"), ("customers", "display_name"), ("outbox_messages", "payload"),
+        ("webhook_deliveries", "payload"), ("telegram_deliveries", "payload"), ("inbound_updates", "payload"), ("audit_entries", "details"),
+    ];
 
     [Fact]
     public async Task ReopenAClosedConversationWhenTheCustomerWritesAgain()
