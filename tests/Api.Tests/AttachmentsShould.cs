@@ -127,6 +127,37 @@ public sealed class AttachmentsShould(ApiFixture api)
     }
 
     [Fact]
+    public async Task DeleteTheFilesOfAnErasedCustomerAndOnlyForTheirOwnTenant()
+    {
+        var w = await WorkspaceAsync();
+        var other = await WorkspaceAsync();
+        await UploadAsync(w.Visitor, "/v2/widget/attachments", Png(64), "passport.png", "image/png");
+        await UploadAsync(other.Visitor, "/v2/widget/attachments", Png(64), "passport.png", "image/png");
+        using var eraser = api.CreateClient(await api.CreateApiKeyAsync(w.TenantId, ApiScopes.CustomersErase));
+        using var otherEraser = api.CreateClient(await api.CreateApiKeyAsync(other.TenantId, ApiScopes.CustomersErase));
+        var path = new Uri($"/v2/conversations/{w.ConversationId}/customer", UriKind.Relative);
+
+        using var elsewhere = await otherEraser.DeleteAsync(path, Ct);
+        using var unscoped = await w.Agent.DeleteAsync(path, Ct);
+        await elsewhere.AssertProblemAsync(404, "conversation_not_found");
+        await unscoped.AssertProblemAsync(403, "scope_missing");
+        Assert.Equal(2, await StoredFilesAsync(w.TenantId));
+
+        using var erased = await eraser.DeleteAsync(path, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        var body = await erased.JsonAsync();
+        Assert.Equal(["customerId", "conversations", "messages", "attachments", "erasedAt"], body.Keys());
+        Assert.Equal(1, body.GetProperty("attachments").GetInt64());
+        Assert.Equal(0, await StoredFilesAsync(w.TenantId));
+        Assert.Equal(2, await StoredFilesAsync(other.TenantId));
+        Assert.Equal("erased", await api.ScalarAsync<string>("SELECT name FROM conversations WHERE id = $1", w.ConversationId));
+        Assert.Equal("with files", await api.ScalarAsync<string>("SELECT name FROM conversations WHERE id = $1", other.ConversationId));
+        // The visitor's widget session ends with the data.
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE conversation_id = $1", w.ConversationId));
+    }
+
+    [Fact]
     public async Task RefuseAFileOverThePlansLimitAndStoreNothing()
     {
         var w = await WorkspaceAsync("free");

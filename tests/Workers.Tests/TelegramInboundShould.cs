@@ -273,6 +273,10 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         var tenant = await ConnectedTenantAsync();
         var other = await ConnectedTenantAsync();
         const long customer = 880_077;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var api = ApiClient(tenant.ApiKey);
+        (await api.PostAsJsonAsync("/v2/webhooks", new { url = new Uri(receiver.BaseUrl, "/erasure").ToString(), events = ErasureEvents }, Ct))
+            .EnsureSuccessStatusCode();
         await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay Secretname", "/start")).UpdateId);
         await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Fay Secretname", "I live at 5 Secretname Lane")).UpdateId);
         var conversationId = Guid.Parse(await ScalarTextAsync(
@@ -285,6 +289,8 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         var theirs = await VisitorConversationAsync(other, "Kim Secretname");
 
         var stored = await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2", tenant.TenantId, conversationId);
+        // The integrator got the customer's words: our copy of what was sent goes with the rest.
+        await receiver.WaitForAsync("/erasure", r => r.Any(x => x.Body.Contains("5 Secretname Lane", StringComparison.Ordinal)));
 
         // Another tenant's key knows nothing of the conversation.
         using var otherApi = ApiClient(other.ApiKey);
@@ -292,7 +298,6 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         {
             Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         }
-        using var api = ApiClient(tenant.ApiKey);
         using var erased = await api.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct);
         Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
         var result = await erased.Content.ReadFromJsonAsync<JsonElement>(Ct);
@@ -330,6 +335,8 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(0, (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("messages").GetInt64());
     }
+
+    private static readonly string[] ErasureEvents = ["conversation.started", "message.added", "conversation.renamed"];
 
     // Where a customer's name or words can be: after their erasure, none of these holds them.
     private static readonly (string Table, string Column)[] PersonalColumns =
