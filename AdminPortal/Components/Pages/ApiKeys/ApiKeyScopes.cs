@@ -14,7 +14,9 @@ internal static class ApiKeyScopes
         ApiScopes.WebhooksWrite => "Manage webhooks",
         ApiScopes.KeysManage => "Create and revoke API keys",
         ApiScopes.AuditRead => "Read the audit log",
-        ApiScopes.UsageRead => "Read usage and limits",
+        ApiScopes.UsageRead => "Read usage, limits and dashboard numbers",
+        ApiScopes.SettingsWrite => "Change tenant settings (retention)",
+        ApiScopes.CustomersErase => "Erase a customer's personal data (cannot be undone)",
         _ => scope,
     };
 }
