@@ -53,9 +53,13 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>How many of a tenant's latest billing events <see cref="FindAsync"/> returns.</summary>
+    public const int BillingEventsShown = 20;
+
     /// <summary>
-    /// The tenant with <paramref name="identifier"/>, its plan and its usage (<see cref="TenantUsage.CountAsync"/>), or null
-    /// (also for anything that is not a well-formed identifier, which no tenant has).
+    /// The tenant with <paramref name="identifier"/>, its plan, its usage (<see cref="TenantUsage.CountAsync"/>), its owners
+    /// and admins and its latest billing events, or null (also for anything that is not a well-formed identifier, which no
+    /// tenant has).
     /// </summary>
     public async Task<TenantDetails?> FindAsync(PlatformOperator by, string identifier, CancellationToken cancellationToken)
     {
@@ -81,7 +85,13 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
             .OrderBy(a => a.Role).ThenBy(a => a.Email)
             .Select(a => new TenantAdmin(a.Email, a.Role, a.DisabledAt != null, a.CreatedAt))
             .ToListAsync(cancellationToken);
-        return new TenantDetails(tenant, plan, usage, admins);
+        var billing = await db.BillingEvents.AsNoTracking()
+            .Where(e => e.TenantId == id)
+            .OrderByDescending(e => e.ReceivedAt)
+            .Take(BillingEventsShown)
+            .Select(e => new TenantBillingEvent(e.Provider, e.EventId, e.Type, e.OccurredAt, e.ReceivedAt, e.Outcome))
+            .ToListAsync(cancellationToken);
+        return new TenantDetails(tenant, plan, usage, admins, billing);
     }
 
     /// <summary>Every plan with its limits, by name.</summary>
@@ -305,7 +315,12 @@ public sealed record TenantSummary(Guid Id, string Identifier, string Name, stri
     DateTimeOffset CreatedAt, int Conversations, int ConversationsThisMonth, int Members);
 
 /// <summary>A tenant, its plan (null if the row is gone), its usage and its owners and admins.</summary>
-public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantActivity Usage, IReadOnlyList<TenantAdmin> Admins);
+public sealed record TenantDetails(Tenant Tenant, Plan? Plan, TenantActivity Usage, IReadOnlyList<TenantAdmin> Admins,
+    IReadOnlyList<TenantBillingEvent> BillingEvents);
+
+/// <summary>A billing provider's event as the operator sees it (the body stays in the database).</summary>
+public sealed record TenantBillingEvent(string Provider, string EventId, string Type, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt,
+    Billing.BillingOutcome Outcome);
 
 /// <summary>An owner or admin of a tenant, as the operator sees them (deactivated ones included).</summary>
 public sealed record TenantAdmin(string Email, MembershipRole Role, bool Deactivated, DateTimeOffset Since);

@@ -8,6 +8,7 @@ using Microsoft.Playwright;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Security;
 
 namespace OmniChat.AdminPortal.BrowserTests;
 
@@ -51,6 +52,41 @@ public sealed class OperatorShould(PortalFixture fixture)
             "SELECT count(*) FROM audit_entries WHERE tenant_id = $1 AND actor = $2 AND actor_type = 'operator' AND action IN ('tenant.suspended', 'tenant.resumed')",
             tenantId, "operator:" + operatorId);
         Assert.Equal(2, audited);
+    }
+
+    [Fact]
+    public async Task ShowTheBillingEventsATenantReceivedAndItsGracePeriod()
+    {
+        var (identifier, _, _) = await NewTenantWithApiKeyAsync();
+        var billing = fixture.App.Credentials.Billing!;
+        var eventId = "evt_" + Guid.NewGuid().ToString("N")[..12];
+        var body = JsonSerializer.Serialize(new
+        {
+            id = eventId, type = "payment_failed", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), tenant = identifier, data = new { },
+        });
+        using (var api = new HttpClient { BaseAddress = fixture.ApiUrl })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/billing/webhooks/{billing.Provider}"))
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            request.Headers.Add("Billing-Signature", TimestampedSignature.Sign(body, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), billing.WebhookSecret));
+            using var received = await api.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, received.StatusCode);
+        }
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+
+        await Portal.SignInAsync(page, Operator, $"/operator/tenants/{identifier}");
+
+        var events = page.GetByTestId("billing-events");
+        await Assertions.Expect(events).ToContainTextAsync("payment_failed");
+        await Assertions.Expect(events).ToContainTextAsync($"{billing.Provider}: {eventId}");
+        await Assertions.Expect(events).ToContainTextAsync("Applied");
+        await Assertions.Expect(page.GetByTestId("billing-grace")).ToContainTextAsync("A payment failed. Unless a payment succeeds, the tenant is suspended at");
+        // Another tenant's page shows none of it.
+        var (other, _, _) = await NewTenantWithApiKeyAsync();
+        await page.GotoAsync($"/operator/tenants/{other}");
+        await Assertions.Expect(page.GetByTestId("billing-events")).ToContainTextAsync("No billing event received for this tenant yet.");
+        await Assertions.Expect(page.GetByTestId("billing-grace")).ToHaveCountAsync(0);
     }
 
     [Fact]
