@@ -20,8 +20,29 @@ public static class Portal
         await page.GetByTestId("sign-in").ClickAsync();
         // Only until the next page is committed: its circuit (ReadyAsync) is what matters, not every resource's load event,
         // which a loaded machine can take minutes to fire.
-        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        }
+        catch (TimeoutException timeout)
+        {
+            // Say where the sign-in stopped (a refusal, a workspace chooser, a page still loading) instead of only that it did.
+            throw new TimeoutException($"{login.Email} was still on {page.Url} after signing in; the page said: {await VisibleTextAsync(page)}", timeout);
+        }
         await ReadyAsync(page);
+    }
+
+    private static async Task<string> VisibleTextAsync(IPage page)
+    {
+        try
+        {
+            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            return text.Length <= 1_000 ? text : text[..1_000] + "…";
+        }
+        catch (PlaywrightException unreadable)
+        {
+            return $"(unreadable: {unreadable.Message})";
+        }
     }
 
     /// <summary>Opens <paramref name="path"/> and waits until its circuit is up (before that, a prerendered page shows but buttons do nothing).</summary>
