@@ -14,6 +14,7 @@ using OmniChat.Core.Events;
 using OmniChat.Core.Health;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
+using OmniChat.Core.Retention;
 using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Tenancy;
@@ -42,6 +43,7 @@ internal static class Extensions
         builder.AddOmniChatWidgetChannels();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<RetentionPeriod>();
         // The plans as uploads and the rate limiter read them (cached a minute), so the usage page shows the limits enforced.
         builder.Services.TryAddSingleton<PlanCatalog>();
         builder.Services.AddScoped<DeepHealthCheck>();

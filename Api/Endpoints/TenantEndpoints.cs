@@ -1,10 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using OmniChat.Api.Security;
-using OmniChat.Core.Audit;
-using OmniChat.Core.Errors;
 using OmniChat.Core.Identity;
-using OmniChat.Core.Persistence;
 using OmniChat.Core.Retention;
 using OmniChat.Core.Tenancy;
 using OmniChat.Core.Usage;
@@ -39,31 +35,12 @@ internal static class TenantEndpoints
         return app;
     }
 
-    internal static async Task<Ok<RetentionResponse>> GetRetention(OmniChatDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new RetentionResponse(await db.Tenants.AsNoTracking().Select(t => t.RetentionDays).SingleAsync(cancellationToken)));
+    internal static async Task<Ok<RetentionResponse>> GetRetention(RetentionPeriod retention, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new RetentionResponse((await retention.ReadAsync(cancellationToken)).Days));
 
-    internal static async Task<Ok<RetentionResponse>> PutRetention(RetentionRequest? request, HttpContext http, OmniChatDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        if (request?.Days is not (>= RetentionSweep.MinDays and <= RetentionSweep.MaxDays) || request.Days is not { } days)
-        {
-            throw new ValidationException(new Dictionary<string, string[]>
-            {
-                ["days"] = [$"A whole number of days from {RetentionSweep.MinDays} to {RetentionSweep.MaxDays}."],
-            });
-        }
-        var tenant = await db.Tenants.SingleAsync(cancellationToken);
-        if (tenant.RetentionDays != days)
-        {
-            var now = time.GetUtcNow();
-            db.AuditEntries.Add(AuditEntry.Create(AuditActors.From(http), "tenant.retention_changed", "tenant", tenant.Id.ToString(), now,
-                new Dictionary<string, object?> { ["from"] = tenant.RetentionDays, ["to"] = days }));
-            tenant.RetentionDays = days;
-            tenant.UpdatedAt = now;
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        return TypedResults.Ok(new RetentionResponse(days));
-    }
+    internal static async Task<Ok<RetentionResponse>> PutRetention(RetentionRequest? request, HttpContext http, RetentionPeriod retention,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(new RetentionResponse(await retention.SetAsync(request?.Days, AuditActors.From(http), cancellationToken)));
 
     internal static async Task<Ok<UsageResponse>> GetUsage(TenantUsage usage, CancellationToken cancellationToken)
     {

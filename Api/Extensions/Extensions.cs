@@ -13,6 +13,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Events;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
+using OmniChat.Core.Retention;
 using OmniChat.Core.Security;
 using OmniChat.Core.Security.KeyRing;
 using OmniChat.Core.Tenancy;
@@ -51,6 +52,7 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Conversations.TenantStatistics>();
         builder.AddOmniChatBilling();
         builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<RetentionPeriod>();
         builder.Services.AddScoped<TenantLimits>();
 
         // Order matters: signed attachment links, the Telegram webhook and v1 routes decide before any credential is looked at.

@@ -159,9 +159,9 @@ public sealed partial class RetentionSweep(NpgsqlDataSource dataSource, IAttachm
             ["retentionDays"] = retentionDays, ["cutoff"] = result.Cutoff, ["messages"] = result.Messages, ["attachments"] = result.Attachments,
             ["conversations"] = result.Conversations, ["customers"] = result.Customers,
         });
-        await ExecuteAsync(tenantId, """
+        await ExecuteAsync(tenantId, $"""
             INSERT INTO audit_entries (id, tenant_id, actor, actor_type, action, target_type, target_id, request_id, details, occurred_at)
-            VALUES ($2, $1, 'system', 'system', 'retention.applied', 'tenant', $1::text, NULL, $3, $4)
+            VALUES ($2, $1, 'system', 'system', '{RetentionPeriod.AppliedAction}', 'tenant', $1::text, NULL, $3, $4)
             """, cancellationToken, Param(NpgsqlDbType.Uuid, Guid.CreateVersion7(now)), Param(NpgsqlDbType.Jsonb, details),
             Param(NpgsqlDbType.TimestampTz, now));
     }
