@@ -195,6 +195,17 @@ public sealed partial class TenantAdministration(SystemDbContextFactory factory,
         return true;
     }
 
+    /// <summary>
+    /// Changes some of the tenant's limits (<see cref="TenantLimits"/>: the tenant moves onto its own custom plan, audited as
+    /// <c>tenant.limits_changed</c>); returns its plan after. <see cref="ValidationException"/> for unusable limits.
+    /// </summary>
+    public async Task<Plan> OverrideLimitsAsync(PlatformOperator by, Guid tenantId, LimitOverrides overrides, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var db = factory.Create(by.Reason($"change the limits of tenant {tenantId}"));
+        return await TenantLimits.ApplyAsync(db, tenantId, overrides, by.Actor, time.GetUtcNow(), cancellationToken);
+    }
+
     /// <summary>The problems of a new tenant's identifier and name, by field (empty when both are fine).</summary>
     public static Dictionary<string, string[]> Validate(string? identifier, string? name)
     {

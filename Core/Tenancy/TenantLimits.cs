@@ -61,27 +61,46 @@ public sealed record LimitOverrides(int? ConversationsPerMonth, int? MessagesPer
 /// </summary>
 public sealed class TenantLimits(OmniChatDbContext db, TimeProvider time)
 {
+    /// <summary>The audit action of a change.</summary>
+    public const string ChangedAction = "tenant.limits_changed";
+
     /// <summary>Applies <paramref name="overrides"/> to <paramref name="tenant"/> (the current scope's tenant); returns its plan after.</summary>
-    public async Task<Plan> OverrideAsync(TenantInfo tenant, LimitOverrides overrides, AuditActor actor, CancellationToken cancellationToken)
+    public Task<Plan> OverrideAsync(TenantInfo tenant, LimitOverrides overrides, AuditActor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
+        return ApplyAsync(db, tenant.Id, overrides, actor, time.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>
+    /// The one implementation of an override, for the tenant's own scope (<see cref="OverrideAsync"/>) and for the
+    /// operator console's system scope (<see cref="TenantAdministration.OverrideLimitsAsync"/>): validates, moves the tenant
+    /// onto its custom plan and audits the change, in one transaction.
+    /// </summary>
+    internal static async Task<Plan> ApplyAsync(OmniChatDbContext db, Guid tenantId, LimitOverrides overrides, AuditActor actor, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(overrides);
+        ArgumentNullException.ThrowIfNull(actor);
         ValidationException.ThrowIfAny(overrides.Validate());
         var changes = JsonSerializer.Serialize(overrides, CoreJson.Default.LimitOverrides);
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var before = await db.Tenants.AsNoTracking().Select(t => t.PlanId).SingleOrDefaultAsync(cancellationToken)
+            var before = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.PlanId).SingleOrDefaultAsync(cancellationToken)
                 ?? throw new NotFoundException("tenant_not_found", "No such tenant.");
-            var planId = (await db.Database.SqlQuery<string>($"SELECT set_tenant_limits({tenant.Id}, {changes}::jsonb) AS \"Value\"")
+            // The function changes only the scope's tenant; a system-role connection has none, so this transaction names it
+            // (the same value a tenant's own connection carries already).
+            await db.Database.ExecuteSqlAsync($"SELECT set_config({TenantSessionInterceptor.SettingName}, {tenantId.ToString()}, true)",
+                cancellationToken);
+            var planId = (await db.Database.SqlQuery<string>($"SELECT set_tenant_limits({tenantId}, {changes}::jsonb) AS \"Value\"")
                 .ToListAsync(cancellationToken)).Single();
             var details = new Dictionary<string, object?> { ["from"] = before, ["to"] = planId };
             foreach (var (name, value) in overrides.Given())
             {
                 details[name] = value;
             }
-            db.AuditEntries.Add(AuditEntry.Create(actor, "tenant.limits_changed", "tenant", tenant.Id.ToString(), time.GetUtcNow(), details));
+            db.AuditEntries.Add(AuditEntry.Create(actor, ChangedAction, "tenant", tenantId.ToString(), now, details, tenantId));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return await db.Plans.AsNoTracking().SingleAsync(p => p.Id == planId, cancellationToken);

@@ -90,6 +90,47 @@ public sealed class OperatorShould(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task ChangeOnlyTheLimitsTheOperatorEditsForThatTenantAlone()
+    {
+        var (identifier, tenantId, key) = await NewTenantWithApiKeyAsync();
+        var (_, otherId, _) = await NewTenantWithApiKeyAsync();
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, Operator, $"/operator/tenants/{identifier}");
+
+        await page.GetByTestId("change-limits").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByTestId("save-limits").ClickAsync();
+        await Assertions.Expect(dialog.GetByTestId("limits-failure")).ToHaveTextAsync("Change at least one limit, or cancel.");
+        await TenantAdminPages.Field(page, "limit-conversations").FillAsync("1234");
+        await TenantAdminPages.Field(page, "limit-storage").FillAsync("250");
+        await dialog.GetByTestId("save-limits").ClickAsync();
+
+        await Assertions.Expect(page.GetByText($"Suspension test {identifier} is on Custom (Free) now")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("tenant-plan")).ToContainTextAsync("1,234");
+        Assert.Equal("custom-" + tenantId.ToString("N"), await fixture.ScalarAsync<string>("SELECT plan_id FROM tenants WHERE id = $1", tenantId));
+        Assert.Equal("free", await fixture.ScalarAsync<string>("SELECT plan_id FROM tenants WHERE id = $1", otherId));
+        // Only the two edited limits changed; the others are still the Free plan's.
+        Assert.Equal("1234 2000 2 60 262144000 5242880 80", await fixture.ScalarAsync<string>("""
+            SELECT concat_ws(' ', conversations_per_month, messages_per_month, agents, api_requests_per_minute, storage_bytes,
+                             attachment_max_bytes, soft_limit_percent)
+            FROM plans WHERE id = (SELECT plan_id FROM tenants WHERE id = $1)
+            """, tenantId));
+        var operatorId = await fixture.ScalarAsync<Guid>("SELECT id FROM users WHERE email = $1", Operator.Email);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>("""
+            SELECT count(*) FROM audit_entries
+            WHERE tenant_id = $1 AND actor = $2 AND action = 'tenant.limits_changed' AND details->>'conversationsPerMonth' = '1234'
+              AND details->>'storageBytes' = '262144000' AND NOT details ? 'messagesPerMonth'
+            """, tenantId, "operator:" + operatorId));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM audit_entries WHERE tenant_id = $1 AND action = 'tenant.limits_changed'", otherId));
+        // The tenant's own API reads the new limit (its usage report reads the stored plan).
+        using var api = ApiClient(key);
+        using var usage = await api.GetFromJsonAsync<JsonDocument>(new Uri("/v2/usage", UriKind.Relative), Ct);
+        var conversations = usage!.RootElement.GetProperty("meters").EnumerateArray().Single(m => m.GetProperty("limit").GetString() == "conversationsPerMonth");
+        Assert.Equal(1234, conversations.GetProperty("max").GetInt64());
+    }
+
+    [Fact]
     public async Task CreateATenantWithItsFirstOwner()
     {
         var identifier = "created-" + Guid.NewGuid().ToString("N")[..10];
