@@ -75,7 +75,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         bool enforceLimits = true)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var conversationId = Guid.CreateVersion7(now);
         var refreshToken = RefreshTokenSecret.Generate();
         var started = new ConversationStarted(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name, locale, channel);
@@ -124,7 +124,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(source);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var messageId = Guid.CreateVersion7(now);
         var direction = source.Direction.ToString();
         var linked = source.LinkedAttachments is { Count: > 0 } uploads ? uploads : null;
@@ -290,7 +290,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         await using var batch = TenantBatch(tenant.Id, """
             UPDATE messages SET text = $4, edited_at = $5
             WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 AND text IS DISTINCT FROM $4
-            """, Uuid(tenant.Id), Uuid(conversationId), Uuid(messageId), Text(text), Time(Now()));
+            """, Uuid(tenant.Id), Uuid(conversationId), Uuid(messageId), Text(text), Time(time.GetDatabaseNow()));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return batch.BatchCommands[1].RecordsAffected > 0;
     }
@@ -309,7 +309,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var claimed = new ConversationClaimed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, agent);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Claimed', claimed_by = $4", "status = 'Open'", now, "ConversationClaimed",
@@ -333,7 +333,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var released = new ConversationReleased(Guid.CreateVersion7(now), tenant.Id, conversationId, now, null);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Open', claimed_by = NULL", "status = 'Claimed'", now, "ConversationReleased",
@@ -354,7 +354,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var closed = new ConversationClosed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, closedBy);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "status = 'Closed', closed_at = $3", "status <> 'Closed'", now, "ConversationClosed",
@@ -371,7 +371,7 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         AuditActor? audit = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var renamed = new ConversationRenamed(Guid.CreateVersion7(now), tenant.Id, conversationId, now, name);
         var state = await TransitionAsync(tenant.Id, conversationId,
             "name = $4", "true", now, "ConversationRenamed",
@@ -468,13 +468,6 @@ public sealed class ConversationWriter(NpgsqlDataSource dataSource, IRealtimePub
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.AddRange(parameters);
         return command;
-    }
-
-    // PostgreSQL keeps microseconds: round now so that what we answer equals what a later read returns.
-    private DateTimeOffset Now()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
     }
 
     private static NotFoundException ConversationNotFound() => new("conversation_not_found", "The conversation does not exist.");

@@ -50,7 +50,7 @@ public sealed partial class CustomerErasure(NpgsqlDataSource dataSource, IAttach
             await storage.DeleteAsync(key, cancellationToken);
         }
 
-        var now = Now();
+        var now = time.GetDatabaseNow();
         var renamed = conversations.Select(id => new ConversationRenamed(Guid.CreateVersion7(now), tenant.Id, id, now, ErasedName)).ToList();
         var (messages, attachments, seqs) = await EraseRowsAsync(tenant.Id, customerId, conversationId, conversations, telegramChats, files.Count,
             renamed, now, audit, cancellationToken);
@@ -220,12 +220,6 @@ public sealed partial class CustomerErasure(NpgsqlDataSource dataSource, IAttach
         return (redactedMessages.RecordsAffected, deletedFiles.RecordsAffected, seqs);
     }
 
-    // PostgreSQL keeps microseconds: round now so that what we answer equals what a later read returns.
-    private DateTimeOffset Now()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
-    }
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Erased the personal data of customer {CustomerId} of tenant {TenantId}: {Conversations} conversations, {Messages} messages, {Attachments} attachments")]
