@@ -88,6 +88,26 @@ public sealed partial class BotApiState
     private static Func<BotMessage, BotMessage> Attach(BotDocument? document, IReadOnlyList<PhotoSize>? photo) =>
         m => m with { Document = document, Photo = photo };
 
+    // Telegram's rules, minus its 48-hour limit: service messages stay; in a group the bot deletes its own messages, and anyone's
+    // as an administrator; in a private chat, both sides' messages.
+    private static BotApiResponse DeleteMessage(BotRecord bot, BotApiArguments arguments)
+    {
+        if (arguments.Number("chat_id") is not { } chatId || !bot.Chats.TryGetValue(chatId, out var chat))
+        {
+            return BotApiResponse.Error(400, "Bad Request: chat not found");
+        }
+        if (arguments.SmallNumber("message_id") is not { } messageId || chat.Find(messageId) is not { } stored)
+        {
+            return BotApiResponse.Error(400, "Bad Request: message to delete not found");
+        }
+        if (stored.Service is not null || (chat.IsGroup && stored.Message.From?.Id != bot.User.Id && !chat.BotIsAdmin))
+        {
+            return BotApiResponse.Error(400, "Bad Request: message can't be deleted");
+        }
+        chat.Remove(messageId);
+        return BotApiResponse.Success(true);
+    }
+
     private BotApiResponse EditMessage(BotRecord bot, BotApiArguments arguments, bool editText)
     {
         if (arguments.Number("chat_id") is not { } chatId || !bot.Chats.TryGetValue(chatId, out var chat))

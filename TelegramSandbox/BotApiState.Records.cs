@@ -189,6 +189,8 @@ public sealed partial class BotApiState
 
         public void Replace(StoredMessage message) => Messages[IndexOf(message.Message.MessageId)] = message;
 
+        public void Remove(int messageId) => Messages.RemoveAt(IndexOf(messageId));
+
         private int IndexOf(int messageId) => Messages.FindIndex(m => m.Message.MessageId == messageId);
     }
 }

@@ -60,6 +60,7 @@ public sealed partial class BotApiState(FloodControl floodControl, TimeProvider 
                 "sendphoto" => SendMedia(bot, arguments, photo: true),
                 "editmessagetext" => EditMessage(bot, arguments, editText: true),
                 "editmessagereplymarkup" => EditMessage(bot, arguments, editText: false),
+                "deletemessage" => DeleteMessage(bot, arguments),
                 "getfile" => GetFile(bot, arguments),
                 "getchat" => GetChat(bot, arguments),
                 "getchatmember" => GetChatMember(bot, arguments),

@@ -184,7 +184,22 @@ public sealed partial class CustomerErasure(NpgsqlDataSource dataSource, IAttach
                     AND c.thread_id::text = coalesce(u.payload #>> '{message,message_thread_id}', u.payload #>> '{edited_message,message_thread_id}',
                                                      u.payload #>> '{callback_query,message,message_thread_id}')))
             """, Bigints(telegramChats), Time(now));
-        Add("DELETE FROM telegram_message_refs WHERE tenant_id = $1 AND conversation_id = ANY ($2) AND chat_id = ANY ($3)", Bigints(telegramChats));
+        // What Telegram shows of these conversations goes too: the Workers delete each message we know of (the bot's copies,
+        // the customer's and the agents' messages) in the topics and the private chat, after what was sent before (seq).
+        // The topic stays, renamed, with its card.
+        Add("""
+            INSERT INTO telegram_deliveries (id, tenant_id, conversation_id, event_id, seq, kind, target, message_id, payload, status, attempts,
+                                             next_attempt_at, created_at)
+            SELECT gen_random_uuid(), $1, r.conversation_id, gen_random_uuid(), c.last_seq, 'erase',
+                   CASE WHEN r.chat_id = ANY ($3) THEN 'private' ELSE 'group' END, NULL,
+                   jsonb_build_object('chatId', r.chat_id, 'telegramMessageId', r.telegram_message_id), 'Pending', 0, $4, $4
+            FROM telegram_message_refs r JOIN conversations c ON c.tenant_id = r.tenant_id AND c.id = r.conversation_id
+            WHERE r.tenant_id = $1 AND r.conversation_id = ANY ($2) AND (r.message_id IS NOT NULL OR r.chat_id = ANY ($3))
+            """, Bigints(telegramChats), Time(now));
+        Add("""
+            DELETE FROM telegram_message_refs
+            WHERE tenant_id = $1 AND conversation_id = ANY ($2) AND (message_id IS NOT NULL OR chat_id = ANY ($3))
+            """, Bigints(telegramChats));
         Add("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND conversation_id = ANY ($2)");
         Add("""
             UPDATE audit_entries SET details = redact_personal_data(details)

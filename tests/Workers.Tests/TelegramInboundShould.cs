@@ -310,6 +310,18 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         await Eventually.HoldsAsync(async () => (await MessagesAsync(tenant.BotId, tenant.GroupId))
             .Any(m => m.GetProperty("messageId").GetInt32() == topic.Card && Text(m).StartsWith(title + "\n", StringComparison.Ordinal)),
             "the topic's card names the conversation erased");
+        // What Telegram showed goes too: the customer's words in their private chat, the bot's copies and the agent's reply in
+        // the topic. The topic and its card stay.
+        await Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND kind = 'erase' AND status <> 'Sent'",
+            tenant.TenantId, conversationId) == 0, "every erasing delivery is done");
+        Assert.True(await CountAsync("SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND kind = 'erase'",
+            tenant.TenantId, conversationId) >= 3, "the customer's message, its copy in the topic and the agent's reply are erased");
+        // Only Telegram's own note of the topic's creation keeps its first title: no bot may delete it (docs/retention.md).
+        Assert.Equal(["forum_topic_created"], (await MessagesAsync(tenant.BotId, tenant.GroupId))
+            .Where(m => Text(m).Contains("Secretname", StringComparison.Ordinal)).Select(m => m.GetProperty("service").GetString()));
+        Assert.DoesNotContain(await MessagesAsync(tenant.BotId, customer), m => Text(m).Contains("Secretname", StringComparison.Ordinal));
+        Assert.Contains(await MessagesAsync(tenant.BotId, tenant.GroupId), m => m.GetProperty("messageId").GetInt32() == topic.Card);
         var left = new List<string>();
         foreach (var (table, column) in PersonalColumns)
         {
@@ -334,6 +346,36 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         using var again = await api.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(0, (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("messages").GetInt64());
+    }
+
+    [Fact]
+    public async Task OverwriteTheBotsCopyOfAnErasedMessageWhenTelegramWillNotDeleteIt()
+    {
+        var tenant = await ConnectedTenantAsync();
+        const long customer = 880_078;
+        await ProcessedAsync(tenant, (await WriteAsync(tenant, customer, customer, "Gil Oldname", "My card ends in 4242")).UpdateId);
+        var conversationId = Guid.Parse(await ScalarTextAsync("SELECT id::text FROM conversations WHERE tenant_id = $1", tenant.TenantId));
+        var topic = await TopicOfAsync(tenant, conversationId, "Gil Oldname", "My card ends in 4242");
+        // Telegram refuses deletions past 48 hours: here every deletion is refused.
+        (await _sandbox.PostAsJsonAsync($"/sandbox/bots/{tenant.BotId}/faults",
+            new { method = "deleteMessage", errorCode = 400, description = "Bad Request: message can't be deleted", count = 100 }, Ct)).EnsureSuccessStatusCode();
+        using var api = ApiClient(tenant.ApiKey);
+
+        using var erased = await api.DeleteAsync($"/v2/conversations/{conversationId}/customer", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        await Eventually.HoldsAsync(async () => await CountAsync(
+            "SELECT count(*) FROM telegram_deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND kind = 'erase' AND status = 'Pending'",
+            tenant.TenantId, conversationId) == 0, "every erasing delivery has an outcome");
+        // The bot's own copy in the topic now says erased; the customer's message in their chat is theirs (a bot cannot edit
+        // it), so that delivery fails with Telegram's reason, for the operator to see.
+        Assert.Contains(await MessagesAsync(tenant.BotId, tenant.GroupId), m => Text(m) == "(erased)" && m.GetProperty("threadId").GetInt32() == topic.Thread);
+        Assert.DoesNotContain(await MessagesAsync(tenant.BotId, tenant.GroupId),
+            m => Text(m).Contains("4242", StringComparison.Ordinal));
+        Assert.Equal(1L, await CountAsync("""
+            SELECT count(*) FROM telegram_deliveries
+            WHERE tenant_id = $1 AND conversation_id = $2 AND kind = 'erase' AND target = 'private' AND status = 'Failed' AND last_error LIKE '%can''t be edited%'
+            """, tenant.TenantId, conversationId));
     }
 
     private static readonly string[] ErasureEvents = ["conversation.started", "message.added", "conversation.renamed"];

@@ -148,6 +148,20 @@ public sealed partial class TelegramSender : IDisposable
     }
 
     /// <summary>
+    /// Deletes a message (what an erased customer's conversation left in a topic or their private chat). Paced by the bot's
+    /// bucket only: a deletion posts nothing into the chat.
+    /// </summary>
+    public Task DeleteMessageAsync(TelegramBot bot, long chatId, int messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        return SendAsync(bot, null, "deleteMessage", async (client, ct) =>
+        {
+            await client.DeleteMessage(chatId, messageId, ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
     /// Answers a button press (the person sees <paramref name="text"/> as a toast). Paced by the bot's bucket only: an answer
     /// posts nothing into the chat.
     /// </summary>

@@ -26,6 +26,9 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
 {
     private const int SummaryMessages = 10;
 
+    /// <summary>What a message of an erased conversation says when Telegram would not let the bot delete it.</summary>
+    internal const string ErasedText = "(erased)";
+
     public async Task DeliverAsync(DueTelegramDelivery due, CancellationToken cancellationToken)
     {
         var context = await LoadAsync(due, cancellationToken);
@@ -53,6 +56,7 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
                 ("joined", "private") => await SendPrivateAsync(bot, context, $"{Str(payload, "agent")} joined the conversation.", null, cancellationToken),
                 ("card", "group") => await RefreshTopicAsync(bot, context, cancellationToken),
                 ("closed", "group") => await CloseTopicAsync(bot, context, payload, cancellationToken),
+                ("erase", _) => await EraseAsync(bot, payload, cancellationToken),
                 _ => Outcome.Failed($"Unknown delivery {due.Kind} → {due.Target}."),
             };
         }
@@ -229,6 +233,29 @@ internal sealed partial class TelegramDeliveryExecutor(NpgsqlDataSource dataSour
             await IgnoreUnchangedAsync(() => sender.SetForumTopicOpenAsync(bot, context.SupportGroupId, thread, open: false, cancellationToken));
         }
         return Outcome.Sent(context.SupportGroupId, notice.MessageId);
+    }
+
+    // An erased customer's conversation: each Telegram message of it we know of goes (ADR 0033). Telegram refuses to delete
+    // what it deems too old; the bot's own text is then overwritten instead, and anything else fails with Telegram's reason.
+    private async Task<Outcome> EraseAsync(TelegramBot bot, JsonElement payload, CancellationToken cancellationToken)
+    {
+        var chatId = payload.GetProperty("chatId").GetInt64();
+        var messageId = payload.GetProperty("telegramMessageId").GetInt32();
+        try
+        {
+            await sender.DeleteMessageAsync(bot, chatId, messageId, cancellationToken);
+        }
+        catch (TelegramSendException ex) when (ex.Failure == TelegramFailure.Rejected
+                                               && ex.Message.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+            // Gone already.
+        }
+        catch (TelegramSendException ex) when (ex.Failure == TelegramFailure.Rejected
+                                               && ex.Message.Contains("can't be deleted", StringComparison.OrdinalIgnoreCase))
+        {
+            await IgnoreUnchangedAsync(() => sender.EditMessageTextAsync(bot, chatId, messageId, ErasedText, null, cancellationToken));
+        }
+        return Outcome.Sent(chatId, null);
     }
 
     /// <summary>
