@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace OmniChat.TelegramSandbox;
 
-// sendMessage, sendDocument, sendPhoto, editMessageText, editMessageReplyMarkup, getFile, and how a message is built
+// sendMessage, sendDocument, sendPhoto, editMessageText, editMessageReplyMarkup, deleteMessage, getFile, and how a message is built
 // and shown.
 public sealed partial class BotApiState
 {
