@@ -50,6 +50,9 @@ public sealed class Invitations(UserManager<User> users, AccountMail mail, IOpti
             throw new InvitationException($"The name can have at most {Membership.MaxAgentNameLength} characters.");
         }
 
+        // The seat is taken under the tenant row's lock until the membership is saved; the mail goes after the commit.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await MemberSeats.EnsureFreeAsync(db, tenant.Id, cancellationToken);
         var now = time.GetUtcNow();
         var user = await users.FindByEmailAsync(email);
         var newUser = user is null;
@@ -83,6 +86,7 @@ public sealed class Invitations(UserManager<User> users, AccountMail mail, IOpti
         audit.TenantId = tenant.Id;
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         var link = await users.HasPasswordAsync(user)
             ? urls.Value.Link("account/sign-in")

@@ -128,6 +128,10 @@ public sealed class Team(OmniChatDbContext db, ITenantContext tenants, TimeProvi
         {
             throw LastOwner("deactivated");
         }
+        if (active)
+        {
+            await MemberSeats.EnsureFreeAsync(db, member.TenantId, cancellationToken);
+        }
         member.DisabledAt = active ? null : time.GetUtcNow();
         await SaveAsync(member, active ? "member.reactivated" : "member.deactivated", null, actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -147,7 +147,7 @@ public sealed class TenantUsage(OmniChatDbContext db, ITenantContext tenants, Pl
     [
         Metered(Usage.UsageMeters.Conversations, Conversations, plan, metered),
         Metered(Usage.UsageMeters.Messages, Messages, plan, metered),
-        new UsageMeter("agents", Agents, usage.Members, plan.Agents, UsageUnit.Count),
+        new UsageMeter(Identity.MemberSeats.LimitName, Agents, usage.Members, plan.Agents, UsageUnit.Count),
         new UsageMeter("storageBytes", Storage, usage.StorageBytes, plan.StorageBytes, UsageUnit.Bytes),
         new UsageMeter("attachmentMaxBytes", LargestFile, null, largestFileBytes, UsageUnit.Bytes),
         new UsageMeter("apiRequestsPerMinute", ApiRate, null, plan.ApiRequestsPerMinute, UsageUnit.PerMinute),

@@ -141,8 +141,8 @@ public static class UsageMeters
 }
 
 /// <summary>
-/// 402 <c>limit_exceeded</c>: the tenant reached a hard limit of its plan this period, so nothing new starts until
-/// <see cref="ResetsAt"/> (existing conversations keep working: visitors write, agents reply).
+/// 402 <c>limit_exceeded</c>: the tenant reached a hard limit of its plan: a monthly one, so nothing new starts until
+/// <see cref="ResetsAt"/> (existing conversations keep working: visitors write, agents reply), or its active members.
 /// </summary>
 public sealed class LimitExceededException : DomainException
 {
@@ -159,11 +159,24 @@ public sealed class LimitExceededException : DomainException
         Extensions["resetsAt"] = resetsAt;
     }
 
+    /// <summary>A limit that no period resets (active members): only a larger plan or fewer in use makes room.</summary>
+    public LimitExceededException(string limit, long used, long max, string title)
+        : base(402, "limit_exceeded", title)
+    {
+        Limit = limit;
+        Used = used;
+        Max = max;
+        Extensions["limit"] = limit;
+        Extensions["used"] = used;
+        Extensions["max"] = max;
+    }
+
     public string Limit { get; }
 
     public long Used { get; }
 
     public long Max { get; }
 
-    public DateTimeOffset ResetsAt { get; }
+    /// <summary>When a monthly limit resets; null for one that no period resets.</summary>
+    public DateTimeOffset? ResetsAt { get; }
 }

@@ -56,6 +56,33 @@ public sealed class TeamShould(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task RefuseAnInvitationPastThePlansMemberSeatsAndSaySo()
+    {
+        // A Free workspace (2 active members) with its owner and one agent.
+        var identifier = "seats-" + Guid.NewGuid().ToString("N")[..10];
+        var tenantId = Guid.CreateVersion7();
+        await fixture.ScalarAsync<object?>(
+            "INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) VALUES ($1, $2, 'Seats test', 'free', 'Active', 'en', now(), now())",
+            tenantId, identifier);
+        var free = new AppHost.Hosting.CredentialTenant(identifier, tenantId, "Seats test", "", new AppHost.Hosting.Login("", ""));
+        var owner = await fixture.CreateMemberAsync(free, role: "Owner");
+        await fixture.CreateMemberAsync(free);
+        var email = $"invitee-{Guid.NewGuid():N}@seats.omnichat.local";
+        await using var person = await fixture.NewPersonAsync();
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, owner, "/admin/team");
+
+        await page.GetByTestId("invite-member").ClickAsync();
+        await TenantAdminPages.Field(page, "invite-email").FillAsync(email);
+        await page.GetByTestId("invite-send").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("invite-error")).ToHaveTextAsync(
+            "Your plan allows 2 active members and 2 are active. Deactivate a member or move to a larger plan to add another.");
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM users WHERE normalized_email = upper($1)", email));
+        Assert.Equal(2L, await fixture.ScalarAsync<long>("SELECT count(*) FROM memberships WHERE tenant_id = $1", tenantId));
+    }
+
+    [Fact]
     public async Task RefuseToLetAnAdminDeactivateThemselves()
     {
         await using var person = await fixture.NewPersonAsync(width: 375, height: 740);

@@ -3,6 +3,7 @@ using OmniChat.Core.Audit;
 using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 using OmniChat.TestKit;
 
 namespace OmniChat.Core.Tests;
@@ -53,6 +54,28 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
         Assert.Equal(TeamRefusal.DeactivateSelf, self.Refusal);
         Assert.Equal(TeamRefusal.AdminOnly, byAgent.Refusal);
         Assert.NotNull((await MembershipAsync(agent.MembershipId)).DisabledAt);
+    }
+
+    [Fact]
+    public async Task ReactivateAMemberOnlyWhileThePlanHasAFreeSeat()
+    {
+        var tenant = await NewTenantAsync(Plan.FreeId); // 2 active members
+        var owner = await AddMemberAsync(tenant, MembershipRole.Owner);
+        var agent = await AddMemberAsync(tenant, MembershipRole.Agent);
+        await Run(tenant, t => t.SetActiveAsync(agent.MembershipId, false, owner, Actor, Ct));
+        await AddMemberAsync(tenant, MembershipRole.Agent); // takes the freed seat
+        var other = await NewTenantAsync(Plan.FreeId);
+        var otherOwner = await AddMemberAsync(other, MembershipRole.Owner);
+        var otherAgent = await AddMemberAsync(other, MembershipRole.Agent);
+        await Run(other, t => t.SetActiveAsync(otherAgent.MembershipId, false, otherOwner, Actor, Ct));
+
+        var full = await Assert.ThrowsAsync<LimitExceededException>(() => Run(tenant, t => t.SetActiveAsync(agent.MembershipId, true, owner, Actor, Ct)));
+        // Seats are counted per tenant: the other workspace's one free seat is its own.
+        await Run(other, t => t.SetActiveAsync(otherAgent.MembershipId, true, otherOwner, Actor, Ct));
+
+        Assert.Equal((402, "limit_exceeded", "agents", 2L, 2L), (full.Status, full.Code, full.Limit, full.Used, full.Max));
+        Assert.NotNull((await MembershipAsync(agent.MembershipId)).DisabledAt);
+        Assert.Null((await MembershipAsync(otherAgent.MembershipId)).DisabledAt);
     }
 
     [Fact]
@@ -128,10 +151,10 @@ public sealed class TeamShould(ServersFixture servers) : IAsyncLifetime
     }
 
     // A tenant of its own, so the seeded tenants' owners do not count.
-    private async Task<TenantInfo> NewTenantAsync()
+    private async Task<TenantInfo> NewTenantAsync(string planId = Plan.BusinessId)
     {
         var now = DateTimeOffset.UtcNow;
-        var tenant = new Tenant { Id = Guid.CreateVersion7(), Identifier = "team-" + Guid.NewGuid().ToString("N")[..10], Name = "Team test", PlanId = Plan.BusinessId,
+        var tenant = new Tenant { Id = Guid.CreateVersion7(), Identifier = "team-" + Guid.NewGuid().ToString("N")[..10], Name = "Team test", PlanId = planId,
             CreatedAt = now, UpdatedAt = now };
         await using var system = _db.ForSystem();
         system.Tenants.Add(tenant);
