@@ -233,8 +233,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         ServiceUrls = urls;
         var started = await Task.WhenAll(_options.Services.Select(service => _options.InstancesOf(service) > 1
             ? StartInstancesAsync(service, _options.InstancesOf(service), cancellationToken)
-            : StartServiceAsync(service, cancellationToken).ContinueWith(t => t.Result is not null, cancellationToken,
-                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default)));
+            : StartOnceAsync(service, cancellationToken)));
         var failures = started.Count(ok => !ok);
         if (failures > 0)
         {
@@ -243,6 +242,9 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     private ProcessSpec ServiceSpec(string service) => ServiceSpec(service, service, PortOf(service));
+
+    private async Task<bool> StartOnceAsync(string service, CancellationToken cancellationToken) =>
+        await StartServiceAsync(service, cancellationToken) is not null;
 
     /// <summary>Services that get a local balancer on their public port when they run more than once.</summary>
     private static readonly string[] BalancedServices = [ResourceNames.Api, ResourceNames.Realtime];
