@@ -36,6 +36,7 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddManagementPort();
+        builder.AddForwardedClient();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -133,6 +134,7 @@ public static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        app.UseForwardedClient(); // before anything reads the client's address
         app.UseMiddleware<RequestIdMiddleware>();
         app.MapHealthChecks("/health", new HealthCheckOptions
         {

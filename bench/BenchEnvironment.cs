@@ -31,7 +31,12 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     public static async Task<BenchEnvironment> StartAsync(CancellationToken cancellationToken) => await StartAsync(DefaultServices, cancellationToken);
 
     /// <summary>The system with <paramref name="services"/> (a scenario that needs the Workers starts its own).</summary>
-    public static async Task<BenchEnvironment> StartAsync(IReadOnlyList<string> services, CancellationToken cancellationToken)
+    public static async Task<BenchEnvironment> StartAsync(IReadOnlyList<string> services, CancellationToken cancellationToken) =>
+        await StartAsync(services, new Dictionary<string, int>(), cancellationToken);
+
+    /// <summary>The system with <paramref name="services"/>, some of them in several instances behind the AppHost's balancer.</summary>
+    public static async Task<BenchEnvironment> StartAsync(IReadOnlyList<string> services, IReadOnlyDictionary<string, int> replicas,
+        CancellationToken cancellationToken)
     {
         // Tens of thousands of sockets need as many descriptors here and in the hub (children inherit the limit).
         FileDescriptors.Raise(200_000);
@@ -42,6 +47,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             DataDirectory = directory,
             Ports = PortSet.Free(),
             Services = services,
+            Replicas = replicas,
             Environment = "Production",
             UnlimitedTenants = ["default"],
             ServiceEnvironment = new Dictionary<string, string>

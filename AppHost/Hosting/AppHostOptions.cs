@@ -40,6 +40,22 @@ public sealed record AppHostOptions
     /// </summary>
     public IReadOnlyList<string> UnlimitedTenants { get; init; } = [];
 
+    /// <summary>
+    /// Instances per service, for services that may run more than once behind the AppHost (<see cref="ReplicableServices"/>).
+    /// A service with more than one runs its instances on free internal ports; the Api and Realtime get a local load
+    /// balancer on their usual port (ADR 0036). A service not named (or named with 1) runs once, as without the option.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Replicas { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The services <see cref="Replicas"/> may name: the stateless ones (the portal's circuits and the sandbox are not).</summary>
+    public static readonly IReadOnlyList<string> ReplicableServices = [ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers];
+
+    /// <summary>Most instances of one service <see cref="Replicas"/> may ask for.</summary>
+    public const int MaxReplicas = 8;
+
+    /// <summary>How many instances of <paramref name="service"/> to run (1 unless <see cref="Replicas"/> says more).</summary>
+    public int InstancesOf(string service) => Replicas.TryGetValue(service, out var count) && count > 1 ? count : 1;
+
     /// <summary>Name of the application database.</summary>
     public string Database { get; init; } = "omnichat";
 
@@ -73,6 +89,7 @@ public sealed record AppHostOptions
             DataDirectory = dataDirectory,
             Services = [.. services],
             Environment = configuration["OMNICHAT_ENVIRONMENT"] ?? "Development",
+            Replicas = ParseReplicas(configuration["OMNICHAT_REPLICAS"]),
             EchoLogs = true,
             Ports = new PortSet
             {
@@ -94,6 +111,38 @@ public sealed record AppHostOptions
         };
     }
 
+    /// <summary>
+    /// <c>api=2,realtime=2,workers=2</c> as a dictionary. An item that is not <c>name=count</c> is kept with count 0, so
+    /// that <see cref="ValidateReplicas"/> (run at start, where errors are reported in one line) names it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> ParseReplicas(string? text)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', StringSplitOptions.TrimEntries);
+            counts[parts.Length == 2 ? parts[0].ToLowerInvariant() : item] =
+                parts.Length == 2 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count)
+                    ? count
+                    : 0;
+        }
+        return counts;
+    }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first entry of <see cref="Replicas"/> that cannot be run.</summary>
+    public void ValidateReplicas()
+    {
+        foreach (var (service, count) in Replicas)
+        {
+            if (!ReplicableServices.Contains(service) || count is < 1 or > MaxReplicas)
+            {
+                throw new InvalidOperationException(
+                    $"--replicas (OMNICHAT_REPLICAS) takes service=count pairs for {string.Join(", ", ReplicableServices)} with counts from 1 to " +
+                    $"{MaxReplicas}, e.g. api=2,realtime=2,workers=2; '{service}{(count > 0 ? $"={count}" : "")}' is not one.");
+            }
+        }
+    }
+
     /// <summary>The environment variable that overrides the port of <paramref name="resource"/>.</summary>
     public static string PortSetting(string resource) => resource == ResourceNames.TelegramSandbox
         ? TelegramSandboxPortSetting
@@ -106,6 +155,7 @@ public sealed record AppHostOptions
     {
         ["--data-dir"] = "OMNICHAT_DATA_DIR",
         ["--services"] = "OMNICHAT_SERVICES",
+        ["--replicas"] = "OMNICHAT_REPLICAS",
         ["--environment"] = "OMNICHAT_ENVIRONMENT",
         ["--api-port"] = "OMNICHAT_API_PORT",
         ["--realtime-port"] = "OMNICHAT_REALTIME_PORT",

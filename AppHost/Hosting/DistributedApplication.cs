@@ -37,6 +37,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     private RedisServer? _redis;
     private RabbitMqServer? _rabbitMq;
     private int _stopped;
+    private readonly List<ServiceInstance> _instances = [];
+    private readonly List<Task> _supervisors = [];
+    private readonly List<LocalBalancer> _balancers = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     private DistributedApplication(AppHostOptions options, LogSink logs, Secrets secrets)
     {
@@ -81,6 +85,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     public static async Task<DistributedApplication> StartAsync(AppHostOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.ValidateReplicas();
         Directory.CreateDirectory(options.DataDirectory);
         var logs = new LogSink(Path.Combine(options.DataDirectory, "logs"), options.EchoLogs);
         var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(options.DataDirectory, SecretsFileName), cancellationToken);
@@ -226,8 +231,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         var urls = _options.Services.ToDictionary(s => s, s => new Uri(Url(s)));
         ServiceUrls = urls;
-        var started = await Task.WhenAll(_options.Services.Select(service => StartServiceAsync(service, cancellationToken)));
-        var failures = started.Count(s => s is null);
+        var started = await Task.WhenAll(_options.Services.Select(service => _options.InstancesOf(service) > 1
+            ? StartInstancesAsync(service, _options.InstancesOf(service), cancellationToken)
+            : StartOnceAsync(service, cancellationToken)));
+        var failures = started.Count(ok => !ok);
         if (failures > 0)
         {
             throw new InvalidOperationException($"{failures} service(s) failed to start; see the messages above and {_logs.LogDirectory}.");
@@ -235,6 +242,122 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     private ProcessSpec ServiceSpec(string service) => ServiceSpec(service, service, PortOf(service));
+
+    private async Task<bool> StartOnceAsync(string service, CancellationToken cancellationToken) =>
+        await StartServiceAsync(service, cancellationToken) is not null;
+
+    /// <summary>Services that get a local balancer on their public port when they run more than once.</summary>
+    private static readonly string[] BalancedServices = [ResourceNames.Api, ResourceNames.Realtime];
+
+    /// <summary>
+    /// Starts <paramref name="count"/> instances of <paramref name="service"/> (<c>api.1</c>, <c>api.2</c>, …) on free
+    /// internal ports, each supervised (started again when it dies), and for the Api and Realtime the local balancer on
+    /// the service's public port. False when an instance failed to start (reported already).
+    /// </summary>
+    private async Task<bool> StartInstancesAsync(string service, int count, CancellationToken cancellationToken)
+    {
+        var ports = new HashSet<int>();
+        while (ports.Count < count)
+        {
+            ports.Add(PortSet.FreePort());
+        }
+        var balanced = BalancedServices.Contains(service);
+        var specs = ports.Select((port, i) =>
+        {
+            var name = $"{service}.{(i + 1).ToString(CultureInfo.InvariantCulture)}";
+            var spec = ServiceSpec(service, name, port);
+            if (balanced)
+            {
+                // Behind the balancer the peer is the balancer: the client's address comes from its X-Forwarded-For, and
+                // only from it (ADR 0036).
+                spec = spec with
+                {
+                    Environment = new Dictionary<string, string?>(spec.Environment) { ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1" },
+                };
+            }
+            return (Name: name, Url: new Uri(Url(port)), Spec: spec);
+        }).ToList();
+        var processes = await Task.WhenAll(specs.Select(s => StartServiceAsync(s.Spec, s.Name, s.Url.ToString(), cancellationToken)));
+        if (processes.Any(p => p is null))
+        {
+            return false;
+        }
+        lock (_servicesLock)
+        {
+            foreach (var (spec, process) in specs.Zip(processes))
+            {
+                var instance = new ServiceInstance(service, spec.Name, spec.Url, spec.Spec, process!);
+                _instances.Add(instance);
+                _supervisors.Add(Task.Run(() => SuperviseAsync(instance), CancellationToken.None));
+            }
+        }
+        if (balanced)
+        {
+            var balancer = await LocalBalancer.StartAsync(service, PortOf(service), [.. specs.Select(s => s.Url)], _logs, cancellationToken);
+            lock (_servicesLock)
+            {
+                _balancers.Add(balancer);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Pause before starting a dead instance again (a crash loop then costs little).</summary>
+    private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Starts <paramref name="instance"/> again, on its port, each time it exits without being stopped.</summary>
+    private async Task SuperviseAsync(ServiceInstance instance)
+    {
+        var token = _stopping.Token;
+        try
+        {
+            while (true)
+            {
+                var current = instance.Process;
+                var code = await current.Exited.WaitAsync(token);
+                if (current.IsStopping)
+                {
+                    return;
+                }
+                _logs.Info($"{instance.Name} (pid {current.Pid}) exited with code {code}; starting it again on {instance.Url}.", ConsoleColor.Yellow);
+                await current.StopAsync(Posix.SigKill, TimeSpan.FromSeconds(5)); // whatever is left of its group, and its pid file
+                await Task.Delay(RestartDelay, token);
+                var next = await ManagedProcess.StartAsync(instance.Spec, _logs, token);
+                lock (_servicesLock)
+                {
+                    _services.Remove(current);
+                    _services.Add(next);
+                }
+                instance.Started(next);
+                try
+                {
+                    await WaitReadyAsync(instance.Name, next, instance.Url.ToString(), token);
+                    instance.Ready();
+                }
+                catch (ResourceFailedException ex)
+                {
+                    ReportFailure(ex.Resource, ex.Message, ex.LogTail);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The application is stopping.
+        }
+        catch (Exception ex) when (ex is PortInUseException or IOException or InvalidOperationException)
+        {
+            ReportFailure(instance.Name, $"could not be started again: {ex.Message}", []);
+        }
+    }
+
+    /// <summary>The instances of <paramref name="service"/> started with <see cref="AppHostOptions.Replicas"/> (empty when it runs once).</summary>
+    public IReadOnlyList<ServiceInstance> InstancesOf(string service)
+    {
+        lock (_servicesLock)
+        {
+            return [.. _instances.Where(i => i.Service == service)];
+        }
+    }
 
     private ProcessSpec ServiceSpec(string service, string instance, int port)
     {
@@ -372,13 +495,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var ready = new Uri(new Uri(url), "/ready");
-            await Readiness.WaitAsync(service, process, TimeSpan.FromSeconds(180), async ct =>
-            {
-                using var response = await http.GetAsync(ready, ct);
-                response.EnsureSuccessStatusCode();
-            }, _logs, cancellationToken);
+            await WaitReadyAsync(service, process, url, cancellationToken);
             return process;
         }
         catch (ResourceFailedException ex)
@@ -386,6 +503,17 @@ public sealed class DistributedApplication : IAsyncDisposable
             ReportFailure(ex.Resource, ex.Message, ex.LogTail);
             return null;
         }
+    }
+
+    private async Task WaitReadyAsync(string service, ManagedProcess process, string url, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = new Uri(new Uri(url), "/ready");
+        await Readiness.WaitAsync(service, process, TimeSpan.FromSeconds(180), async ct =>
+        {
+            using var response = await http.GetAsync(ready, ct);
+            response.EnsureSuccessStatusCode();
+        }, _logs, cancellationToken);
     }
 
     private void ReportFailure(string resource, string message, IReadOnlyList<string> tail)
@@ -493,6 +621,20 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             return;
         }
+        // Supervisors first, so that no instance is started again while everything stops; then the balancers.
+        await _stopping.CancelAsync();
+        Task[] supervisors;
+        LocalBalancer[] balancers;
+        lock (_servicesLock)
+        {
+            supervisors = [.. _supervisors];
+            balancers = [.. _balancers];
+        }
+        await Task.WhenAll(supervisors);
+        foreach (var balancer in balancers)
+        {
+            await balancer.DisposeAsync();
+        }
         ManagedProcess[] services;
         lock (_servicesLock)
         {
@@ -527,6 +669,20 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (_options.StartRabbitMq) Add("rabbitmq", _rabbitMq?.Process, $"127.0.0.1:{_options.Ports.RabbitMq}");
         foreach (var service in _options.Services)
         {
+            if (InstancesOf(service) is { Count: > 0 } instances)
+            {
+                if (BalancedServices.Contains(service))
+                {
+                    rows.Add((service, "balancer", Url(service), System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+                }
+                foreach (var instance in instances)
+                {
+                    var current = instance.Process;
+                    rows.Add(($"  {instance.Name}", current.Exited.IsCompleted ? "exited" : "ready", instance.Url.ToString().TrimEnd('/'),
+                        current.Pid.ToString(CultureInfo.InvariantCulture)));
+                }
+                continue;
+            }
             var process = Processes.FirstOrDefault(p => p.Name == service);
             rows.Add((service, process is null ? "failed" : process.Exited.IsCompleted ? "exited" : "ready", Url(service),
                 process?.Pid.ToString(CultureInfo.InvariantCulture) ?? "-"));
@@ -538,7 +694,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         foreach (var row in rows)
         {
             _logs.Info($"  {row.Resource.PadRight(widths.Item1)}  {row.State.PadRight(widths.Item2)}  {row.Url.PadRight(widths.Item3)}  {row.Pid}",
-                row.State is "ready" or "running" or "external" ? ConsoleColor.Green : ConsoleColor.Red);
+                row.State is "ready" or "running" or "external" or "balancer" ? ConsoleColor.Green : ConsoleColor.Red);
         }
         _logs.Info("");
         _logs.Info($"  Credentials (service URLs, connection strings, logins, API keys): {CredentialsPath}");

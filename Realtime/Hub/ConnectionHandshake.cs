@@ -6,7 +6,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using OmniChat.ServiceDefaults;
 
 namespace OmniChat.Realtime.Hub;
 
@@ -17,7 +19,8 @@ namespace OmniChat.Realtime.Hub;
 /// anything else (another route, a malformed or oversized head, a refusal, Redis trouble) goes to Kestrel untouched, and
 /// the ASP.NET Core endpoints answer it, with the same checks and the same problem+json refusals.
 /// </summary>
-internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubServices hub, ILogger<ConnectionHandshake> logger)
+internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubServices hub, IOptions<ForwardedHeadersOptions> forwarded,
+    ILogger<ConnectionHandshake> logger)
 {
     /// <summary>A longer request head is not a socket handshake of ours (browsers send well under 2 KB).</summary>
     private const int MaxHeadBytes = 8 * 1024;
@@ -47,9 +50,8 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
             }
         }
 
-        var accepted = headLength > 0 && Parse(read.Buffer.Slice(0, headLength)) is { } request
-            ? await TryAcceptAsync(connection, request)
-            : null;
+        var request = headLength > 0 ? Parse(read.Buffer.Slice(0, headLength)) : null;
+        var accepted = request is not null ? await TryAcceptAsync(connection, request) : null;
         if (accepted is null)
         {
             // Give every byte back: Kestrel parses the request from the start.
@@ -73,7 +75,9 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
                     KeepAliveInterval = options.PingInterval,
                     KeepAliveTimeout = options.PongTimeout,
                 });
-                await HubEndpoints.HostAsync(hub, handshake, early, webSocket, (connection.RemoteEndPoint as IPEndPoint)?.Address,
+                // Behind a known proxy (the AppHost's balancer) the peer is the proxy: the client is in its X-Forwarded-For.
+                var client = ForwardedClient.ClientAddress((connection.RemoteEndPoint as IPEndPoint)?.Address, request!.ForwardedFor, forwarded.Value);
+                await HubEndpoints.HostAsync(hub, handshake, early, webSocket, client,
                     HandshakePath.Connection, connection.ConnectionClosed);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionAbortedException or WebSocketException)
@@ -188,7 +192,7 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
             return null;
         }
 
-        string? host = null, upgrade = null, connection = null, version = null, key = null, origin = null;
+        string? host = null, upgrade = null, connection = null, version = null, key = null, origin = null, forwardedFor = null;
         foreach (var line in lines.AsSpan(1))
         {
             if (line.Length == 0)
@@ -210,6 +214,7 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
                 "SEC-WEBSOCKET-VERSION" => SetOnce(ref version, value),
                 "SEC-WEBSOCKET-KEY" => SetOnce(ref key, value),
                 "ORIGIN" => SetOnce(ref origin, value),
+                "X-FORWARDED-FOR" => SetOnce(ref forwardedFor, value),
                 "CONTENT-LENGTH" => value == "0",
                 "TRANSFER-ENCODING" => false,
                 _ => true,
@@ -227,7 +232,10 @@ internal sealed partial class ConnectionHandshake(HubHandshakes handshakes, HubS
         {
             return null;
         }
-        return new UpgradeRequest(path, queryStart < 0 ? [] : QueryHelpers.ParseQuery(target[queryStart..]), key, origin ?? "", host);
+        return new UpgradeRequest(path, queryStart < 0 ? [] : QueryHelpers.ParseQuery(target[queryStart..]), key, origin ?? "", host)
+        {
+            ForwardedFor = forwardedFor,
+        };
     }
 
     private static bool SetOnce(ref string? field, string value)
@@ -249,4 +257,7 @@ internal sealed record UpgradeRequest(string Path, Dictionary<string, StringValu
 {
     /// <summary>The query value <paramref name="name"/> (several joined with commas, as ASP.NET Core does), or null when absent.</summary>
     public string? Query(string name) => QueryValues.TryGetValue(name, out var values) ? values.ToString() : null;
+
+    /// <summary>The <c>X-Forwarded-For</c> header, when a proxy sent one (believed only from a known proxy).</summary>
+    public string? ForwardedFor { get; init; }
 }
