@@ -147,7 +147,18 @@ public static class UsageMeters
 public sealed class LimitExceededException : DomainException
 {
     public LimitExceededException(string limit, long used, long max, DateTimeOffset resetsAt)
-        : base(402, "limit_exceeded", $"The plan's {limit} limit is reached ({used} of {max}); new conversations start again at {resetsAt:u}.")
+        : this(limit, used, max, $"The plan's {limit} limit is reached ({used} of {max}); new conversations start again at {resetsAt:u}.", resetsAt)
+    {
+    }
+
+    /// <summary>A limit that no period resets (active members): only a larger plan or fewer in use makes room.</summary>
+    public LimitExceededException(string limit, long used, long max, string title)
+        : this(limit, used, max, title, null)
+    {
+    }
+
+    private LimitExceededException(string limit, long used, long max, string title, DateTimeOffset? resetsAt)
+        : base(402, "limit_exceeded", title)
     {
         Limit = limit;
         Used = used;
@@ -156,19 +167,10 @@ public sealed class LimitExceededException : DomainException
         Extensions["limit"] = limit;
         Extensions["used"] = used;
         Extensions["max"] = max;
-        Extensions["resetsAt"] = resetsAt;
-    }
-
-    /// <summary>A limit that no period resets (active members): only a larger plan or fewer in use makes room.</summary>
-    public LimitExceededException(string limit, long used, long max, string title)
-        : base(402, "limit_exceeded", title)
-    {
-        Limit = limit;
-        Used = used;
-        Max = max;
-        Extensions["limit"] = limit;
-        Extensions["used"] = used;
-        Extensions["max"] = max;
+        if (resetsAt is { } at)
+        {
+            Extensions["resetsAt"] = at;
+        }
     }
 
     public string Limit { get; }
