@@ -35,7 +35,8 @@ internal static class DeploymentReadme
             - An S3-compatible bucket for attachments (pods share no disk) and an SMTP server for the portal's mail.
             - The images `omnichat-api`, `omnichat-realtime`, `omnichat-workers`, `omnichat-adminportal`{{(options.IncludeSandbox ? ", `omnichat-telegramsandbox`" : "")}}
               in your registry (`dotnet publish <Project> -t:PublishContainer -p:ContainerRegistry=<registry> -p:ContainerImageTag=<tag>`,
-              see the repository README). They were not built on the machine that generated these files.
+              see the repository README). The generator neither builds nor pushes images; at the time of writing no image of
+              OmniChat has been built, since the machine it was developed on cannot fetch the chiseled base image.
             - A TLS certificate for the hosts in the Secret `{{KubernetesManifests.TlsSecretName}}` (or cert-manager annotations on the Ingresses).
 
             ## Deploy: three commands
