@@ -54,7 +54,8 @@ internal static class DeploymentReadme
             the database when `ConnectionStrings__postgresAdmin` is given, then applies every migration as `omnichat_owner`.
             It never seeds: production has no demo tenants or logins. The third applies the services; `kubectl apply -f .`
             does not descend into `migrate/`. Should the services be applied first anyway, their pods stay unready (`/ready`
-            checks that every migration of their build is applied) and the rollout waits; nothing serves on an old schema.
+            checks that every migration of their build is applied) and the rollout waits with the old pods serving: no pod of
+            the new version takes traffic before its migrations are applied.
 
             ## What runs
 

@@ -36,7 +36,15 @@ public sealed class StartupShould
         ["Smtp__Password"] = "secret",
     };
 
-    public static TheoryData<string> Services => [ResourceNames.Api, ResourceNames.Realtime, ResourceNames.Workers, ResourceNames.AdminPortal];
+    /// <summary>Our services as a production deployment has them; the sandbox as a demo deployment (--include-sandbox) does.</summary>
+    public static TheoryData<string, bool> Services => new()
+    {
+        { ResourceNames.Api, false },
+        { ResourceNames.Realtime, false },
+        { ResourceNames.Workers, false },
+        { ResourceNames.AdminPortal, false },
+        { ResourceNames.TelegramSandbox, true },
+    };
 
     [Fact]
     public void HaveAValueForEveryKeyOfTheSecretTemplate() =>
@@ -44,10 +52,10 @@ public sealed class StartupShould
 
     [Theory]
     [MemberData(nameof(Services))]
-    public async Task StartWithTheEnvironmentOfItsDeployment(string service)
+    public async Task StartWithTheEnvironmentOfItsDeployment(string service, bool includeSandbox)
     {
         var ct = TestContext.Current.CancellationToken;
-        var deployment = GeneratedDeployment.Render(includeSandbox: false);
+        var deployment = GeneratedDeployment.Render(includeSandbox);
         var environment = Resolve(deployment.Deployment(service).Spec.Template.Spec.Containers.Single().Env, deployment.Settings);
         // Free ports instead of 8080/8081 (the machine is shared); the same shape of address.
         var port = PortSet.FreePort();
