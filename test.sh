@@ -26,6 +26,11 @@ step_failed() {
   failed=$((failed + 1))
 }
 
+# tests/Deploy.Tests validates the generated Kubernetes manifests against their JSON schemas with the npm package
+# kubernetes-models: installed here, before the .NET suites (the test installs it itself when run alone).
+(cd tests/Deploy.Tests/schema && npm install --no-audit --no-fund --loglevel=error) ||
+  step_failed "tests/Deploy.Tests/schema npm install"
+
 # A hung test fails after 10 minutes with a mini dump of the test host (tens of MB, in TestResults) instead of using
 # up CI's 90 minutes; a full heap dump per process could fill the disk.
 run_dotnet_tests() {

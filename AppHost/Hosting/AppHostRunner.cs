@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using OmniChat.AppHost.Publishing;
 
 namespace OmniChat.AppHost.Hosting;
 
@@ -10,6 +11,10 @@ internal static class AppHostRunner
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["publish", .. var publishArgs])
+        {
+            return await PublishAsync(publishArgs);
+        }
         var options = AppHostOptions.FromCommandLine(args);
         Posix.RestoreSigIntDefault(); // before registering, so the runtime installs its SIGINT handler
 
@@ -71,6 +76,24 @@ internal static class AppHostRunner
             await app.StopAsync();
             Console.WriteLine("Everything stopped.");
         }
+        return 0;
+    }
+
+    /// <summary><c>publish --target kubernetes --out deploy/k8s</c>: manifests from the same model the local run uses.</summary>
+    private static async Task<int> PublishAsync(string[] args)
+    {
+        PublishOptions options;
+        try
+        {
+            options = PublishOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            WriteError(ex.Message);
+            return 64;
+        }
+        var written = await KubernetesPublisher.PublishAsync(options);
+        Console.WriteLine($"Wrote {written.Count} files to {Path.GetFullPath(options.OutputDirectory)}; next: {Path.Combine(options.OutputDirectory, "README.md")}.");
         return 0;
     }
 

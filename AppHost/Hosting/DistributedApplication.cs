@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using OmniChat.AppHost.Model;
 using OmniChat.Core;
+using OmniChat.Core.Persistence;
 
 namespace OmniChat.AppHost.Hosting;
 
@@ -12,19 +14,8 @@ namespace OmniChat.AppHost.Hosting;
 /// </summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
-    private static readonly Dictionary<string, string> ServiceFolders = new()
-    {
-        [ResourceNames.Api] = "Api",
-        [ResourceNames.Realtime] = "Realtime",
-        [ResourceNames.Workers] = "Workers",
-        [ResourceNames.AdminPortal] = "AdminPortal",
-        [ResourceNames.TelegramSandbox] = "TelegramSandbox",
-    };
-
     /// <summary>The billing provider the AppHost configures: a generic Stripe-style signed provider (docs/billing.md).</summary>
-    public const string BillingProvider = "generic";
-
-    private static readonly string[] SystemScopeServices = [ResourceNames.Workers, ResourceNames.AdminPortal];
+    public const string BillingProvider = ApplicationModel.BillingProvider;
 
     private readonly AppHostOptions _options;
     private readonly LogSink _logs;
@@ -368,56 +359,19 @@ public sealed class DistributedApplication : IAsyncDisposable
             throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build OmniChat.sln).", dll);
         }
 
-        // The sandbox stands in for Telegram: it gets no connection string and no secret of ours.
-        var ours = service != ResourceNames.TelegramSandbox;
-        var environment = new Dictionary<string, string?>
+        // The environment comes from the model the publishers use too (ApplicationModel), resolved to this run's values.
+        var shape = new ApplicationShape(_options.Services, [.. ApplicationModel.Services.Select(s => s.Name)],
+            Development: _options.Environment == "Development");
+        var environment = new Dictionary<string, string?>();
+        // What any service may be given never reaches another through the AppHost's own environment (an external
+        // server's connection string, a secret exported in the shell): unset first, then set what this one gets.
+        foreach (var name in EveryLocalSettingName)
         {
-            ["ASPNETCORE_ENVIRONMENT"] = _options.Environment,
-            ["DOTNET_ENVIRONMENT"] = _options.Environment,
-            ["ASPNETCORE_URLS"] = Url(port),
-            [$"ConnectionStrings__{ResourceNames.Postgres}"] = ours ? Database.App : null,
-            // The RLS-bypassing role only where system work happens.
-            [$"ConnectionStrings__{ResourceNames.PostgresSystem}"] = SystemScopeServices.Contains(service) ? Database.System : null,
-            [$"ConnectionStrings__{ResourceNames.Redis}"] = ours ? RedisConnectionString : null,
-            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = ours ? RabbitMqConnectionString : null,
-            // Only the Api serves the v1 admin API: no other service gets the service token.
-            ["Security__ServiceToken"] = service is ResourceNames.Api ? _secrets.ServiceToken : null,
-            // The operator's cross-tenant endpoints are served by the Workers alone.
-            // The Workers serve the operator endpoints; the Api accepts the operator token on /health/deep.
-            ["Security__OperatorToken"] = service is ResourceNames.Workers or ResourceNames.Api ? _secrets.OperatorToken : null,
-            // The Api receives the billing provider's signed webhooks; the Workers suspend tenants whose grace period ran out.
-            ["Billing__Provider"] = service is ResourceNames.Api ? BillingProvider : null,
-            ["Billing__WebhookSecret"] = service is ResourceNames.Api ? _secrets.BillingWebhookSecret : null,
-            ["Security__ConversationJwtSecret"] = ours ? _secrets.ConversationJwtSecret : null,
-            // The Data Protection key ring (channel secrets; the portal's cookie and Identity tokens) is opened where channels are managed and used.
-            ["DataProtection__KeyEncryptionKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.KeyEncryptionKey : null,
-            // Telegram posts updates to the Api (PUBLIC_BASE_URL in a deployment: the Api's address as Telegram sees it); the
-            // portal connects channels too, so it points webhooks at the same address.
-            ["Telegram__PublicBaseUrl"] = service is ResourceNames.Api or ResourceNames.AdminPortal ? Url(ResourceNames.Api) : null,
-            // Mailed links (invitations, password resets) point at the portal's own address, never at a request's Host header.
-            ["Portal__PublicUrl"] = service is ResourceNames.AdminPortal ? Url(ResourceNames.AdminPortal) : null,
-            // Bots talk to the sandbox whenever it runs beside them (Telegram.Bot with a custom base URL).
-            ["Telegram__ApiBaseUrl"] = ours && _options.Services.Contains(ResourceNames.TelegramSandbox) ? Url(ResourceNames.TelegramSandbox) : null,
-            // Uploaded files stay with the rest of the AppHost's data (filesystem storage, the default); the Workers read them for
-            // Telegram and store what agents send there.
-            ["Attachments__Path"] = service is ResourceNames.Api or ResourceNames.Workers ? Path.Combine(_options.DataDirectory, "attachments") : null,
-            // Webhook secrets are derived from this key where webhooks are created (Api, portal) and signed (Workers).
-            ["Security__WebhookSigningKey"] = service is ResourceNames.Api or ResourceNames.Workers or ResourceNames.AdminPortal ? _secrets.WebhookSigningKey : null,
-            // Local receivers (127.0.0.1) are fine while developing; never in production.
-            ["Webhooks__AllowLoopback"] = _options.Environment == "Development" ? "true" : null,
-            ["OTEL_SERVICE_NAME"] = service,
-            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid():N},deployment.environment={_options.Environment.ToLowerInvariant()}",
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            ["DOTNET_NOLOGO"] = "1",
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            // The AppHost's own launch settings must not leak into children.
-            ["ASPNETCORE_HTTP_PORTS"] = null,
-            ["ASPNETCORE_HTTPS_PORTS"] = null,
-            ["DOTNET_LAUNCH_PROFILE"] = null,
-        };
-        foreach (var other in ServiceFolders.Keys)
+            environment[name] = null;
+        }
+        foreach (var setting in ApplicationModel.SettingsFor(service, shape).Where(s => s.Targets.HasFlag(Targets.Local)))
         {
-            environment[$"services__{other}__http__0"] = Url(other);
+            environment[setting.Name] = LocalValue(setting, port);
         }
         foreach (var (key, value) in _options.ServiceEnvironment)
         {
@@ -430,6 +384,50 @@ public sealed class DistributedApplication : IAsyncDisposable
             Ports = [new PortClaim(port, instance, AppHostOptions.PortSetting(service))],
         };
     }
+
+    private static readonly Lazy<string[]> EveryLocalSettingNameLazy = new(() =>
+    {
+        var names = ApplicationModel.Services.Select(s => s.Name).ToArray();
+        var everything = new ApplicationShape(names, names, Development: true);
+        return [.. names.SelectMany(s => ApplicationModel.SettingsFor(s, everything))
+            .Where(s => s.Targets.HasFlag(Targets.Local) && !s.Name.StartsWith("services__", StringComparison.Ordinal))
+            .Select(s => s.Name).Distinct()];
+    });
+
+    private static string[] EveryLocalSettingName => EveryLocalSettingNameLazy.Value;
+
+    private string? LocalValue(ServiceSetting setting, int port) => setting.Value switch
+    {
+        FixedValue value => value.Text,
+        RunEnvironment => _options.Environment,
+        ListenUrl => Url(port),
+        ServiceUrl target => Url(target.Service),
+        PublicUrl target => target.WebSocket ? "ws" + Url(target.Service)["http".Length..] : Url(target.Service),
+        SecretValue => LocalSecret(setting.Name),
+        DeploymentSetting value => value.Example,
+        TelemetryAttributes =>
+            $"service.instance.id={Guid.NewGuid():N},deployment.environment={_options.Environment.ToLowerInvariant()}",
+        TelemetryEndpoint => System.Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        DataFolder folder => Path.Combine(_options.DataDirectory, folder.Folder),
+        Unset => null,
+        _ => throw new InvalidOperationException($"{setting.Name}: no local value for {setting.Value.GetType().Name}."),
+    };
+
+    private string LocalSecret(string name) => name switch
+    {
+        $"ConnectionStrings__{ResourceNames.Postgres}" => Database.App,
+        $"ConnectionStrings__{ResourceNames.PostgresSystem}" => Database.System,
+        $"ConnectionStrings__{ResourceNames.PostgresOwner}" => Database.Owner,
+        $"ConnectionStrings__{ResourceNames.Redis}" => RedisConnectionString,
+        $"ConnectionStrings__{ResourceNames.RabbitMq}" => RabbitMqConnectionString,
+        "Security__ServiceToken" => _secrets.ServiceToken,
+        "Security__OperatorToken" => _secrets.OperatorToken,
+        "Security__ConversationJwtSecret" => _secrets.ConversationJwtSecret,
+        "Security__WebhookSigningKey" => _secrets.WebhookSigningKey,
+        "DataProtection__KeyEncryptionKey" => _secrets.KeyEncryptionKey,
+        "Billing__WebhookSecret" => _secrets.BillingWebhookSecret,
+        _ => throw new InvalidOperationException($"The AppHost has no local secret for {name}."),
+    };
 
     /// <summary>
     /// Starts one more instance of <paramref name="service"/> on a free port, sharing everything else (scale-out tests and
@@ -533,20 +531,12 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private static string Url(int port) => $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
 
-    private int PortOf(string service) => service switch
-    {
-        ResourceNames.Api => _options.Ports.Api,
-        ResourceNames.Realtime => _options.Ports.Realtime,
-        ResourceNames.AdminPortal => _options.Ports.AdminPortal,
-        ResourceNames.Workers => _options.Ports.Workers,
-        ResourceNames.TelegramSandbox => _options.Ports.TelegramSandbox,
-        _ => throw new ArgumentException($"Unknown service '{service}'."),
-    };
+    private int PortOf(string service) => ApplicationModel.Service(service).LocalPort(_options.Ports);
 
     /// <summary>The built assembly of <paramref name="service"/> (same configuration as this AppHost).</summary>
     public static string ServiceAssemblyPath(string service, string? repositoryRoot = null)
     {
-        var folder = ServiceFolders.TryGetValue(service, out var f) ? f : throw new ArgumentException($"Unknown service '{service}'.", nameof(service));
+        var folder = ApplicationModel.Service(service).ProjectFolder;
         return Path.Combine(repositoryRoot ?? BuildInfo.RepositoryRoot, folder, "bin", BuildInfo.Configuration, "net10.0", $"OmniChat.{folder}.dll");
     }
 

@@ -6,6 +6,7 @@ using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Persistence;
 using OmniChat.TestKit.Contract;
 
 namespace OmniChat.Api.Tests;

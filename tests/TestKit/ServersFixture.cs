@@ -1,4 +1,5 @@
 using OmniChat.AppHost.Hosting;
+using OmniChat.Core.Persistence;
 using Xunit;
 
 namespace OmniChat.TestKit;

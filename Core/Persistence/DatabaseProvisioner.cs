@@ -1,12 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using OmniChat.Core.Persistence;
 using OmniChat.Core.Tenancy;
 
-namespace OmniChat.AppHost.Hosting;
+namespace OmniChat.Core.Persistence;
 
-/// <summary>Passwords of the three database roles.</summary>
-internal sealed record RolePasswords(string Owner, string App, string System);
+/// <summary>Passwords of the three database roles (alphanumeric: role DDL takes no parameters).</summary>
+public sealed record RolePasswords(string Owner, string App, string System);
 
 /// <summary>Connection strings of one provisioned database, one per role.</summary>
 public sealed record DatabaseConnections(string Owner, string App, string System);
@@ -18,17 +17,25 @@ public sealed record DatabaseConnections(string Owner, string App, string System
 /// <item><c>omnichat_app</c> is what services use: it owns nothing, so RLS applies and without a tenant it sees no row;</item>
 /// <item><c>omnichat_system</c> bypasses RLS, for the explicit, logged system scope (seeding, outbox, operator console).</item>
 /// </list>
+/// The AppHost runs it in-process before starting the services; a deployment runs the same code as the Workers'
+/// <c>migrate</c> command (a Kubernetes Job, ADR 0035).
 /// </summary>
-internal static class DatabaseProvisioner
+public static class DatabaseProvisioner
 {
+    /// <summary>Owns the schema and runs migrations.</summary>
     public const string OwnerRole = "omnichat_owner";
+
+    /// <summary>What the services connect as: owns nothing, so row-level security applies.</summary>
     public const string AppRole = "omnichat_app";
+
+    /// <summary>Bypasses row-level security, for the logged system scope.</summary>
     public const string SystemRole = "omnichat_system";
 
     /// <summary>Creates or updates the roles and the database; idempotent.</summary>
     public static async Task<DatabaseConnections> ProvisionAsync(string adminConnectionString, string database, RolePasswords passwords,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(passwords);
         var admin = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false };
         await using (var connection = new NpgsqlConnection(admin.ConnectionString))
         {
@@ -94,6 +101,7 @@ internal static class DatabaseProvisioner
     /// <summary>Applies every pending migration as the owner role, then narrows what services may do to the history table.</summary>
     public static async Task MigrateAsync(DatabaseConnections connections, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(connections);
         await using var dataSource = PersistenceExtensions.BuildDataSource(connections.Owner);
         var options = new DbContextOptionsBuilder<OmniChatDbContext>();
         PersistenceExtensions.ConfigureDbContext(options, dataSource);
