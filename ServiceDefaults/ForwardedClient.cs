@@ -9,13 +9,14 @@ namespace OmniChat.ServiceDefaults;
 
 /// <summary>
 /// The client's address when a service runs behind a reverse proxy (the AppHost's local balancer, an ingress).
-/// <c>X-Forwarded-For</c> is believed only from the peers listed in <c>ForwardedHeaders:KnownProxies</c>, and only its last
+/// <c>X-Forwarded-For</c> is believed only from the peers listed in <c>ForwardedHeaders:KnownProxies</c> (addresses) or
+/// <c>ForwardedHeaders:KnownNetworks</c> (networks such as an ingress controller's pods, <c>10.0.0.0/8</c>), and only its last
 /// entry (the one that proxy wrote; the AppHost's balancer replaces whatever the client sent). Without the setting no
 /// forwarded header is believed and the peer is the client, as before (ADR 0036): anyone could write the header.
 /// </summary>
 public static class ForwardedClient
 {
-    /// <summary>Configuration section: <c>ForwardedHeaders:KnownProxies:0</c> = <c>127.0.0.1</c>, …</summary>
+    /// <summary>Configuration section: <c>ForwardedHeaders:KnownProxies:0</c> = <c>127.0.0.1</c>, <c>ForwardedHeaders:KnownNetworks:0</c> = <c>10.0.0.0/8</c>, …</summary>
     public const string Section = "ForwardedHeaders";
 
     internal static void AddForwardedClient(this IHostApplicationBuilder builder)
@@ -26,6 +27,13 @@ public static class ForwardedClient
             proxies.Add(IPAddress.TryParse(value, out var address)
                 ? address
                 : throw new InvalidOperationException($"{Section}:KnownProxies: '{value}' is not an IP address."));
+        }
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var value in builder.Configuration.GetSection($"{Section}:KnownNetworks").GetChildren().Select(c => c.Value))
+        {
+            networks.Add(System.Net.IPNetwork.TryParse(value, out var network)
+                ? network
+                : throw new InvalidOperationException($"{Section}:KnownNetworks: '{value}' is not a network (10.0.0.0/8)."));
         }
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -38,12 +46,17 @@ public static class ForwardedClient
             {
                 options.KnownProxies.Add(proxy);
             }
+            foreach (var network in networks)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
         });
     }
 
     internal static void UseForwardedClient(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value.KnownProxies.Count > 0)
+        var options = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        if (options.KnownProxies.Count > 0 || options.KnownIPNetworks.Count > 0)
         {
             app.UseForwardedHeaders();
         }

@@ -121,6 +121,11 @@ public static class ApplicationModel
         Add("Smtp__UserName", new SecretValue(), mails, Targets.Cluster);
         Add("Smtp__Password", new SecretValue(), mails, Targets.Cluster);
 
+        // Behind the ingress controller every request comes from one of its pods: their X-Forwarded-For names the client for
+        // the per-IP rate limit and socket caps, believed only from that network (ADR 0036). Locally the AppHost sets its
+        // balancer's address when it runs replicas.
+        Add("ForwardedHeaders__KnownNetworks__0", new DeploymentSetting("10.0.0.0/8"), Is(ResourceNames.Api, ResourceNames.Realtime), Targets.Cluster);
+
         // Local receivers (127.0.0.1) are fine while developing; never in production.
         Add("Webhooks__AllowLoopback", new FixedValue("true"), ours && shape.Development);
         Add("OTEL_SERVICE_NAME", new FixedValue(service));

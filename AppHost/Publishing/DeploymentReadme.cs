@@ -42,7 +42,8 @@ internal static class DeploymentReadme
             ## Deploy: three commands
 
             Fill a copy of `secrets.env.example` as `secrets.env` (never commit it) and check `settings.yaml` (S3 bucket and
-            endpoint, SMTP host and sender, OTLP endpoint). Then:
+            endpoint, SMTP host and sender, OTLP endpoint, and `ForwardedHeaders__KnownNetworks__0`: the network of the
+            ingress controller's pods, the only peers whose `X-Forwarded-For` names the client for per-IP rate limits). Then:
 
             ```bash
             kubectl apply -f namespace.yaml && kubectl -n {{ns}} create secret generic {{KubernetesManifests.SecretName}} --from-env-file=secrets.env

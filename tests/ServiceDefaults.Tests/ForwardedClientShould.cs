@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OmniChat.ServiceDefaults.Tests;
 
@@ -40,4 +42,29 @@ public sealed class ForwardedClientShould
     public void ReadAnIpv6ClientWithAPort() =>
         Assert.Equal(IPAddress.Parse("2001:db8::5"),
             ForwardedClient.ClientAddress(IPAddress.Loopback, "[2001:db8::5]:443", Trusting("127.0.0.1")));
+
+    [Fact]
+    public void BelieveAProxyInAConfiguredNetworkAndNoneOutsideIt()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ForwardedHeaders:KnownNetworks:0"] = "10.0.0.0/8" });
+        builder.AddForwardedClient();
+        using var services = builder.Services.BuildServiceProvider();
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
+
+        Assert.Equal(IPAddress.Parse("203.0.113.9"), ForwardedClient.ClientAddress(IPAddress.Parse("10.42.0.17"), "203.0.113.9", options));
+        Assert.Equal(IPAddress.Parse("192.168.1.5"), ForwardedClient.ClientAddress(IPAddress.Parse("192.168.1.5"), "203.0.113.9", options));
+        Assert.Empty(options.KnownProxies);
+    }
+
+    [Fact]
+    public void RefuseToStartWithANetworkThatDoesNotParse()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ForwardedHeaders:KnownNetworks:0"] = "10.0.0.0/99" });
+
+        var refused = Assert.Throws<InvalidOperationException>(builder.AddForwardedClient);
+
+        Assert.Contains("ForwardedHeaders:KnownNetworks", refused.Message, StringComparison.Ordinal);
+    }
 }
