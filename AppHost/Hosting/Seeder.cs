@@ -31,22 +31,8 @@ internal static class Seeder
         var hasher = new PasswordHasher<User>();
 
         var operatorEmail = "operator@omnichat.local";
-        var operatorUser = await UpsertUserAsync(db, hasher, operatorEmail, "Platform operator", secrets.OperatorPassword, now, cancellationToken);
-        var operatorRole = PlatformRoles.Operator.ToUpperInvariant();
-        var role = await db.Roles.FirstOrDefaultAsync(r => r.NormalizedName == operatorRole, cancellationToken);
-        if (role is null)
-        {
-            role = new IdentityRole<Guid>(PlatformRoles.Operator)
-            {
-                Id = Guid.CreateVersion7(),
-                NormalizedName = operatorRole,
-            };
-            db.Roles.Add(role);
-        }
-        if (!await db.UserRoles.AnyAsync(ur => ur.UserId == operatorUser.Id && ur.RoleId == role.Id, cancellationToken))
-        {
-            db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = operatorUser.Id, RoleId = role.Id });
-        }
+        var (operatorUser, _) = await PlatformOperators.EnsureAsync(db, operatorEmail, "Platform operator", now, cancellationToken);
+        SetPassword(hasher, operatorUser, secrets.OperatorPassword);
 
         var tenants = new List<CredentialTenant>();
         foreach (var (identifier, name) in SeededTenants)
@@ -113,12 +99,18 @@ internal static class Seeder
             };
             db.Users.Add(user);
         }
+        SetPassword(hasher, user, password);
+        return user;
+    }
+
+    // Brought in line with the secrets file, so the printed credentials always work.
+    private static void SetPassword(PasswordHasher<User> hasher, User user, string password)
+    {
         if (user.PasswordHash is null || hasher.VerifyHashedPassword(user, user.PasswordHash, password) == PasswordVerificationResult.Failed)
         {
             user.PasswordHash = hasher.HashPassword(user, password);
             user.SecurityStamp = Guid.NewGuid().ToString("N");
         }
-        return user;
     }
 
     private static async Task UpsertSeedKeyAsync(SystemDbContext db, Guid tenantId, string key, DateTimeOffset now, CancellationToken cancellationToken)

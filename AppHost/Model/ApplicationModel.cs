@@ -155,6 +155,9 @@ public static class ApplicationModel
         new($"ConnectionStrings__{ResourceNames.Postgres}", new SecretValue()),
         new($"ConnectionStrings__{ResourceNames.PostgresSystem}", new SecretValue()),
         new("ConnectionStrings__postgresAdmin", new SecretValue()),
+        // A fresh deployment's first operator login (the seeder makes the local one); its owner sets the password through
+        // the portal's "Forgot password". Empty: none is made.
+        new("Operator__Email", new DeploymentSetting("operator@example.com"), Targets.Cluster),
     ];
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OmniChat.Core;
 
 namespace OmniChat.AppHost.Publishing;
 
@@ -53,10 +54,16 @@ internal static class DeploymentReadme
 
             The second command runs the database step (ADR 0035): the Workers image's `migrate` command creates the roles and
             the database when `ConnectionStrings__postgresAdmin` is given, then applies every migration as `omnichat_owner`.
-            It never seeds: production has no demo tenants or logins. The third applies the services; `kubectl apply -f .`
-            does not descend into `migrate/`. Should the services be applied first anyway, their pods stay unready (`/ready`
-            checks that every migration of their build is applied) and the rollout waits with the old pods serving: no pod of
-            the new version takes traffic before its migrations are applied.
+            It never seeds: production has no demo tenants or logins, only the first operator below. The third applies the
+            services; `kubectl apply -f .` does not descend into `migrate/`. Should the services be applied first anyway, their
+            pods stay unready (`/ready` checks that every migration of their build is applied) and the rollout waits with the
+            old pods serving: no pod of the new version takes traffic before its migrations are applied.
+
+            **The first operator.** `Operator__Email` in `settings.yaml` names the platform operator's address; the migration
+            Job makes it an operator login with no password (again on every run; an existing login keeps its password, and an
+            empty value makes none). Open `https://{{manifests.PublicHost(ResourceNames.AdminPortal)}}/account/forgot-password`,
+            enter that address and follow the mailed link to set a password (then turn on two-factor under Account). Signed in
+            at `/operator`, the operator creates tenants, each with its first admin, who is mailed an invitation.
 
             ## What runs
 

@@ -104,7 +104,7 @@ public sealed class KubernetesManifests(PublishOptions options)
     public V1ConfigMap Settings()
     {
         var data = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var setting in Services.SelectMany(SettingsFor))
+        foreach (var setting in Services.SelectMany(SettingsFor).Concat(ApplicationModel.MigrationSettings))
         {
             if (ConfigMapKey(setting) is { } key)
             {
@@ -272,20 +272,22 @@ public sealed class KubernetesManifests(PublishOptions options)
         container.Args = ["migrate"];
         container.Env =
         [
-            .. ApplicationModel.MigrationSettings.Select(s => new V1EnvVar
-            {
-                Name = s.Name,
-                ValueFrom = new V1EnvVarSource
+            .. ApplicationModel.MigrationSettings.Select(s => s.Value is SecretValue
+                ? new V1EnvVar
                 {
-                    // The administrative login is optional: without it the roles and the database must exist already.
-                    SecretKeyRef = new V1SecretKeySelector
+                    Name = s.Name,
+                    ValueFrom = new V1EnvVarSource
                     {
-                        Key = s.Name,
-                        Name = SecretName,
-                        Optional = s.Name == "ConnectionStrings__postgresAdmin" ? true : null,
+                        // The administrative login is optional: without it the roles and the database must exist already.
+                        SecretKeyRef = new V1SecretKeySelector
+                        {
+                            Key = s.Name,
+                            Name = SecretName,
+                            Optional = s.Name == "ConnectionStrings__postgresAdmin" ? true : null,
+                        },
                     },
-                },
-            }),
+                }
+                : EnvVar(s)),
         ];
         var pod = PodSpec(container);
         pod.RestartPolicy = "Never";

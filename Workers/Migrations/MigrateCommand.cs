@@ -1,5 +1,8 @@
 using Npgsql;
 using OmniChat.Core;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 
 namespace OmniChat.Workers.Migrations;
@@ -9,7 +12,9 @@ namespace OmniChat.Workers.Migrations;
 /// Kubernetes Job of deploy/k8s, ADR 0035). With <c>ConnectionStrings__postgresAdmin</c> it first creates or updates the
 /// three roles and the database (<see cref="DatabaseProvisioner.ProvisionAsync"/>), with the passwords of the role
 /// connection strings the services use; without it, it assumes a DBA created them. Then it applies every migration as the
-/// owner. It never seeds: demo tenants and logins are the AppHost's alone.
+/// owner. It never seeds: demo tenants and logins are the AppHost's alone. With <c>Operator__Email</c> it makes sure that
+/// address is a platform operator login (<see cref="PlatformOperators"/>): a fresh deployment's way to its first operator,
+/// who then sets a password with the portal's "Forgot password".
 /// </summary>
 internal static class MigrateCommand
 {
@@ -18,27 +23,35 @@ internal static class MigrateCommand
     /// <summary>An administrative login (creates roles and the database); optional.</summary>
     public const string AdminConnectionName = "postgresAdmin";
 
+    /// <summary>The first operator's address; optional.</summary>
+    public const string OperatorEmailSetting = "Operator:Email";
+
     public static bool IsRequested(string[] args) => args is [Name];
 
-    /// <summary>Runs the step; returns the process exit code (0 done, 78 a setting missing, 1 failed).</summary>
+    /// <summary>Runs the step; returns the process exit code (0 done, 78 a setting missing or unreadable, 1 failed).</summary>
     public static async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var missing = new List<string>();
+        var problems = new List<string>();
         string Required(string name)
         {
             var value = configuration.GetConnectionString(name);
             if (string.IsNullOrWhiteSpace(value))
             {
-                missing.Add($"missing required setting ConnectionStrings__{name}");
+                problems.Add($"missing required setting ConnectionStrings__{name}");
             }
             return value ?? "";
         }
         var connections = new DatabaseConnections(
             Required(ResourceNames.PostgresOwner), Required(ResourceNames.Postgres), Required(ResourceNames.PostgresSystem));
-        if (missing.Count > 0)
+        var operatorEmail = configuration[OperatorEmailSetting] is { Length: > 0 } given ? given.Trim() : null;
+        if (operatorEmail is not null && !PlatformOperators.IsValidEmail(operatorEmail))
         {
-            foreach (var line in missing)
+            problems.Add("Operator__Email is not an email address");
+        }
+        if (problems.Count > 0)
+        {
+            foreach (var line in problems)
             {
                 await Console.Error.WriteLineAsync($"migrate: {line}");
             }
@@ -60,15 +73,33 @@ internal static class MigrateCommand
             }
             Console.WriteLine("migrate: applying migrations");
             await DatabaseProvisioner.MigrateAsync(connections, cancellationToken);
+            if (operatorEmail is not null)
+            {
+                await EnsureOperatorAsync(connections.System, operatorEmail, cancellationToken);
+            }
             Console.WriteLine("migrate: done");
             return 0;
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ArgumentException or DbUpdateException)
         {
             // The message names what failed; connection strings never appear in Npgsql's messages.
             await Console.Error.WriteLineAsync($"migrate: failed: {ex.GetType().Name}: {ex.Message}");
             return 1;
         }
+    }
+
+    private static async Task EnsureOperatorAsync(string systemConnection, string email, CancellationToken cancellationToken)
+    {
+        await using var dataSource = PersistenceExtensions.BuildDataSource(systemConnection);
+        var options = new DbContextOptionsBuilder<SystemDbContext>();
+        PersistenceExtensions.ConfigureDbContext(options, dataSource);
+        await using var db = new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance)
+            .Create("migrate: the deployment's first operator login");
+        var (user, created) = await PlatformOperators.EnsureAsync(db, email, "Platform operator", TimeProvider.System.GetUtcNow(), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        Console.WriteLine(created || user.PasswordHash is null
+            ? $"migrate: operator login {email} is ready; set its password at the portal's /account/forgot-password (the link is mailed to it)"
+            : $"migrate: operator login {email} is an operator");
     }
 
     // Role names are fixed (migrations grant to them), so a connection string for another login is a mistake, said early.
