@@ -17,9 +17,9 @@ internal static class V2StatsEndpoints
             .WithDescription("""
                 Conversations started in [from, to) and their first-response time (seconds from a conversation's first visitor
                 message to the first agent reply; p50 and p90), conversations waiting for a reply now, Telegram and webhook
-                deliveries that failed for good in the range, and the usage of the plan's limits this month. API errors are not
-                stored per tenant, so they are not here: the platform's `omnichat_api_responses_total` metric counts them
-                (docs/observability.md). `from` and `to` are ISO 8601 (a time without an offset is UTC).
+                deliveries that failed for good in the range, the Api's error answers to the tenant (4xx and 5xx) on the UTC days
+                the range overlaps, and the usage of the plan's limits this month. `from` and `to` are ISO 8601 (a time without an
+                offset is UTC).
                 """);
         return app;
     }
@@ -41,12 +41,14 @@ internal sealed record StatsResponse(
     [property: Description("When the numbers were read.")] DateTimeOffset At,
     StatsConversations Conversations,
     StatsFailures Failures,
+    StatsApiErrors ApiErrors,
     StatsUsage Usage)
 {
     public static StatsResponse Of(TenantStatisticsReport r) => new(r.From, r.To, r.At,
         new StatsConversations(r.ConversationsStarted, r.ConversationsAnswered, new StatsPercentiles(r.FirstResponseP50Seconds, r.FirstResponseP90Seconds),
             r.UnansweredNow),
         new StatsFailures(r.TelegramFailures, r.WebhookFailures),
+        new StatsApiErrors(r.ApiErrors.ClientErrors, r.ApiErrors.ServerErrors),
         new StatsUsage(r.Usage.Plan.Id, r.Usage.MonthStart, [.. r.Usage.Meters.Select(m => new StatsMeter(m.Key, m.Name, m.Used,
             m.Limit, m.Unit switch { UsageUnit.Bytes => "bytes", UsageUnit.PerMinute => "per_minute", _ => "count" },
             m is { Used: { } used, Limit: > 0 } ? Math.Round((double)used / m.Limit, 4) : null))]));
@@ -66,6 +68,15 @@ internal sealed record StatsPercentiles(double? P50, double? P90);
 internal sealed record StatsFailures(
     [property: Description("Telegram deliveries refused for good or out of retries (by when they were created).")] int Telegram,
     [property: Description("Webhook deliveries whose retries ran out (by when they did).")] int Webhooks);
+
+/// <summary>
+/// The Api's error answers to requests that proved this tenant (API key, conversation token, widget site key, …), counted
+/// per UTC day: every day the range overlaps counts whole. A request refused before it proved a tenant (a wrong API key)
+/// counts for no tenant.
+/// </summary>
+internal sealed record StatsApiErrors(
+    [property: Description("Answers with a 4xx status (validation failures, not found, refused, rate limited, …).")] long ClientErrors,
+    [property: Description("Answers with a 5xx status.")] long ServerErrors);
 
 /// <summary>The plan and its meters this month (UTC), as `GET /v2/usage` shows them.</summary>
 internal sealed record StatsUsage(string Plan, DateTimeOffset PeriodStart, IReadOnlyList<StatsMeter> Meters);

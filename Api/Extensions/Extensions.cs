@@ -50,6 +50,7 @@ internal static class Extensions
         builder.Services.AddScoped<Core.Audit.AuditLog>();
         builder.Services.AddScoped<Core.Tenancy.TenantUsage>();
         builder.Services.AddScoped<Core.Conversations.TenantStatistics>();
+        builder.Services.AddSingleton<Core.Usage.ApiErrorCounts>();
         builder.AddOmniChatBilling();
         builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<RetentionPeriod>();

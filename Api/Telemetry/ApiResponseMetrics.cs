@@ -1,15 +1,18 @@
 using System.Diagnostics.Metrics;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 
 namespace OmniChat.Api.Telemetry;
 
 /// <summary>
 /// Counts every answer of the Api by status class (<c>2xx</c> … <c>5xx</c>), with the tenant when the request proved one
 /// (a request refused before that, e.g. for a wrong API key, has no <c>tenant</c> tag: a guessed tenant is no tenant).
-/// Outermost in the pipeline, so the exception handler's 500s count; probes and scrapes do not.
+/// Outermost in the pipeline, so the exception handler's 500s count; probes and scrapes do not. The same answers, when
+/// they are errors of a resolved tenant, are also counted per tenant and day for its dashboard (<see cref="ApiErrorCounts"/>,
+/// fire-and-forget: the answer waits for nothing more).
 /// </summary>
-internal sealed class ApiResponseMetrics(RequestDelegate next)
+internal sealed class ApiResponseMetrics(RequestDelegate next, ApiErrorCounts apiErrors)
 {
     private static readonly Meter Meter = new("OmniChat.Api");
 
@@ -37,7 +40,7 @@ internal sealed class ApiResponseMetrics(RequestDelegate next)
         }
     }
 
-    private static void Record(int status, TenantInfo? tenant)
+    private void Record(int status, TenantInfo? tenant)
     {
         var statusClass = new KeyValuePair<string, object?>("status_class", Classes[Math.Clamp(status / 100, 1, 5) - 1]);
         if (tenant is null)
@@ -47,6 +50,7 @@ internal sealed class ApiResponseMetrics(RequestDelegate next)
         else
         {
             Responses.Add(1, statusClass, ConversationMetrics.Tenant(tenant.Id));
+            apiErrors.Record(tenant.Id, status);
         }
     }
 }

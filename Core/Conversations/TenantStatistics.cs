@@ -4,6 +4,7 @@ using OmniChat.Core.Channels.Telegram;
 using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 using OmniChat.Core.Webhooks;
 
 namespace OmniChat.Core.Conversations;
@@ -14,11 +15,13 @@ public sealed record StatisticsRange(DateTimeOffset From, DateTimeOffset To);
 /// <summary>
 /// The tenant dashboard's numbers for a range: conversations started in it and their first-response times (p50 and p90,
 /// computed in PostgreSQL with <c>percentile_cont</c>), conversations waiting for a reply now, Telegram and webhook
-/// deliveries that failed for good in it, and the usage of the plan's limits. Runs in the current tenant's scope (query
-/// filters and row-level security), so another tenant's rows never count. API errors are not stored per tenant (only the
-/// <c>omnichat_api_responses_total</c> metric counts them), so they are not here.
+/// deliveries that failed for good in it, the Api's error answers (4xx and 5xx) on the UTC days the range overlaps
+/// (<see cref="ApiErrorCounts"/>, counted per tenant in Redis), and the usage of the plan's limits. Runs in the current
+/// tenant's scope (query filters and row-level security, and the tenant's own Redis keys), so another tenant's rows and
+/// errors never count.
 /// </summary>
-public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenants, TenantUsage usage, TimeProvider time)
+public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenants, TenantUsage usage, ApiErrorCounts apiErrors,
+    TimeProvider time)
 {
     /// <summary>The longest range one request may cover.</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
@@ -69,6 +72,8 @@ public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenant
         ArgumentNullException.ThrowIfNull(range);
         var tenant = tenants.RequireTenant();
         var (from, to) = (range.From.ToUniversalTime(), range.To.ToUniversalTime());
+        // Redis answers while PostgreSQL works.
+        var errors = apiErrors.ReadAsync(tenant.Id, from, to, cancellationToken);
         // Column names in snake_case: the model's naming convention maps the row's properties to them.
         // Conversations that started in the range, and how long their first visitor message waited for an agent.
         var conversations = await db.Database.SqlQuery<ConversationRangeRow>($"""
@@ -94,7 +99,7 @@ public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenant
         var report = await usage.ReadAsync(cancellationToken);
         return new TenantStatisticsReport(from, to, time.GetUtcNow(), conversations.Started, conversations.Answered,
             Round(conversations.FirstResponseP50), Round(conversations.FirstResponseP90), failures.Unanswered, failures.Telegram,
-            failures.Webhooks, report);
+            failures.Webhooks, await errors, report);
     }
 
     /// <summary>
@@ -127,9 +132,9 @@ public sealed class TenantStatistics(OmniChatDbContext db, ITenantContext tenant
 /// <summary>
 /// A tenant's numbers for <see cref="From"/>–<see cref="To"/> (read <see cref="At"/>): conversations started in the range,
 /// how many of them got an agent reply, the p50/p90 first-response time in seconds (null without any), conversations
-/// waiting for a reply now, Telegram deliveries and webhook deliveries that failed for good in the range, and the usage of
-/// the plan's limits.
+/// waiting for a reply now, Telegram deliveries and webhook deliveries that failed for good in the range, the Api's error
+/// answers to the tenant on the UTC days the range overlaps (whole days), and the usage of the plan's limits.
 /// </summary>
 public sealed record TenantStatisticsReport(DateTimeOffset From, DateTimeOffset To, DateTimeOffset At, int ConversationsStarted,
     int ConversationsAnswered, double? FirstResponseP50Seconds, double? FirstResponseP90Seconds, int UnansweredNow, int TelegramFailures,
-    int WebhookFailures, TenantUsageReport Usage);
+    int WebhookFailures, ApiErrorTotals ApiErrors, TenantUsageReport Usage);

@@ -1,14 +1,17 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OmniChat.Core.Identity;
+using OmniChat.TestKit;
 
 namespace OmniChat.Api.Tests;
 
 /// <summary>
 /// <c>GET /v2/stats</c>: the dashboard numbers of the API key's own tenant only (two tenants' rows in the same range),
-/// first-response percentiles computed by PostgreSQL, the write path keeping the first-response columns, and bad ranges
-/// refused as <c>validation_failed</c>.
+/// first-response percentiles computed by PostgreSQL, the write path keeping the first-response columns, the Api's error
+/// answers counted per tenant, and bad ranges refused as <c>validation_failed</c>.
 /// </summary>
 public sealed class V2StatsShould(ApiFixture api)
 {
@@ -104,6 +107,92 @@ public sealed class V2StatsShould(ApiFixture api)
         Assert.True(perMonth.GetProperty("limit").GetInt64() > 0);
         Assert.True(perMonth.GetProperty("ratio").GetDouble() >= 0);
         Assert.Contains(meters, m => m.GetProperty("key").GetString() == "apiRequestsPerMinute" && m.GetProperty("used").ValueKind == JsonValueKind.Null);
+    }
+
+    /// <summary>A tenant of its own (no other test's requests count for it) and an API key with <paramref name="scopes"/>.</summary>
+    private async Task<(Guid Id, string Key)> NewTenantAsync(params string[] scopes)
+    {
+        var id = Guid.CreateVersion7();
+        await api.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) " +
+            "VALUES ($1, $2, 'Stats Co', 'business', 'Active', 'en', now(), now()) RETURNING 1) SELECT count(*)::int FROM t",
+            id, "stats-" + id.ToString("N")[^12..]);
+        return (id, await api.CreateApiKeyAsync(id, scopes));
+    }
+
+    // The days around now: errors counted during the test fall in them even across midnight UTC.
+    private Task<JsonElement> TodaysStatsAsync(string key) =>
+        StatsAsync(key, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+    /// <summary>
+    /// The tenant's <c>apiErrors</c> once it shows at least <paramref name="clientErrors"/> client errors (they are counted
+    /// fire-and-forget after the answer). The Api is asked at most once a second: the per-IP rate limit is shared by the
+    /// suite, and a 429 to this key would be one more client error of the tenant. The reads themselves are 200s.
+    /// </summary>
+    private async Task<JsonElement> ApiErrorsOnceCountedAsync(string key, long clientErrors)
+    {
+        var apiErrors = default(JsonElement);
+        var clock = Stopwatch.StartNew();
+        var nextRead = TimeSpan.Zero;
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (clock.Elapsed < nextRead)
+            {
+                return false;
+            }
+            nextRead = clock.Elapsed + TimeSpan.FromSeconds(1);
+            apiErrors = (await TodaysStatsAsync(key)).GetProperty("apiErrors");
+            return apiErrors.GetProperty("clientErrors").GetInt64() >= clientErrors;
+        }, $"the stats show {clientErrors} client errors");
+        return apiErrors;
+    }
+
+    private static async Task<HttpStatusCode> StatusOfAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative), Ct);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task CountTheApiErrorsOfTheCallersTenantOnly()
+    {
+        var (_, alphaKey) = await NewTenantAsync(ApiScopes.UsageRead, ApiScopes.ConversationsRead);
+        var (_, betaKey) = await NewTenantAsync(ApiScopes.UsageRead, ApiScopes.ConversationsRead);
+        using var alpha = api.CreateClient(alphaKey);
+        using var beta = api.CreateClient(betaKey);
+
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusOfAsync(alpha, "/v2/stats?from=yesterday"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(alpha, $"/v2/conversations/{Guid.NewGuid()}"));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(alpha, "/v2/audit/export"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(beta, $"/v2/conversations/{Guid.NewGuid()}"));
+
+        var mine = await ApiErrorsOnceCountedAsync(alphaKey, 3);
+        var theirs = await ApiErrorsOnceCountedAsync(betaKey, 1);
+
+        Assert.Equal(3, mine.GetProperty("clientErrors").GetInt64());
+        Assert.Equal(0, mine.GetProperty("serverErrors").GetInt64());
+        Assert.Equal(1, theirs.GetProperty("clientErrors").GetInt64());
+        Assert.Equal(0, theirs.GetProperty("serverErrors").GetInt64());
+    }
+
+    [Fact]
+    public async Task CountNoTenantForARequestWithoutAValidApiKey()
+    {
+        var (_, key) = await NewTenantAsync(ApiScopes.UsageRead, ApiScopes.ConversationsRead);
+        using var anonymous = api.CreateClient();
+        using var wrongKey = api.CreateClient(key[..^4] + "zzzz");
+        using var tenant = api.CreateClient(key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(anonymous, $"/v2/conversations/{Guid.NewGuid()}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(wrongKey, $"/v2/conversations/{Guid.NewGuid()}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOfAsync(wrongKey, "/v2/stats?from=yesterday"));
+        // One error of the tenant's own after them: once it shows, the refused requests would have shown too.
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(tenant, $"/v2/conversations/{Guid.NewGuid()}"));
+
+        var counted = await ApiErrorsOnceCountedAsync(key, 1);
+
+        Assert.Equal(1, counted.GetProperty("clientErrors").GetInt64());
+        Assert.Equal(0, counted.GetProperty("serverErrors").GetInt64());
     }
 
     [Fact]
