@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using OmniChat.Core;
 using OmniChat.Core.Channels.Telegram;
@@ -11,6 +12,7 @@ using OmniChat.Core.Conversations;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Messages;
 using OmniChat.Core.Persistence;
+using OmniChat.Core.Platform;
 using OmniChat.Core.Realtime;
 using OmniChat.Core.Tenancy;
 using OmniChat.TestKit;
@@ -21,8 +23,8 @@ namespace OmniChat.Workers.Tests;
 /// <summary>
 /// What people do in Telegram reaches OmniChat, against the sandbox: agents in the support group (claim-before-reply,
 /// the Claim and Close buttons, topic commands, edits), customers in a private chat with the bot (start, continue,
-/// replies, block and unblock), an update that cannot be processed never holding up the next, and one tenant's updates
-/// never touching another tenant.
+/// replies, block and unblock, a suspended tenant's offline answer), an update that cannot be processed never holding up
+/// the next, and one tenant's updates never touching another tenant.
 /// </summary>
 public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifetime
 {
@@ -30,6 +32,7 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     private ConnectionMultiplexer _redis = null!;
     private ConversationWriter _writer = null!;
     private Npgsql.NpgsqlDataSource _app = null!;
+    private Npgsql.NpgsqlDataSource _system = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -37,6 +40,7 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     {
         _redis = await ConnectionMultiplexer.ConnectAsync(workers.App.RedisConnectionString);
         _app = PersistenceExtensions.BuildDataSource(workers.App.Database.App);
+        _system = PersistenceExtensions.BuildDataSource(workers.App.Database.System);
         _writer = new ConversationWriter(_app, new RedisRealtimePublisher(_redis, NullLogger<RedisRealtimePublisher>.Instance), TimeProvider.System);
     }
 
@@ -44,6 +48,7 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     {
         _sandbox.Dispose();
         await _app.DisposeAsync();
+        await _system.DisposeAsync();
         await _redis.DisposeAsync();
     }
 
@@ -403,6 +408,56 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task AnswerASuspendedTenantsCustomerWithItsOfflineTextAndStartNothingUntilTheTenantIsResumed()
+    {
+        var suspended = await ConnectedTenantAsync();
+        var active = await ConnectedTenantAsync();
+        const string Offline = "Our support desk is closed for now.";
+        await OwnTemplateAsync(suspended, "offline", Offline);
+        await OwnTemplateAsync(active, "offline", "The other tenant's desk is closed.");
+        const long customer = 880_005;
+        const long otherCustomer = 880_006;
+        var administration = new TenantAdministration(SystemFactory(), TimeProvider.System);
+        var by = new PlatformOperator(Guid.CreateVersion7(), "operator@example.test");
+        Assert.True(await administration.SuspendAsync(by, suspended.TenantId, Ct));
+
+        var written = await WriteAsync(suspended, customer, customer, "Nora", "Is anyone there?");
+        var theirs = await WriteAsync(active, otherCustomer, otherCustomer, "Otto", "Hello from Otto");
+        await ProcessedAsync(suspended, written.UpdateId);
+        await ProcessedAsync(active, theirs.UpdateId);
+
+        // The Api stored the update and the Workers answered it with the tenant's own offline text, in the private chat.
+        var chat = await PrivateMessagesAsync(suspended, customer, m => m.GetProperty("fromBot").GetBoolean() && Text(m) == Offline);
+        Assert.Equal(["Is anyone there?", Offline], chat.Select(Text));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM inbound_updates WHERE tenant_id = $1 AND update_id = $2 AND failed_at IS NOT NULL",
+            suspended.TenantId, written.UpdateId));
+        // Nothing started: no customer, no identity, no conversation, no message.
+        Assert.Equal((0L, 0L, 0L, 0L), (
+            await CountAsync("SELECT count(*) FROM customers WHERE tenant_id = $1", suspended.TenantId),
+            await CountAsync("SELECT count(*) FROM customer_identities WHERE tenant_id = $1", suspended.TenantId),
+            await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", suspended.TenantId),
+            await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1", suspended.TenantId)));
+        // The active tenant's bot meanwhile works as usual: a conversation with the customer's message, no offline text.
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", active.TenantId));
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM messages WHERE tenant_id = $1 AND direction = 'Inbound' AND text = 'Hello from Otto'",
+            active.TenantId));
+        Assert.DoesNotContain(await MessagesAsync(active.BotId, otherCustomer), m => m.GetProperty("fromBot").GetBoolean());
+
+        Assert.True(await administration.ResumeAsync(by, suspended.TenantId, Ct));
+        var again = await WriteAsync(suspended, customer, customer, "Nora", "Hello again");
+        await ProcessedAsync(suspended, again.UpdateId);
+
+        var conversationId = Guid.Parse(await ScalarTextAsync(
+            "SELECT c.id::text FROM conversations c JOIN customer_identities i ON i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id " +
+            "WHERE c.tenant_id = $1 AND i.kind = 'Telegram' AND i.external_id = $2", suspended.TenantId, customer.ToString(CultureInfo.InvariantCulture)));
+        await TopicOfAsync(suspended, conversationId, "Nora", "Hello again");
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", suspended.TenantId));
+        Assert.Equal(["Hello again"], await InboundTextsAsync(suspended, conversationId));
+        Assert.Single(await MessagesAsync(suspended.BotId, customer), m => Text(m) == Offline);
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM conversations WHERE tenant_id = $1", active.TenantId));
+    }
+
+    [Fact]
     public async Task MarkABlockedPrivateChatInactiveAndAnUnblockedOneActive()
     {
         var tenant = await ConnectedTenantAsync();
@@ -667,6 +722,38 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
         await using var reader = await command.ExecuteReaderAsync(Ct);
         Assert.True(await reader.ReadAsync(Ct));
         return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+    }
+
+    // The tenant's own text for a template key in its default locale (en), as the templates page saves it.
+    private async Task OwnTemplateAsync(ConnectedTenant tenant, string key, string text) =>
+        await workers.ScalarAsync<int>(
+            "WITH t AS (INSERT INTO templates (id, tenant_id, locale, key, text, updated_at) VALUES ($1, $2, 'en', $3, $4, now()) RETURNING 1) " +
+            "SELECT count(*)::int FROM t", Guid.CreateVersion7(), tenant.TenantId, key, text);
+
+    private async Task<List<string>> InboundTextsAsync(ConnectedTenant tenant, Guid conversationId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(workers.App.Database.System);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'Inbound' ORDER BY seq", connection)
+        {
+            Parameters = { new() { Value = tenant.TenantId }, new() { Value = conversationId } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var texts = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            texts.Add(reader.GetString(0));
+        }
+        return texts;
+    }
+
+    // The operator console's system scope, for what an operator does to a tenant (suspend, resume).
+    private SystemDbContextFactory SystemFactory()
+    {
+        var options = new DbContextOptionsBuilder<SystemDbContext>();
+        PersistenceExtensions.ConfigureDbContext(options, _system);
+        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
     }
 
     private async Task<long> CountAsync(string sql, params object[] parameters) =>

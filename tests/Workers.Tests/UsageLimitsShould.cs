@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
 using OmniChat.Core.Identity;
+using OmniChat.Core.Outbox;
 using OmniChat.TestKit;
 
 namespace OmniChat.Workers.Tests;
@@ -10,7 +12,8 @@ namespace OmniChat.Workers.Tests;
 /// <summary>
 /// Plan limits end to end: the Workers meter conversations from the event stream, a tenant driven past its soft share gets
 /// exactly one <c>limit.reached</c> webhook, and past its hard limit a new conversation is 402 <c>limit_exceeded</c>
-/// while an existing one still takes visitor messages and agent replies. Each test has its own tenant on its own plan.
+/// while an existing one still takes visitor messages and agent replies; an event delivered again is metered once. Each
+/// test has its own tenant on its own plan.
 /// </summary>
 public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
 {
@@ -112,6 +115,35 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
         await UsedAsync(second, 1, messages: 0);
     }
 
+    [Fact]
+    public async Task MeterAnEventThatIsDeliveredAgainOnlyOnce()
+    {
+        var (tenantId, key) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
+        var (_, otherKey) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
+        using var api = Api(key);
+        using var other = Api(otherKey);
+        var started = await StartAsync(api);
+        await StartAsync(other);
+        await UsedAsync(api, 1);
+        await UsedAsync(other, 1);
+        var row = await OutboxRowAsync(tenantId, started.Id);
+
+        // What a dispatcher does when its publish was confirmed and its "sent" mark was lost: the same row again, under the
+        // same message id, here twice.
+        var publisher = new MassTransitOutboxPublisher(workers.Bus);
+        await publisher.PublishAsync(row, Ct);
+        await publisher.PublishAsync(row, Ct);
+        // A later conversation's event, queued behind both repeats: the meter is handed them before it. (It runs up to 16 at
+        // once, so that is the queue's order rather than a strict barrier; a meter that counted the repeats fails here.)
+        await StartAsync(api);
+
+        // The period's count rose by one per conversation, not per delivery; the other tenant's stayed as it was.
+        await UsedAsync(api, 2);
+        Assert.Equal(1L, await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM processed_messages WHERE tenant_id = $1 AND consumer = 'usage' AND message_id = $2", tenantId, row.Id));
+        Assert.Equal(1L, await MeteredAsync(other, "conversations"));
+    }
+
     private HttpClient Api(string key)
     {
         var client = workers.Contract.CreateClient();
@@ -134,12 +166,20 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
     private async Task UsedAsync(HttpClient api, long conversations, long? messages = null)
     {
         long seenConversations = 0, seenMessages = 0;
-        await Eventually.HoldsAsync(async () =>
+        try
         {
-            seenConversations = await MeteredAsync(api, "conversations");
-            seenMessages = await MeteredAsync(api, "messages");
-            return seenConversations == conversations && (messages is null || seenMessages == messages);
-        }, $"usage shows {conversations} conversations and {messages} messages (last seen {seenConversations} and {seenMessages})");
+            await Eventually.HoldsAsync(async () =>
+            {
+                seenConversations = await MeteredAsync(api, "conversations");
+                seenMessages = await MeteredAsync(api, "messages");
+                return seenConversations == conversations && (messages is null || seenMessages == messages);
+            }, $"usage shows {conversations} conversations and {messages} messages");
+        }
+        catch (TimeoutException ex)
+        {
+            // The description is made before the wait: what was last seen is only known now.
+            throw new TimeoutException($"{ex.Message} (last seen {seenConversations} and {seenMessages})", ex);
+        }
         using var response = await api.GetAsync(new Uri("/v2/usage", UriKind.Relative), Ct);
         response.EnsureSuccessStatusCode();
         var meters = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("meters").EnumerateArray().ToList();
@@ -152,6 +192,24 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
             "SELECT coalesce(sum(u.count), 0)::bigint FROM usage_counters u JOIN api_keys k ON k.tenant_id = u.tenant_id " +
             "WHERE k.prefix = $1 AND u.meter = $2 AND u.day >= date_trunc('month', now() AT TIME ZONE 'UTC')::date",
             ApiKeySecret.Prefix(api.DefaultRequestHeaders.Authorization!.Parameter!), meter);
+
+    /// <summary>The outbox row of the conversation's <c>ConversationStarted</c>, as the dispatcher claims it.</summary>
+    private async Task<OutboxRow> OutboxRowAsync(Guid tenantId, Guid conversationId)
+    {
+        await using var connection = new NpgsqlConnection(workers.App.Database.System);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("""
+            SELECT id, tenant_id, message_type, payload::text, coalesce(partition_key, id), seq FROM outbox_messages
+            WHERE tenant_id = $1 AND message_type = 'ConversationStarted' AND payload->>'conversationId' = $2
+            """, connection)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = conversationId.ToString() } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct), "the conversation's start is in the outbox");
+        return new OutboxRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetGuid(4),
+            reader.IsDBNull(5) ? null : reader.GetInt64(5));
+    }
 
     /// <summary>A tenant of its own on a plan of its own with these limits, and an API key with every scope.</summary>
     private async Task<(Guid TenantId, string ApiKey)> TenantOnPlanAsync(int conversations, int softPercent)
