@@ -35,7 +35,7 @@ internal static class Extensions
         builder.AddPortalUrls();
         builder.AddPortalIdentity();
 
-        // Tenant administration: channels, webhooks, audit log, usage (the same Core services the Api's endpoints call).
+        // Tenant administration: channels, webhooks, audit log, usage, dashboard (the same Core services the Api's endpoints call).
         builder.AddOmniChatSecrets(requireServiceToken: false);
         builder.AddOmniChatConversations();
         builder.AddOmniChatWebhooks();
@@ -43,6 +43,7 @@ internal static class Extensions
         builder.AddOmniChatWidgetChannels();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<TenantUsage>();
+        builder.Services.AddScoped<Core.Conversations.TenantStatistics>();
         builder.Services.AddScoped<RetentionPeriod>();
         // The plans as uploads and the rate limiter read them (cached a minute), so the usage page shows the limits enforced.
         builder.Services.TryAddSingleton<PlanCatalog>();

@@ -4,7 +4,7 @@ using OmniChat.Core.Tenancy;
 
 namespace OmniChat.AdminPortal.Operator;
 
-/// <summary>How the operator console writes sizes, ages, limits and states for a person.</summary>
+/// <summary>How the operator console (and the tenant pages that show the same kinds of numbers) writes sizes, ages, limits and states for a person.</summary>
 internal static class Display
 {
     private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB"];
@@ -40,6 +40,24 @@ internal static class Display
         { TotalDays: < 1 } => $"{(int)age.TotalHours} h {age.Minutes} min",
         _ => $"{(int)age.TotalDays} d {age.Hours} h",
     };
+
+    /// <summary>A measured time to the second: "under 1 s", "12 s", "4 min 12 s", "2 h 5 min", "3 d 4 h"; "—" when there is none.</summary>
+    public static string Duration(double? seconds)
+    {
+        if (seconds is not { } value)
+        {
+            return "—";
+        }
+        var time = TimeSpan.FromSeconds(Math.Round(value));
+        return time switch
+        {
+            { TotalSeconds: < 1 } => "under 1 s",
+            { TotalMinutes: < 1 } => $"{time.Seconds} s",
+            { TotalHours: < 1 } => time.Seconds == 0 ? $"{time.Minutes} min" : $"{time.Minutes} min {time.Seconds} s",
+            { TotalDays: < 1 } => $"{time.Hours} h {time.Minutes} min",
+            _ => $"{(int)time.TotalDays} d {time.Hours} h",
+        };
+    }
 
     /// <summary>A UTC time, to the minute.</summary>
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);

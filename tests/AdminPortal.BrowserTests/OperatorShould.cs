@@ -257,17 +257,8 @@ public sealed class OperatorShould(PortalFixture fixture)
 
     private async Task<(string Identifier, Guid TenantId, string ApiKey)> NewTenantWithApiKeyAsync()
     {
-        var identifier = "suspend-" + Guid.NewGuid().ToString("N")[..10];
-        var tenantId = Guid.CreateVersion7();
-        await fixture.ScalarAsync<object?>(
-            "INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) " +
-            "VALUES ($1, $2, $3, 'free', 'Active', 'en', now(), now())",
-            tenantId, identifier, "Suspension test " + identifier);
-        var key = ApiKeySecret.Generate("test");
-        await fixture.ScalarAsync<object?>(
-            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'operator test', $3, $4, $5, now())",
-            Guid.CreateVersion7(), tenantId, ApiKeySecret.Prefix(key), ApiKeySecret.Hash(key), ApiScopes.All.ToArray());
-        return (identifier, tenantId, key);
+        var tenant = await fixture.CreateTenantAsync("suspend");
+        return (tenant.Identifier, tenant.Id, tenant.ApiKey);
     }
 
     private HttpClient ApiClient(string key)

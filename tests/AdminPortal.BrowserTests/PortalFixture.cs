@@ -105,6 +105,28 @@ public sealed class PortalFixture : ServersFixture
         return new Login(email, password);
     }
 
+    /// <summary>
+    /// A new tenant of its own (identifier <paramref name="label"/>-&lt;random&gt;, on <paramref name="plan"/>) with an API key
+    /// of every scope and an owner who can sign in, written through the system role: for tests that must not touch the
+    /// seeded tenants' data.
+    /// </summary>
+    public async Task<CredentialTenant> CreateTenantAsync(string label, string plan = "free")
+    {
+        var identifier = label + "-" + Guid.NewGuid().ToString("N")[..10];
+        var tenantId = Guid.CreateVersion7();
+        var name = $"Test {identifier}";
+        await ScalarAsync<object?>(
+            "INSERT INTO tenants (id, identifier, name, plan_id, status, default_locale, created_at, updated_at) " +
+            "VALUES ($1, $2, $3, $4, 'Active', 'en', now(), now())",
+            tenantId, identifier, name, plan);
+        var key = Core.Identity.ApiKeySecret.Generate("test");
+        await ScalarAsync<object?>(
+            "INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'test', $3, $4, $5, now())",
+            Guid.CreateVersion7(), tenantId, Core.Identity.ApiKeySecret.Prefix(key), Core.Identity.ApiKeySecret.Hash(key), Core.Identity.ApiScopes.All.ToArray());
+        var tenant = new CredentialTenant(identifier, tenantId, name, key, new Login("", ""));
+        return tenant with { Admin = await CreateMemberAsync(tenant, role: "Owner") };
+    }
+
     /// <summary>Makes an existing person (<paramref name="login"/>) a member of another tenant too.</summary>
     public async Task AddMembershipAsync(Login login, CredentialTenant tenant, string role = "Agent")
     {

@@ -19,6 +19,20 @@ internal static class TenantAdminPages
         return client;
     }
 
+    /// <summary>
+    /// Signs a new agent of the demo tenant in with <paramref name="person"/>'s browser and opens <paramref name="path"/>,
+    /// which must answer with the access-denied page; the page is returned to check that nothing of it showed.
+    /// </summary>
+    public static async Task<IPage> OpenAsAgentAsync(PortalFixture fixture, IBrowserContext person, string path)
+    {
+        var agent = await fixture.CreateMemberAsync(fixture.Demo, role: "Agent");
+        var page = await person.NewPageAsync();
+        await Portal.SignInAsync(page, agent);
+        await page.GotoAsync(path);
+        await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        return page;
+    }
+
     /// <summary>The text box a MudBlazor field with <paramref name="testId"/> renders (the attribute lands on it or on its wrapper).</summary>
     public static ILocator Field(IPage page, string testId) =>
         page.Locator($"[data-testid='{testId}'] input:not([type=hidden]), [data-testid='{testId}'] textarea, input[data-testid='{testId}'], textarea[data-testid='{testId}']")
