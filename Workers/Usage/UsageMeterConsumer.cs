@@ -49,11 +49,12 @@ internal sealed class UsageMeterConsumer(NpgsqlDataSource dataSource, LimitNotic
                 ON CONFLICT (tenant_id, meter, day) DO UPDATE SET count = usage_counters.count + 1
                 RETURNING count
             )
-            SELECT counted.count
+            SELECT coalesce((SELECT count FROM counted),
+                            (SELECT u.count FROM usage_counters u WHERE u.tenant_id = $1 AND u.meter = $4 AND u.day = $5), 0)
                    + coalesce((SELECT sum(u.count) FROM usage_counters u WHERE u.tenant_id = $1 AND u.meter = $4 AND u.day >= $6 AND u.day <> $5), 0),
                    CASE $4 WHEN '{UsageMeters.Conversations}' THEN p.conversations_per_month ELSE p.messages_per_month END,
                    p.soft_limit_percent
-            FROM counted CROSS JOIN tenants t JOIN plans p ON p.id = t.plan_id
+            FROM tenants t JOIN plans p ON p.id = t.plan_id
             WHERE t.id = $1
             """)
         {
@@ -71,7 +72,9 @@ internal sealed class UsageMeterConsumer(NpgsqlDataSource dataSource, LimitNotic
         int softPercent;
         await using (var reader = await batch.ExecuteReaderAsync(context.CancellationToken))
         {
-            // The first command sets the tenant; the counter's row comes from the second. No row: a repeat, already counted.
+            // The first command sets the tenant; the period's total comes from the second. A repeat (already counted) still
+            // reads the total and checks the thresholds: a notice whose recording failed after the count was saved is made
+            // up for when the event is retried (recording a notice is idempotent).
             await reader.NextResultAsync(context.CancellationToken);
             if (!await reader.ReadAsync(context.CancellationToken))
             {

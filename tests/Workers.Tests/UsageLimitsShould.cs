@@ -144,6 +144,40 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
         Assert.Equal(1L, await MeteredAsync(other, "conversations"));
     }
 
+    [Fact]
+    public async Task RecordAMissedSoftNoticeWhenAnAlreadyCountedEventComesAgain()
+    {
+        var (tenantId, key) = await TenantOnPlanAsync(conversations: 10, softPercent: 80);
+        var (otherId, otherKey) = await TenantOnPlanAsync(conversations: 10, softPercent: 80);
+        using var api = Api(key);
+        using var other = Api(otherKey);
+        var started = await StartAsync(api);
+        await StartAsync(other);
+        await UsedAsync(api, 1);
+        await UsedAsync(other, 1);
+        var row = await OutboxRowAsync(tenantId, started.Id);
+        // What a failure between the two statements leaves: the event counted (and the period now at the soft share), its
+        // notice never recorded; the event then comes again, as a retry does.
+        await using (var connection = new NpgsqlConnection(workers.App.Database.System))
+        {
+            await connection.OpenAsync(Ct);
+            await using var counted = new NpgsqlCommand(
+                "UPDATE usage_counters SET count = 8 WHERE tenant_id = $1 AND meter = 'conversations'", connection)
+            {
+                Parameters = { new() { Value = tenantId } },
+            };
+            Assert.Equal(1, await counted.ExecuteNonQueryAsync(Ct));
+        }
+
+        await new MassTransitOutboxPublisher(workers.Bus).PublishAsync(row, Ct);
+
+        await Eventually.HoldsAsync(async () => await workers.ScalarAsync<long>(
+            "SELECT count(*) FROM limit_notices WHERE tenant_id = $1 AND meter = 'conversations' AND level = 'soft' AND used = 8", tenantId) == 1,
+            "the soft notice is recorded from the repeat");
+        await UsedAsync(api, 8);
+        Assert.Equal(0L, await workers.ScalarAsync<long>("SELECT count(*) FROM limit_notices WHERE tenant_id = $1", otherId));
+    }
+
     private HttpClient Api(string key)
     {
         var client = workers.Contract.CreateClient();
