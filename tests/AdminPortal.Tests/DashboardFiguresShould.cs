@@ -3,6 +3,7 @@ using OmniChat.AdminPortal.Components.Pages.Dashboard;
 using OmniChat.AdminPortal.Operator;
 using OmniChat.Core.Conversations;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 
 namespace OmniChat.AdminPortal.Tests;
 
@@ -12,8 +13,8 @@ public sealed class DashboardFiguresShould : IAsyncDisposable
     private static readonly DateTimeOffset Now = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
     private readonly BunitContext _context = Components.NewContext(new FixedTime(Now));
 
-    private static TenantStatisticsReport Report(int started, int answered, double? p50, double? p90, int unanswered = 0) =>
-        new(Now.AddDays(-30), Now, Now, started, answered, p50, p90, unanswered, 0, 0,
+    private static TenantStatisticsReport Report(int started, int answered, double? p50, double? p90, int unanswered = 0, long clientErrors = 0) =>
+        new(Now.AddDays(-30), Now, Now, started, answered, p50, p90, unanswered, 0, 0, new ApiErrorTotals(clientErrors, 0),
             new TenantUsageReport(new Plan { Id = Plan.FreeId, Name = "Free" }, TenantUsage.MonthStart(Now), Now, []));
 
     [Fact]
@@ -36,6 +37,15 @@ public sealed class DashboardFiguresShould : IAsyncDisposable
         Assert.Equal("4 min 12 s", cut.Find("[data-testid=dashboard-p50] [data-testid=stat-value]").TextContent);
         Assert.Equal("—", cut.Find("[data-testid=dashboard-p90] [data-testid=stat-value]").TextContent);
         Assert.Contains("33 % got an agent's reply", cut.Find("[data-testid=dashboard-answered]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CountTheApisErrorAnswersApartFromFailedDeliveries()
+    {
+        var cut = _context.Render<DashboardFigures>(p => p.Add(f => f.Report, Report(0, 0, null, null, clientErrors: 1_234)));
+
+        Assert.Equal("1,234", cut.Find("[data-testid=dashboard-api-client-errors] [data-testid=stat-value]").TextContent);
+        Assert.Equal("0", cut.Find("[data-testid=dashboard-api-server-errors] [data-testid=stat-value]").TextContent);
     }
 
     [Theory]
