@@ -44,6 +44,7 @@ internal static class Extensions
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<Core.Conversations.TenantStatistics>();
+        builder.Services.AddSingleton<Core.Usage.ApiErrorCounts>();
         builder.Services.AddScoped<RetentionPeriod>();
         // The plans as uploads and the rate limiter read them (cached a minute), so the usage page shows the limits enforced.
         builder.Services.TryAddSingleton<PlanCatalog>();

@@ -106,7 +106,7 @@ public sealed class OperatorShould(PortalFixture fixture)
         await TenantAdminPages.Field(page, "limit-storage").FillAsync("250");
         await dialog.GetByTestId("save-limits").ClickAsync();
 
-        await Assertions.Expect(page.GetByText($"Suspension test {identifier} is on Custom (Free) now")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText($"Test {identifier} is on Custom (Free) now")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("tenant-plan")).ToContainTextAsync("1,234");
         Assert.Equal("custom-" + tenantId.ToString("N"), await fixture.ScalarAsync<string>("SELECT plan_id FROM tenants WHERE id = $1", tenantId));
         Assert.Equal("free", await fixture.ScalarAsync<string>("SELECT plan_id FROM tenants WHERE id = $1", otherId));
