@@ -26,7 +26,7 @@ internal static class V2AttachmentEndpoints
         var widget = app.MapGroup("/v2/widget/attachments").WithTags("v2 attachments");
         widget.MapPost("/", UploadAsVisitor).WithName("V2WidgetUploadAttachment").WithCredential(Credential.ConversationToken).AcceptsFile()
             .WithSummary("Upload a file into the token's conversation (multipart/form-data, one part `file`); link it to a message with `attachmentIds`.")
-            .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.StorageLimitReached);
+            .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.LimitExceeded);
         widget.MapGet("/{id:guid}", LinkForVisitor).WithName("V2WidgetAttachmentLink").WithCredential(Credential.ConversationToken)
             .WithSummary("A signed download link (5 minutes) to an attachment of the token's conversation.")
             .Problems(ProblemCodes.AttachmentNotFound);
@@ -34,7 +34,7 @@ internal static class V2AttachmentEndpoints
         var agents = app.MapGroup("/v2/conversations/{id:guid}/attachments").WithTags("v2 attachments");
         agents.MapPost("/", UploadAsAgent).RequireScope(ApiScopes.ConversationsWrite).WithName("V2UploadAttachment").AcceptsFile()
             .WithSummary("Upload a file into the conversation as an agent (multipart/form-data, one part `file`); a reply links it with `attachmentIds`.")
-            .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.StorageLimitReached);
+            .Problems(ProblemCodes.ValidationFailed, ProblemCodes.ConversationNotFound, ProblemCodes.AttachmentTooLarge, ProblemCodes.LimitExceeded);
         agents.MapGet("/{attachmentId:guid}", LinkForAgent).RequireScope(ApiScopes.ConversationsRead).WithName("V2AttachmentLink")
             .WithSummary("A signed download link (5 minutes) to an attachment of the conversation.")
             .Problems(ProblemCodes.AttachmentNotFound);

@@ -62,11 +62,10 @@ internal static class ProblemCodes
 
     // Limits.
     public static readonly ProblemCode LimitExceeded = new("limit_exceeded", 402,
-        "The tenant reached a hard limit of its plan this period (`limit`, `used`, `max`); new conversations start again at `resetsAt`. Existing conversations keep working.");
+        "The tenant reached a hard limit of its plan (`limit`, `used`, `max`). A monthly limit resets at `resetsAt`; for `agents` and `storageBytes` (no `resetsAt`) only freeing some or a larger plan makes room. Existing conversations keep working.");
     public static readonly ProblemCode RateLimited = new("rate_limited", 429, "Too many requests; retry after `Retry-After` seconds.");
     public static readonly ProblemCode TooManyStreams = new("too_many_streams", 429, "The tenant or the API key has as many open event streams as it may.");
     public static readonly ProblemCode AttachmentTooLarge = new("attachment_too_large", 413, "The file is larger than the plan allows (`maxBytes`); nothing was stored.");
-    public static readonly ProblemCode StorageLimitReached = new("storage_limit_reached", 413, "The tenant's attachment storage (`storageBytes`) is full; nothing was stored.");
 
     // Telegram.
     public static readonly ProblemCode TelegramUpdateInvalid = new("telegram_update_invalid", 400, "The webhook body is not a Telegram update.");
@@ -97,7 +96,7 @@ internal static class ProblemCodes
         AttachmentNotFound,
         MethodNotAllowed,
         Conflict, ConversationClosed, ConversationChanged, AlreadyClaimed, NotClaimed, WebhookLimit, TelegramBotInUse, AttachmentAlreadyLinked,
-        LimitExceeded, RateLimited, TooManyStreams, AttachmentTooLarge, StorageLimitReached,
+        LimitExceeded, RateLimited, TooManyStreams, AttachmentTooLarge,
         TelegramUpdateInvalid, TelegramTokenInvalid, TelegramGroupNotFound, TelegramGroupNotForum, TelegramBotNotAdmin, TelegramRejected,
         TelegramUnavailable, TelegramNotConfigured,
         DeepHealthFailed, InternalError,

@@ -7,6 +7,7 @@ using OmniChat.Core.Errors;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.RateLimiting;
 using OmniChat.Core.Tenancy;
+using OmniChat.Core.Usage;
 
 namespace OmniChat.Core.Attachments;
 
@@ -14,11 +15,14 @@ namespace OmniChat.Core.Attachments;
 /// Takes one uploaded file into a conversation: sniffs its first bytes, checks them against the declared type and the
 /// tenant's allowlist (415 <c>unsupported_media_type</c>), streams it into storage while counting and hashing, stops at
 /// the plan's <see cref="Plan.AttachmentMaxBytes"/> (413 <c>attachment_too_large</c>) or at what is left of its
-/// <see cref="Plan.StorageBytes"/> (413 <c>storage_limit_reached</c>), and records it. Whatever fails, nothing stays stored.
+/// <see cref="Plan.StorageBytes"/> (402 <c>limit_exceeded</c> naming <c>storageBytes</c>), and records it. Whatever fails, nothing stays stored.
 /// </summary>
 public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSource dataSource, IAttachmentStorage storage, PlanCatalog plans,
     IOptions<AttachmentOptions> options, TimeProvider time, ILogger<AttachmentIntake> logger)
 {
+    /// <summary>The limit an upload past the tenant's stored bytes names in its <see cref="LimitExceededException"/>.</summary>
+    public const string StorageLimitName = "storageBytes";
+
     /// <summary>
     /// Stores <c>content</c> (read once, to its end or to the limit) into the conversation and returns what was stored.
     /// <c>uploader</c> is <see cref="AttachmentUploader.Visitor"/> or <see cref="AttachmentUploader.Agent"/>; <c>fileName</c>
@@ -50,10 +54,10 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         var remaining = long.MaxValue;
         if (storageLimit is { } limit)
         {
-            remaining = limit - (await db.Attachments.SumAsync(a => (long?)a.Size, cancellationToken) ?? 0);
+            remaining = limit - await StoredBytesAsync(cancellationToken);
             if (remaining <= 0)
             {
-                throw StorageLimitReached(limit);
+                throw StorageFull(limit - remaining, limit);
             }
         }
 
@@ -77,7 +81,7 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         {
             // The storage removed its partial object; make sure of it before answering.
             await DeleteQuietlyAsync(key);
-            throw metered.Count > maxBytes ? TooLarge(maxBytes) : StorageLimitReached(storageLimit!.Value);
+            throw metered.Count > maxBytes ? TooLarge(maxBytes) : StorageFull(storageLimit!.Value - remaining, storageLimit.Value);
         }
         catch
         {
@@ -110,7 +114,7 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         {
             // Concurrent uploads filled the storage while this one was streaming.
             await DeleteQuietlyAsync(key);
-            throw StorageLimitReached(storageLimit!.Value);
+            throw StorageFull(await StoredBytesAsync(CancellationToken.None), storageLimit!.Value);
         }
         return attachment.ToDescriptor();
     }
@@ -215,8 +219,13 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
     private static DomainException TooLarge(long maxBytes) =>
         new(413, "attachment_too_large", $"The file is larger than {maxBytes} bytes, the most this plan allows.") { Extensions = { ["maxBytes"] = maxBytes } };
 
-    private static DomainException StorageLimitReached(long storageBytes) =>
-        new(413, "storage_limit_reached", "The tenant's attachment storage is full.") { Extensions = { ["storageBytes"] = storageBytes } };
+    private async Task<long> StoredBytesAsync(CancellationToken cancellationToken) =>
+        await db.Attachments.SumAsync(a => (long?)a.Size, cancellationToken) ?? 0;
+
+    // A limit no period resets: deleting files (or the retention period) or a larger plan makes room.
+    private static LimitExceededException StorageFull(long used, long max) =>
+        new(StorageLimitName, used, max,
+            $"The plan's storageBytes limit is reached: {used} of {max} bytes are stored and this file does not fit; nothing was stored.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the aborted attachment object {StorageKey}")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string storageKey);

@@ -184,7 +184,11 @@ public sealed class AttachmentsShould(ApiFixture api)
         using var content = File(Png(), "one-more.png", "image/png");
         using var response = await w.Visitor.PostAsync(new Uri("/v2/widget/attachments", UriKind.Relative), content, Ct);
 
-        await response.AssertProblemAsync(413, "storage_limit_reached");
+        var problem = await response.AssertProblemAsync(402, "limit_exceeded");
+        Assert.Equal("storageBytes", problem.GetProperty("limit").GetString());
+        Assert.Equal((100L << 20) - 10, problem.GetProperty("used").GetInt64());
+        Assert.Equal(100L << 20, problem.GetProperty("max").GetInt64());
+        Assert.False(problem.TryGetProperty("resetsAt", out _));
         Assert.Equal(1, await StoredFilesAsync(w.TenantId));
     }
 
