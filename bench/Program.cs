@@ -3,7 +3,7 @@ using OmniChat.Bench;
 using OmniChat.Bench.Scenarios;
 
 // dotnet run -c Release --project bench -- <scenario>|all [--quick] [--out bench/results/<name>]
-IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario(), new OutboxDrainScenario(), new TelegramSenderScenario(), new AgentStreamsScenario(), new TelegramPipelineScenario(), new PortalInboxScenario(), new ScalingScenario()];
+IScenario[] scenarios = [new IngestScenario(), new HotConversationScenario(), new FanOutScenario(), new IdleConnectionsScenario(), new ApiUnderLoadScenario(), new OutboxDrainScenario(), new TelegramSenderScenario(), new AgentStreamsScenario(), new TelegramPipelineScenario(), new PortalInboxScenario(), new ScalingScenario(), new InboxListingScenario()];
 string[] notYet = [];
 
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
