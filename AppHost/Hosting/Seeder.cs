@@ -80,25 +80,7 @@ internal static class Seeder
     private static async Task<User> UpsertUserAsync(SystemDbContext db, PasswordHasher<User> hasher, string email, string displayName,
         string password, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var normalized = email.ToUpperInvariant();
-        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        if (user is null)
-        {
-            user = new User
-            {
-                Id = Guid.CreateVersion7(),
-                UserName = email,
-                NormalizedUserName = normalized,
-                Email = email,
-                NormalizedEmail = normalized,
-                EmailConfirmed = true,
-                DisplayName = displayName,
-                SecurityStamp = Guid.NewGuid().ToString("N"),
-                ConcurrencyStamp = Guid.NewGuid().ToString("N"),
-                CreatedAt = now,
-            };
-            db.Users.Add(user);
-        }
+        var (user, _) = await UserAccounts.FindOrCreateAsync(db, email, displayName, now, cancellationToken);
         SetPassword(hasher, user, password);
         return user;
     }

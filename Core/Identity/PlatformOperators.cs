@@ -31,28 +31,7 @@ public static class PlatformOperators
             throw new ArgumentException("An operator's email must be an email address.", nameof(email));
         }
 
-        // Identity's default normalizer (UpperInvariantLookupNormalizer), so the portal's sign-in finds the same row.
-        var normalized = email.ToUpperInvariant();
-        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        var created = user is null;
-        if (user is null)
-        {
-            user = new User
-            {
-                Id = Guid.CreateVersion7(),
-                UserName = email,
-                NormalizedUserName = normalized,
-                Email = email,
-                NormalizedEmail = normalized,
-                EmailConfirmed = true,
-                LockoutEnabled = true,
-                DisplayName = displayName,
-                SecurityStamp = Guid.NewGuid().ToString("N"),
-                ConcurrencyStamp = Guid.NewGuid().ToString("N"),
-                CreatedAt = now,
-            };
-            db.Users.Add(user);
-        }
+        var (user, created) = await UserAccounts.FindOrCreateAsync(db, email, displayName, now, cancellationToken);
 
         var roleName = PlatformRoles.Operator.ToUpperInvariant();
         var role = await db.Roles.FirstOrDefaultAsync(r => r.NormalizedName == roleName, cancellationToken);

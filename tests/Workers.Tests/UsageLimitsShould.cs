@@ -118,15 +118,8 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
     [Fact]
     public async Task MeterAnEventThatIsDeliveredAgainOnlyOnce()
     {
-        var (tenantId, key) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
-        var (_, otherKey) = await TenantOnPlanAsync(conversations: 100, softPercent: 80);
-        using var api = Api(key);
-        using var other = Api(otherKey);
-        var started = await StartAsync(api);
-        await StartAsync(other);
-        await UsedAsync(api, 1);
-        await UsedAsync(other, 1);
-        var row = await OutboxRowAsync(tenantId, started.Id);
+        using var pair = await TwoTenantsWithOneMeteredConversationAsync(conversations: 100);
+        var (tenantId, api, _, other, row) = pair;
 
         // What a dispatcher does when its publish was confirmed and its "sent" mark was lost: the same row again, under the
         // same message id, here twice.
@@ -147,15 +140,8 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
     [Fact]
     public async Task RecordAMissedSoftNoticeWhenAnAlreadyCountedEventComesAgain()
     {
-        var (tenantId, key) = await TenantOnPlanAsync(conversations: 10, softPercent: 80);
-        var (otherId, otherKey) = await TenantOnPlanAsync(conversations: 10, softPercent: 80);
-        using var api = Api(key);
-        using var other = Api(otherKey);
-        var started = await StartAsync(api);
-        await StartAsync(other);
-        await UsedAsync(api, 1);
-        await UsedAsync(other, 1);
-        var row = await OutboxRowAsync(tenantId, started.Id);
+        using var pair = await TwoTenantsWithOneMeteredConversationAsync(conversations: 10);
+        var (tenantId, api, otherId, _, row) = pair;
         // What a failure between the two statements leaves: the event counted (and the period now at the soft share), its
         // notice never recorded; the event then comes again, as a retry does.
         await using (var connection = new NpgsqlConnection(workers.App.Database.System))
@@ -176,6 +162,28 @@ public sealed class UsageLimitsShould(WorkersFixture workers) : IAsyncLifetime
             "the soft notice is recorded from the repeat");
         await UsedAsync(api, 8);
         Assert.Equal(0L, await workers.ScalarAsync<long>("SELECT count(*) FROM limit_notices WHERE tenant_id = $1", otherId));
+    }
+
+    /// <summary>Two tenants on plans of their own (soft share 80 %), each with one conversation metered; the first's outbox row.</summary>
+    private async Task<MeteredPair> TwoTenantsWithOneMeteredConversationAsync(int conversations)
+    {
+        var (tenantId, key) = await TenantOnPlanAsync(conversations, softPercent: 80);
+        var (otherId, otherKey) = await TenantOnPlanAsync(conversations, softPercent: 80);
+        var pair = new MeteredPair(tenantId, Api(key), otherId, Api(otherKey), null!);
+        var started = await StartAsync(pair.Api);
+        await StartAsync(pair.Other);
+        await UsedAsync(pair.Api, 1);
+        await UsedAsync(pair.Other, 1);
+        return pair with { Row = await OutboxRowAsync(tenantId, started.Id) };
+    }
+
+    private sealed record MeteredPair(Guid TenantId, HttpClient Api, Guid OtherId, HttpClient Other, OutboxRow Row) : IDisposable
+    {
+        public void Dispose()
+        {
+            Api.Dispose();
+            Other.Dispose();
+        }
     }
 
     private HttpClient Api(string key)
