@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 using OmniChat.Core.Tenancy;
@@ -23,10 +22,7 @@ internal static class Seeder
         CancellationToken cancellationToken)
     {
         await using var dataSource = PersistenceExtensions.BuildDataSource(connections.System);
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        PersistenceExtensions.ConfigureDbContext(options, dataSource);
-        var factory = new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
-        await using var db = factory.Create("AppHost seeding");
+        await using var db = SystemDbContextFactory.Over(dataSource).Create("AppHost seeding");
         var now = time.GetUtcNow();
         var hasher = new PasswordHasher<User>();
 

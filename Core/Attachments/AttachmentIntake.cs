@@ -54,10 +54,11 @@ public sealed partial class AttachmentIntake(OmniChatDbContext db, NpgsqlDataSou
         var remaining = long.MaxValue;
         if (storageLimit is { } limit)
         {
-            remaining = limit - await StoredBytesAsync(cancellationToken);
+            var stored = await StoredBytesAsync(cancellationToken);
+            remaining = limit - stored;
             if (remaining <= 0)
             {
-                throw StorageFull(limit - remaining, limit);
+                throw StorageFull(stored, limit);
             }
         }
 

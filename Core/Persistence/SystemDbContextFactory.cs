@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using OmniChat.Core.Tenancy;
 
 namespace OmniChat.Core.Persistence;
@@ -11,6 +13,18 @@ namespace OmniChat.Core.Persistence;
 /// </summary>
 public sealed partial class SystemDbContextFactory(DbContextOptions<SystemDbContext> options, ILogger<SystemDbContextFactory> logger)
 {
+    /// <summary>
+    /// A factory over <paramref name="dataSource"/> (a <c>postgresSystem</c> connection) for a process without the services'
+    /// container: the AppHost's seeder, the Workers' <c>migrate</c> command, tests. The caller keeps the data source.
+    /// </summary>
+    public static SystemDbContextFactory Over(NpgsqlDataSource dataSource, ILogger<SystemDbContextFactory>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var options = new DbContextOptionsBuilder<SystemDbContext>();
+        PersistenceExtensions.ConfigureDbContext(options, dataSource);
+        return new SystemDbContextFactory(options.Options, logger ?? NullLogger<SystemDbContextFactory>.Instance);
+    }
+
     /// <summary>Creates a system-scope context; <paramref name="reason"/> goes to the log.</summary>
     public SystemDbContext Create(string reason)
     {

@@ -1,7 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using OmniChat.Core;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using OmniChat.Core.Identity;
 using OmniChat.Core.Persistence;
 
@@ -91,10 +90,7 @@ internal static class MigrateCommand
     private static async Task EnsureOperatorAsync(string systemConnection, string email, CancellationToken cancellationToken)
     {
         await using var dataSource = PersistenceExtensions.BuildDataSource(systemConnection);
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        PersistenceExtensions.ConfigureDbContext(options, dataSource);
-        await using var db = new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance)
-            .Create("migrate: the deployment's first operator login");
+        await using var db = SystemDbContextFactory.Over(dataSource).Create("migrate: the deployment's first operator login");
         var (user, created) = await PlatformOperators.EnsureAsync(db, email, "Platform operator", TimeProvider.System.GetUtcNow(), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         Console.WriteLine(created || user.PasswordHash is null

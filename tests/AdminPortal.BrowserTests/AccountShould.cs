@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core;
@@ -53,9 +51,7 @@ public sealed class AccountShould(PortalFixture fixture)
     private async Task MakeOperatorAsync(string email)
     {
         await using var dataSource = PersistenceExtensions.BuildDataSource(fixture.App.Database.System);
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        PersistenceExtensions.ConfigureDbContext(options, dataSource);
-        await using var db = new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance).Create("test: a first operator");
+        await using var db = SystemDbContextFactory.Over(dataSource).Create("test: a first operator");
         await PlatformOperators.EnsureAsync(db, email, "First operator", DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
     }

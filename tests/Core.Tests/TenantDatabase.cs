@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OmniChat.AppHost.Hosting;
 using OmniChat.Core.Conversations;
@@ -57,12 +56,7 @@ public sealed class TenantDatabase : IAsyncDisposable
     }
 
     /// <summary>The logged system scope's factory, as the Workers and the portal have it.</summary>
-    public SystemDbContextFactory SystemFactory()
-    {
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        PersistenceExtensions.ConfigureDbContext(options, _system);
-        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
-    }
+    public SystemDbContextFactory SystemFactory() => SystemDbContextFactory.Over(_system);
 
     public SystemDbContext ForSystem() => SystemFactory().Create("test arrangement");
 

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OmniChat.Core.Attachments;
 using OmniChat.Core.Conversations;
@@ -103,13 +101,8 @@ public sealed class TenantUsageShould(ServersFixture servers) : IAsyncLifetime
         Assert.Null(await administration.FindAsync(by, new string('a', 10_000), Ct));
     }
 
-    private SystemDbContextFactory SystemFactory()
-    {
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        _system ??= PersistenceExtensions.BuildDataSource(_db.Connections.System);
-        PersistenceExtensions.ConfigureDbContext(options, _system);
-        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
-    }
+    private SystemDbContextFactory SystemFactory() =>
+        SystemDbContextFactory.Over(_system ??= PersistenceExtensions.BuildDataSource(_db.Connections.System));
 
     private async Task<TenantActivity> CountInOwnScopeAsync(TenantInfo tenant, DateTimeOffset monthStart)
     {

@@ -749,12 +749,7 @@ public sealed class TelegramInboundShould(WorkersFixture workers) : IAsyncLifeti
     }
 
     // The operator console's system scope, for what an operator does to a tenant (suspend, resume).
-    private SystemDbContextFactory SystemFactory()
-    {
-        var options = new DbContextOptionsBuilder<SystemDbContext>();
-        PersistenceExtensions.ConfigureDbContext(options, _system);
-        return new SystemDbContextFactory(options.Options, NullLogger<SystemDbContextFactory>.Instance);
-    }
+    private SystemDbContextFactory SystemFactory() => SystemDbContextFactory.Over(_system);
 
     private async Task<long> CountAsync(string sql, params object[] parameters) =>
         await workers.ScalarAsync<object>(sql, parameters) is long n ? n : 0;
